@@ -1,0 +1,23 @@
+//! Pinhole's database migrations. Append-only history: never edit a migration that has
+//! shipped, and never import the application's entities (they describe today's schema, a
+//! migration must keep describing the schema of its own day).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_accounts;
+mod m20261125_000002_create_api_tokens;
+mod m20261125_000003_create_instance_keys;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_create_accounts::Migration),
+            Box::new(m20261125_000002_create_api_tokens::Migration),
+            Box::new(m20261125_000003_create_instance_keys::Migration),
+        ]
+    }
+}

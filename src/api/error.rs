@@ -1,0 +1,68 @@
+//! The one place errors become HTTP responses. Clients get a safe message in Mastodon's
+//! `{"error": "…"}` shape; internal causes go to the log only.
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use crate::domain::DomainError;
+
+/// An error on its way to the client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    /// The cause is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        match err {
+            DomainError::Invalid(m) => ApiError::Unprocessable(m),
+            DomainError::Conflict(m) => ApiError::Conflict(m),
+            DomainError::NotFound(m) => ApiError::NotFound(m),
+            DomainError::Unauthorized(m) => ApiError::Unauthorized(m),
+            other @ (DomainError::Crypto(_) | DomainError::Store(_)) => {
+                ApiError::Internal(other.to_string())
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = match &self {
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.as_str()),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.as_str()),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m.as_str()),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.as_str()),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, m.as_str()),
+            ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.as_str()),
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+            }
+        };
+        (status, Json(json!({ "error": message }))).into_response()
+    }
+}
+
+/// Unknown routes answer like the rest of the API.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("Record not found".into())
+}

@@ -1,0 +1,43 @@
+//! Bearer-token extraction for the Mastodon API.
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+
+use crate::{
+    api::ApiError,
+    domain::{self, tokens::Caller},
+    state::AppState,
+};
+
+/// An authenticated caller; rejects the request with 401 when the token is missing or wrong.
+pub struct Authenticated(pub Caller);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| ApiError::Unauthorized("The access token is invalid".into()))?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or_else(|| ApiError::Unauthorized("The access token is invalid".into()))?;
+        let caller = domain::tokens::authenticate(&state.db, token.trim()).await?;
+        Ok(Authenticated(caller))
+    }
+}
+
+impl Authenticated {
+    /// Refuses with 403 unless the token carries one of `scopes` (Mastodon's wording).
+    pub fn require(&self, scopes: &[&str]) -> Result<&Caller, ApiError> {
+        if scopes.iter().any(|s| self.0.has_scope(s)) {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::Forbidden(
+                "This action is outside the authorized scopes".into(),
+            ))
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Mastodon API JSON shapes, built from domain models. Field sets follow
+//! <https://docs.joinmastodon.org/entities/> so existing apps parse them unchanged.
+
+use serde::Serialize;
+
+use crate::{
+    config::Config, db::entities::accounts::Model as Account,
+    federation::objects::actor::local_actor_urls,
+};
+
+/// The `Account` entity.
+#[derive(Debug, Serialize)]
+pub struct MastodonAccount {
+    pub id: String,
+    pub username: String,
+    pub acct: String,
+    pub display_name: String,
+    pub locked: bool,
+    pub bot: bool,
+    pub discoverable: bool,
+    pub indexable: bool,
+    pub group: bool,
+    pub created_at: String,
+    pub note: String,
+    pub url: String,
+    pub uri: String,
+    pub avatar: String,
+    pub avatar_static: String,
+    pub header: String,
+    pub header_static: String,
+    pub followers_count: u64,
+    pub following_count: u64,
+    pub statuses_count: u64,
+    pub last_status_at: Option<String>,
+    pub hide_collections: bool,
+    pub noindex: bool,
+    pub emojis: Vec<serde_json::Value>,
+    pub roles: Vec<serde_json::Value>,
+    pub fields: Vec<serde_json::Value>,
+}
+
+/// The `CredentialAccount` entity: an `Account` plus its owner-only `source`.
+#[derive(Debug, Serialize)]
+pub struct CredentialAccount {
+    #[serde(flatten)]
+    pub account: MastodonAccount,
+    pub source: Source,
+}
+
+/// Owner-only defaults and raw profile text.
+#[derive(Debug, Serialize)]
+pub struct Source {
+    pub privacy: &'static str,
+    pub sensitive: bool,
+    pub language: Option<String>,
+    pub note: String,
+    pub fields: Vec<serde_json::Value>,
+    pub follow_requests_count: u64,
+    pub hide_collections: bool,
+    pub discoverable: bool,
+    pub indexable: bool,
+}
+
+/// Mastodon shows `created_at` as midnight of the sign-up day.
+fn created_day(account: &Account) -> String {
+    format!("{}T00:00:00.000Z", account.created_at.format("%Y-%m-%d"))
+}
+
+/// A local account as Mastodon's `Account`.
+pub fn account(config: &Config, account: &Account) -> MastodonAccount {
+    let urls = local_actor_urls(config, &account.username);
+    let missing = format!("{}/avatars/original/missing.png", config.base_url());
+    let avatar = account.avatar_url.clone().unwrap_or(missing);
+    let header = account
+        .header_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/headers/original/missing.png", config.base_url()));
+    MastodonAccount {
+        id: account.id.to_string(),
+        username: account.username.clone(),
+        acct: account.username.clone(),
+        display_name: account.display_name.clone(),
+        locked: account.manually_approves_followers,
+        bot: false,
+        discoverable: account.discoverable,
+        indexable: account.indexable,
+        group: false,
+        created_at: created_day(account),
+        note: account.summary.clone(),
+        url: urls.profile.to_string(),
+        uri: urls.id.to_string(),
+        avatar_static: avatar.clone(),
+        avatar,
+        header_static: header.clone(),
+        header,
+        // Follows and posts arrive with later issues; these counts come from them then.
+        followers_count: 0,
+        following_count: 0,
+        statuses_count: 0,
+        last_status_at: None,
+        hide_collections: false,
+        noindex: !account.indexable,
+        emojis: vec![],
+        roles: vec![],
+        fields: vec![],
+    }
+}
+
+/// The caller's own account as `CredentialAccount`.
+pub fn credential_account(config: &Config, acc: &Account) -> CredentialAccount {
+    CredentialAccount {
+        account: account(config, acc),
+        source: Source {
+            privacy: "public",
+            sensitive: false,
+            language: None,
+            note: acc.summary.clone(),
+            fields: vec![],
+            follow_requests_count: 0,
+            hide_collections: false,
+            discoverable: acc.discoverable,
+            indexable: acc.indexable,
+        },
+    }
+}

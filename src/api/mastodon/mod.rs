@@ -1,0 +1,6 @@
+//! Mastodon client API: one file per resource; `entities` holds the JSON shapes.
+
+pub mod accounts;
+pub mod auth;
+pub mod entities;
+pub mod instance;

@@ -1,0 +1,88 @@
+//! HTTP layer: thin axum handlers that extract, call one domain function and map the result.
+
+pub mod activitypub;
+pub mod error;
+pub mod health;
+pub mod mastodon;
+pub mod web;
+pub mod wellknown;
+
+use axum::{
+    Router,
+    http::{HeaderMap, header},
+    routing::get,
+};
+
+pub use error::ApiError;
+
+use crate::state::AppState;
+
+/// Every route Pinhole serves. Built by a function so tests can run several instances in one
+/// process.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/.well-known/webfinger", get(wellknown::webfinger))
+        .route("/.well-known/host-meta", get(wellknown::host_meta))
+        .route("/.well-known/host-meta.json", get(wellknown::host_meta_json))
+        .route("/.well-known/nodeinfo", get(wellknown::nodeinfo_links))
+        .route("/nodeinfo/2.0", get(wellknown::nodeinfo_20))
+        .route("/nodeinfo/2.1", get(wellknown::nodeinfo_21))
+        .route("/actor", get(activitypub::actor::instance_actor))
+        .route("/users/{username}", get(activitypub::actor::person))
+        .route("/api/v1/instance", get(mastodon::instance::v1))
+        .route("/api/v2/instance", get(mastodon::instance::v2))
+        .route(
+            "/api/v1/accounts/verify_credentials",
+            get(mastodon::accounts::verify_credentials),
+        )
+        .route("/about", get(web::about))
+        .route("/avatars/original/missing.png", get(web::missing_avatar))
+        .route("/headers/original/missing.png", get(web::missing_header))
+        .route("/{handle}", get(web::profile))
+        .fallback(error::not_found)
+        .with_state(state)
+}
+
+/// Whether the client asked for an ActivityPub document rather than a web page: Mastodon
+/// sends `application/activity+json`, others the JSON-LD profile form.
+pub fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|part| {
+            let part = part.trim().to_ascii_lowercase();
+            let media = part.split(';').next().unwrap_or_default().trim();
+            media == "application/activity+json"
+                || (media == "application/ld+json"
+                    && part.contains("https://www.w3.org/ns/activitystreams"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn accept(v: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, HeaderValue::from_static(v));
+        h
+    }
+
+    #[test]
+    fn negotiation() {
+        assert!(wants_activity_json(&accept("application/activity+json")));
+        assert!(wants_activity_json(&accept(
+            "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\""
+        )));
+        assert!(wants_activity_json(&accept(
+            "text/html;q=0.5, application/activity+json"
+        )));
+        assert!(!wants_activity_json(&accept("application/ld+json")));
+        assert!(!wants_activity_json(&accept("text/html,application/xhtml+xml,*/*;q=0.8")));
+        assert!(!wants_activity_json(&HeaderMap::new()));
+    }
+}

@@ -1,0 +1,104 @@
+//! Server-rendered pages. Plain for now: enough for a person who clicks a profile link.
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, header},
+    response::{Html, IntoResponse, Response},
+};
+
+use super::{ApiError, activitypub::ActivityJson, wants_activity_json};
+use crate::{
+    domain,
+    federation::objects::actor::{local_actor_urls, person},
+    state::AppState,
+};
+
+const MISSING_AVATAR: &[u8] = include_bytes!("../../../assets/avatar-missing.png");
+const MISSING_HEADER: &[u8] = include_bytes!("../../../assets/header-missing.png");
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(title: &str, head: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title>{head}</head><body>{body}</body></html>\n",
+        escape(title)
+    ))
+}
+
+/// `GET /@NAME`: the profile page (or the actor document for ActivityPub clients, since
+/// some servers dereference the profile URL they found in WebFinger).
+pub async fn profile(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(username) = handle.strip_prefix('@') else {
+        return Err(ApiError::NotFound("Record not found".into()));
+    };
+    let account = domain::accounts::get_local(&state.db, username).await?;
+    if wants_activity_json(&headers) {
+        return Ok(ActivityJson(person(&state.config, &account)).into_response());
+    }
+    let urls = local_actor_urls(&state.config, &account.username);
+    let handle = format!("@{}@{}", account.username, state.config.domain());
+    let head = format!(
+        "<link rel=\"alternate\" type=\"application/activity+json\" href=\"{}\">",
+        escape(urls.id.as_str())
+    );
+    let body = format!(
+        "<main><h1>{}</h1><p>{}</p><p>{}</p></main>",
+        escape(&account.display_name),
+        escape(&handle),
+        escape(&account.summary)
+    );
+    Ok(page(&format!("{} ({handle})", account.display_name), &head, &body).into_response())
+}
+
+/// `GET /about`: what this instance is.
+pub async fn about(State(state): State<AppState>) -> Html<String> {
+    let instance = &state.config.instance;
+    let body = format!(
+        "<main><h1>{}</h1><p>{}</p><p>Powered by Pinhole {}</p></main>",
+        escape(&instance.title),
+        escape(&instance.description),
+        crate::VERSION
+    );
+    page(&instance.title, "", &body)
+}
+
+/// Placeholder avatar for accounts without one (Mastodon apps expect a URL, never null).
+pub async fn missing_avatar() -> Response {
+    png(MISSING_AVATAR)
+}
+
+/// Placeholder (transparent) header image.
+pub async fn missing_header() -> Response {
+    png(MISSING_HEADER)
+}
+
+fn png(bytes: &'static [u8]) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/png"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        bytes,
+    )
+        .into_response()
+}

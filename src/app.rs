@@ -1,0 +1,180 @@
+//! Wiring only: configuration → database → migrations → router → server → shutdown.
+//! The one module that knows all the others; used by `main` and by tests.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{Router, http::Request};
+use tokio::net::TcpListener;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    trace::{DefaultOnResponse, TraceLayer},
+};
+
+use crate::{
+    api,
+    config::{Config, LogFormat},
+    db::{self, ConnectError},
+    domain::{self, DomainError},
+    state::AppState,
+};
+
+/// Why the server could not start or stopped badly.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Database(#[from] ConnectError),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A configured server, bound to its port, not yet serving.
+pub struct App {
+    state: AppState,
+    listener: TcpListener,
+}
+
+/// Opens the database, applies migrations and makes sure the instance actor has keys.
+pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
+    let db = db::connect(&config).await?;
+    db::migrate(&db).await?;
+    let instance_keys = domain::instance::ensure_keys(&db).await?;
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        instance_keys: Arc::new(instance_keys),
+    })
+}
+
+impl App {
+    /// Prepares state and binds `config.listen`.
+    pub async fn build(config: Config) -> Result<Self, AppError> {
+        let addr = config.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| AppError::Bind { addr, source })?;
+        Self::with_listener(config, listener).await
+    }
+
+    /// Prepares state for an already bound listener (tests bind port 0 first, then set the
+    /// public URL to the port they got).
+    pub async fn with_listener(config: Config, listener: TcpListener) -> Result<Self, AppError> {
+        let state = prepare_state(config).await?;
+        Ok(App { state, listener })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> Result<SocketAddr, AppError> {
+        self.listener.local_addr().map_err(AppError::Serve)
+    }
+
+    /// The state handlers see; tests use it to reach the database.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish
+    /// for up to `server.shutdown_grace_seconds`, and closes the pool.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), AppError> {
+        let grace = Duration::from_secs(self.state.config.server.shutdown_grace_seconds);
+        let db = self.state.db.clone();
+        let router = router(self.state);
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections, finishing in-flight requests");
+            let _ = stopping_tx.send(());
+        });
+        let deadline = async move {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = server.into_future() => result.map_err(AppError::Serve)?,
+            () = deadline => tracing::warn!(seconds = grace.as_secs(), "grace period over; exiting with requests still in flight"),
+        }
+        if let Err(e) = db.close().await {
+            tracing::warn!(error = %e, "closing the database pool failed");
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// The full HTTP stack: routes plus request ids and request logging.
+pub fn router(state: AppState) -> Router {
+    api::router(state)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .extensions()
+                    .get::<RequestId>()
+                    .and_then(|id| id.header_value().to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %request_id,
+                )
+            })
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Sets up `tracing` output on stderr. `RUST_LOG` overrides the configured level; `quiet`
+/// (one-shot admin commands) shows only warnings so their output stays readable.
+pub fn init_logging(config: &Config, quiet: bool) {
+    use tracing_subscriber::{EnvFilter, fmt};
+    let level = if quiet { "warn" } else { config.log.level.as_str() };
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let result = match config.log.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Human => builder.try_init(),
+    };
+    // A second init (tests) keeps the first subscriber.
+    let _ = result;
+}

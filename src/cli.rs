@@ -1,0 +1,167 @@
+//! Command-line interface: parsing and dispatch only; the work happens in `app`/`domain`.
+
+use std::{io::BufRead, path::PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::{
+    app::{self, App, AppError},
+    config::{Config, ConfigError},
+    domain::{self, DomainError, accounts::NewUser, tokens::DEFAULT_SCOPES},
+    federation::objects::actor::local_actor_urls,
+};
+
+/// Pinhole: a federated home for photos and short notes.
+#[derive(Debug, Parser)]
+#[command(name = "pinhole", version, about)]
+pub struct Cli {
+    /// Configuration file (default: config/default.toml when present).
+    #[arg(long, global = true, env = "PINHOLE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do; `serve` when none is given.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (applies pending migrations first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage local accounts.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Manage API access tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+}
+
+/// `pinhole users …`
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a local account and its signing keys; prints the actor URL.
+    Create {
+        /// Username: letters A-Z, digits and _, at most 30 characters.
+        name: String,
+        /// Make the account an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List local accounts.
+    List,
+}
+
+/// `pinhole tokens …`
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create a bearer token for a local account and print it (shown only once).
+    Create {
+        /// The account's username.
+        name: String,
+        /// Space-separated OAuth scopes.
+        #[arg(long, default_value = DEFAULT_SCOPES)]
+        scopes: String,
+    },
+}
+
+/// Why a command failed; printed as `error: …` with a non-zero exit.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("cannot read the password from standard input: {0}")]
+    Stdin(std::io::Error),
+    #[error("no password on standard input (expected one line)")]
+    EmptyPassword,
+}
+
+impl From<crate::db::ConnectError> for CliError {
+    fn from(e: crate::db::ConnectError) -> Self {
+        CliError::App(AppError::Database(e))
+    }
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let config = Config::load(cli.config.as_deref())?;
+    let command = cli.command.unwrap_or(Command::Serve);
+    app::init_logging(&config, !matches!(command, Command::Serve | Command::Migrate));
+    match command {
+        Command::Serve => {
+            let app = App::build(config).await?;
+            let addr = app.local_addr()?;
+            tracing::info!(%addr, public_url = %app.state().config.public_url, "Pinhole {} listening", crate::VERSION);
+            app.run(app::shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            let db = crate::db::connect(&config).await?;
+            crate::db::migrate(&db).await?;
+            domain::instance::ensure_keys(&db).await?;
+            println!("database is up to date");
+        }
+        Command::Users(UsersCommand::Create {
+            name,
+            admin,
+            password_stdin,
+        }) => {
+            // Validate before touching the database or reading stdin.
+            domain::accounts::validate_username(&name)?;
+            let password = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let state = app::prepare_state(config).await?;
+            let account = domain::accounts::create_local(
+                &state.db,
+                NewUser {
+                    username: name,
+                    password,
+                    is_admin: admin,
+                },
+            )
+            .await?;
+            println!("{}", local_actor_urls(&state.config, &account.username).id);
+        }
+        Command::Users(UsersCommand::List) => {
+            let state = app::prepare_state(config).await?;
+            for account in domain::accounts::list_local(&state.db).await? {
+                println!(
+                    "{}\t{}\t{}{}",
+                    account.id,
+                    account.username,
+                    local_actor_urls(&state.config, &account.username).id,
+                    if account.is_admin { "\tadmin" } else { "" }
+                );
+            }
+        }
+        Command::Tokens(TokensCommand::Create { name, scopes }) => {
+            domain::tokens::parse_scopes(&scopes)?;
+            let state = app::prepare_state(config).await?;
+            let token = domain::tokens::create(&state.db, &name, &scopes).await?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}
+
+fn read_password() -> Result<String, CliError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(CliError::Stdin)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        return Err(CliError::EmptyPassword);
+    }
+    Ok(password)
+}

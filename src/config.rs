@@ -1,0 +1,269 @@
+//! Typed configuration: the embedded `config/default.toml`, then an operator's file, then
+//! `PINHOLE_*` environment variables. Unknown keys are errors so typos never pass silently.
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::{Path, PathBuf},
+};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// The shipped reference configuration; it is always the lowest layer so that every key has
+/// its documented default even when Pinhole runs outside the source tree.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// Where the operator's configuration file is looked up when none is given explicitly.
+pub const DEFAULT_CONFIG_PATH: &str = "config/default.toml";
+
+/// Environment variables with the `PINHOLE_` prefix that are not configuration keys.
+const NON_CONFIG_ENV: &[&str] = &["config", "test_database_url"];
+
+/// Everything Pinhole can be configured with (see `config/default.toml` for meanings).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub public_url: Url,
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub database: DatabaseConfig,
+    pub instance: InstanceConfig,
+    pub federation: FederationConfig,
+    pub log: LogConfig,
+    pub server: ServerConfig,
+}
+
+/// Connection pool settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub max_connections: u32,
+    pub connect_timeout_seconds: u64,
+    pub sqlite_busy_timeout_seconds: u64,
+}
+
+/// What the instance tells clients and other servers about itself.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceConfig {
+    pub title: String,
+    pub description: String,
+    pub contact_email: String,
+    pub source_url: String,
+    pub open_registrations: bool,
+    pub max_post_characters: u32,
+    pub max_media_attachments: u32,
+}
+
+/// Federation safety switches.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FederationConfig {
+    pub allow_private_network: Toggle,
+}
+
+/// A yes/no setting whose default depends on the rest of the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Toggle {
+    Auto,
+    True,
+    False,
+}
+
+/// Log output settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+/// Log line format: readable for people, JSON for log collectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// HTTP server process settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub shutdown_grace_seconds: u64,
+}
+
+/// Why configuration could not be loaded; the message names the offending key or file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads the layered configuration. `file` is the explicitly requested file (from
+    /// `--config` or `PINHOLE_CONFIG`); without it `config/default.toml` is read when present.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        match file {
+            Some(path) if !path.is_file() => return Err(ConfigError::MissingFile(path.into())),
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None => {
+                let default = Path::new(DEFAULT_CONFIG_PATH);
+                if default.is_file() {
+                    figment = figment.merge(Toml::file_exact(default));
+                }
+            }
+        }
+        figment = figment.merge(
+            Env::prefixed("PINHOLE_")
+                .split("__")
+                .filter(|key| !NON_CONFIG_ENV.contains(&key.as_str())),
+        );
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(flatten_figment_error(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The built-in defaults alone; tests start from these and adjust what they need.
+    pub fn defaults() -> Result<Self, ConfigError> {
+        let config: Config = Figment::from(Toml::string(DEFAULT_TOML))
+            .extract()
+            .map_err(|e| ConfigError::Invalid(flatten_figment_error(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: the public URL must be a bare origin, since ids are built
+    /// by appending paths to it.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let url = &self.public_url;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(ConfigError::Invalid(format!(
+                "public_url `{url}` must use http or https"
+            )));
+        }
+        if url.host_str().is_none() {
+            return Err(ConfigError::Invalid(format!(
+                "public_url `{url}` has no host"
+            )));
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(ConfigError::Invalid(format!(
+                "public_url `{url}` must not have a path, query or fragment"
+            )));
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "database.max_connections must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The host (with `:port` when not the scheme's default) that appears in `acct:` handles
+    /// and in WebFinger subjects.
+    pub fn domain(&self) -> String {
+        let host = self.public_url.host_str().unwrap_or_default();
+        match self.public_url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        }
+    }
+
+    /// The public URL without its trailing slash, ready for `format!("{base}/users/…")`.
+    pub fn base_url(&self) -> &str {
+        self.public_url.as_str().trim_end_matches('/')
+    }
+
+    /// The effective database URL: the configured one, or a SQLite file in `data_dir`.
+    pub fn effective_database_url(&self) -> String {
+        if self.database_url.trim().is_empty() {
+            let path = self.data_dir.join("pinhole.sqlite");
+            format!("sqlite://{}?mode=rwc", path.display())
+        } else {
+            self.database_url.trim().to_string()
+        }
+    }
+
+    /// Whether federation may use plain http and private/loopback addresses.
+    pub fn allow_private_network(&self) -> bool {
+        match self.federation.allow_private_network {
+            Toggle::True => true,
+            Toggle::False => false,
+            Toggle::Auto => is_loopback_host(&self.public_url),
+        }
+    }
+}
+
+fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Figment reports nested errors one per line; an operator wants them all, in one message.
+fn flatten_figment_error(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_default_file_parses_with_no_unknown_keys() {
+        let config = Config::defaults().expect("default.toml must parse");
+        assert_eq!(config.public_url.as_str(), "http://localhost:8080/");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.domain(), "localhost:8080");
+        assert!(config.allow_private_network());
+        assert!(config.effective_database_url().starts_with("sqlite://data"));
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Figment::from(Toml::string(DEFAULT_TOML))
+            .merge(Toml::string("bogus_key = 1"))
+            .extract::<Config>()
+            .expect_err("unknown key must fail");
+        assert!(flatten_figment_error(err).contains("bogus_key"));
+    }
+
+    #[test]
+    fn production_host_disallows_private_network() {
+        let mut config = Config::defaults().expect("defaults");
+        config.public_url = Url::parse("https://photos.example").expect("url");
+        assert!(!config.allow_private_network());
+        assert_eq!(config.domain(), "photos.example");
+        config.public_url = Url::parse("http://127.0.0.1:9000").expect("url");
+        assert!(config.allow_private_network());
+    }
+
+    #[test]
+    fn public_url_with_path_is_rejected() {
+        let mut config = Config::defaults().expect("defaults");
+        config.public_url = Url::parse("https://photos.example/pinhole").expect("url");
+        assert!(config.validate().is_err());
+    }
+}

@@ -1,0 +1,41 @@
+//! An account row; `domain` is `None` for local accounts.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "accounts")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub username: String,
+    /// Lower-cased username: the uniqueness key, since handles are case-insensitive.
+    pub username_key: String,
+    pub domain: Option<String>,
+    pub display_name: String,
+    pub summary: String,
+    pub password_hash: Option<String>,
+    pub is_admin: bool,
+    pub public_key_pem: String,
+    pub private_key_pem: Option<String>,
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
+    pub manually_approves_followers: bool,
+    pub discoverable: bool,
+    pub indexable: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::api_tokens::Entity")]
+    ApiTokens,
+}
+
+impl Related<super::api_tokens::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ApiTokens.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,130 @@
+//! Storage: the only place sea-orm queries appear. One module per aggregate.
+
+pub mod accounts;
+pub mod entities;
+pub mod instance_keys;
+pub mod tokens;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, SqlErr,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+use crate::config::Config;
+
+/// Storage failures, split only where callers act differently.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint rejected the write; the caller knows which one it risked.
+    #[error("duplicate value")]
+    Conflict,
+    #[error("database error: {0}")]
+    Db(DbErr),
+}
+
+impl From<DbErr> for StoreError {
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict,
+            _ => StoreError::Db(err),
+        }
+    }
+}
+
+/// Why the database could not be opened; the URL is shown without its password.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot connect to database {url}: {source}")]
+    Connect { url: String, source: DbErr },
+    #[error("unsupported database URL {0}: use sqlite:// or postgres://")]
+    Scheme(String),
+    #[error("database migration failed: {0}")]
+    Migrate(DbErr),
+}
+
+/// Opens the pool for the configured database (creating the SQLite file and data directory
+/// when needed) and checks the connection works.
+pub async fn connect(config: &Config) -> Result<DatabaseConnection, ConnectError> {
+    let url = config.effective_database_url();
+    let shown = redact_url(&url);
+    let is_sqlite = url.starts_with("sqlite:");
+    if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+        return Err(ConnectError::Scheme(shown));
+    }
+    if config.database_url.trim().is_empty() {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| ConnectError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+    }
+    let timeout = Duration::from_secs(config.database.connect_timeout_seconds);
+    let busy = Duration::from_secs(config.database.sqlite_busy_timeout_seconds);
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(config.database.max_connections)
+        .connect_timeout(timeout)
+        .acquire_timeout(timeout)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(move |o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(busy)
+                .create_if_missing(true)
+        });
+    let db = Database::connect(options)
+        .await
+        .map_err(|source| ConnectError::Connect {
+            url: shown.clone(),
+            source,
+        })?;
+    db.ping().await.map_err(|source| ConnectError::Connect {
+        url: shown,
+        source,
+    })?;
+    Ok(db)
+}
+
+/// Applies pending migrations; safe to call on every start.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), ConnectError> {
+    Migrator::up(db, None).await.map_err(ConnectError::Migrate)
+}
+
+/// Cheap liveness check for `/health`.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), StoreError> {
+    db.execute_unprepared("SELECT 1").await?;
+    Ok(())
+}
+
+/// Hides the password in a database URL so it can be logged or shown.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn password_is_hidden() {
+        assert_eq!(
+            redact_url("postgres://u:secret@127.0.0.1:5432/db"),
+            "postgres://u:***@127.0.0.1:5432/db"
+        );
+        assert_eq!(redact_url("sqlite://data/x.sqlite"), "sqlite://data/x.sqlite");
+    }
+}

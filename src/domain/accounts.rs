@@ -1,0 +1,152 @@
+//! Local accounts: creation rules (Mastodon's username rules), lookup, listing.
+
+use argon2::{Argon2, PasswordHasher};
+use sea_orm::DatabaseConnection;
+
+use super::{DomainError, keys};
+use crate::db::{self, StoreError, entities::accounts::Model as Account};
+
+/// Longest username Mastodon accepts for local accounts.
+pub const MAX_USERNAME_LEN: usize = 30;
+/// Shortest password accepted (Mastodon's minimum).
+pub const MIN_PASSWORD_LEN: usize = 8;
+/// Longest password accepted; bounds the hashing cost an attacker can ask for.
+pub const MAX_PASSWORD_LEN: usize = 1024;
+
+/// What an operator (or later, a sign-up form) asks for.
+pub struct NewUser {
+    pub username: String,
+    pub password: Option<String>,
+    pub is_admin: bool,
+}
+
+/// Checks a username against Mastodon's rules: `[A-Za-z0-9_]`, 1–30 characters.
+pub fn validate_username(username: &str) -> Result<(), DomainError> {
+    if username.is_empty() {
+        return Err(DomainError::Invalid("username must not be empty".into()));
+    }
+    if username.chars().count() > MAX_USERNAME_LEN {
+        return Err(DomainError::Invalid(format!(
+            "username `{username}` is longer than {MAX_USERNAME_LEN} characters"
+        )));
+    }
+    if let Some(bad) = username
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Err(DomainError::Invalid(format!(
+            "username `{username}` contains `{bad}`: only letters A-Z, digits and _ are allowed"
+        )));
+    }
+    Ok(())
+}
+
+fn validate_password(password: &str) -> Result<(), DomainError> {
+    let len = password.chars().count();
+    if len < MIN_PASSWORD_LEN {
+        return Err(DomainError::Invalid(format!(
+            "password must be at least {MIN_PASSWORD_LEN} characters"
+        )));
+    }
+    if len > MAX_PASSWORD_LEN {
+        return Err(DomainError::Invalid(format!(
+            "password must be at most {MAX_PASSWORD_LEN} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Hashes a password with Argon2id (PHC string), off the async threads.
+async fn hash_password(password: String) -> Result<String, DomainError> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| DomainError::Crypto(e.to_string()))?
+    .map_err(|e| DomainError::Crypto(e.to_string()))
+}
+
+/// Creates a local account with its signing key pair. All checks run before the single
+/// insert, so a failure leaves nothing behind.
+pub async fn create_local(db: &DatabaseConnection, new: NewUser) -> Result<Account, DomainError> {
+    validate_username(&new.username)?;
+    if let Some(password) = &new.password {
+        validate_password(password)?;
+    }
+    if db::accounts::find_local_by_username(db, &new.username)
+        .await?
+        .is_some()
+    {
+        return Err(taken(&new.username));
+    }
+    let password_hash = match new.password {
+        Some(p) => Some(hash_password(p).await?),
+        None => None,
+    };
+    let (public_key_pem, private_key_pem) = keys::generate().await?;
+    let row = db::accounts::NewLocalAccount {
+        display_name: new.username.clone(),
+        username: new.username.clone(),
+        password_hash,
+        is_admin: new.is_admin,
+        public_key_pem,
+        private_key_pem,
+        now: chrono::Utc::now(),
+    };
+    match db::accounts::insert_local(db, row).await {
+        Ok(account) => Ok(account),
+        // Lost a race with a concurrent create of the same name.
+        Err(StoreError::Conflict) => Err(taken(&new.username)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn taken(username: &str) -> DomainError {
+    DomainError::Conflict(format!("username `{username}` is already taken"))
+}
+
+/// Finds a local account by username (case-insensitive); `NotFound` when absent.
+pub async fn get_local(db: &DatabaseConnection, username: &str) -> Result<Account, DomainError> {
+    if validate_username(username).is_err() {
+        return Err(not_found(username));
+    }
+    db::accounts::find_local_by_username(db, username)
+        .await?
+        .ok_or_else(|| not_found(username))
+}
+
+fn not_found(username: &str) -> DomainError {
+    DomainError::NotFound(format!("no account named `{username}`"))
+}
+
+/// All local accounts, oldest first.
+pub async fn list_local(db: &DatabaseConnection) -> Result<Vec<Account>, DomainError> {
+    Ok(db::accounts::list_local(db).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_mastodon_rules() {
+        assert!(validate_username("alice").is_ok());
+        assert!(validate_username("A_1").is_ok());
+        assert!(validate_username(&"a".repeat(30)).is_ok());
+        assert!(validate_username(&"a".repeat(31)).is_err());
+        assert!(validate_username("").is_err());
+        assert!(validate_username("al-ice").is_err());
+        assert!(validate_username("al.ice").is_err());
+        assert!(validate_username("élise").is_err());
+        assert!(validate_username("bob@x").is_err());
+    }
+
+    #[test]
+    fn passwords_have_bounds() {
+        assert!(validate_password("short").is_err());
+        assert!(validate_password("secret-pw").is_ok());
+        assert!(validate_password(&"x".repeat(MAX_PASSWORD_LEN + 1)).is_err());
+    }
+}

@@ -1,0 +1,36 @@
+//! Use cases and rules. Knows neither axum nor ActivityStreams JSON; talks to storage only
+//! through `crate::db`.
+
+pub mod accounts;
+pub mod instance;
+pub mod keys;
+pub mod tokens;
+
+use crate::db::StoreError;
+
+/// Why a use case refused or failed. The HTTP layer and the CLI each map it in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// The input breaks a rule; the message is safe to show to the user.
+    #[error("{0}")]
+    Invalid(String),
+    /// The thing already exists; the message is safe to show.
+    #[error("{0}")]
+    Conflict(String),
+    /// The thing does not exist; the message is safe to show.
+    #[error("{0}")]
+    NotFound(String),
+    /// Missing or wrong credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("key generation failed: {0}")]
+    Crypto(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for DomainError {
+    fn from(err: StoreError) -> Self {
+        DomainError::Store(err)
+    }
+}

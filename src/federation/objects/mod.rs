@@ -1,0 +1,3 @@
+//! Our models → ActivityStreams documents.
+
+pub mod actor;

@@ -1,0 +1,86 @@
+//! Actors (Person, Application, Service, Group, Organization).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+use super::lenient;
+
+/// An actor document. Serializes in Mastodon's shape; deserializes whatever real servers
+/// send (see `tests/fixtures/`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    #[serde(rename = "@context", default, skip_serializing_if = "Value::is_null")]
+    pub context: Value,
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub preferred_username: String,
+    #[serde(default, deserialize_with = "lenient::opt_string", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string", skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "lenient::first_url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<Url>,
+    pub inbox: Url,
+    #[serde(default, deserialize_with = "lenient::first_url", skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<Url>,
+    #[serde(default, deserialize_with = "lenient::first_url", skip_serializing_if = "Option::is_none")]
+    pub followers: Option<Url>,
+    #[serde(default, deserialize_with = "lenient::first_url", skip_serializing_if = "Option::is_none")]
+    pub following: Option<Url>,
+    #[serde(default, deserialize_with = "lenient::first_url", skip_serializing_if = "Option::is_none")]
+    pub featured: Option<Url>,
+    #[serde(default, deserialize_with = "lenient::first", skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<Endpoints>,
+    #[serde(deserialize_with = "lenient::first_required")]
+    pub public_key: PublicKey,
+    #[serde(default, deserialize_with = "lenient::first", skip_serializing_if = "Option::is_none")]
+    pub icon: Option<Image>,
+    #[serde(default, deserialize_with = "lenient::first", skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
+    #[serde(default, deserialize_with = "lenient::opt_bool", skip_serializing_if = "Option::is_none")]
+    pub manually_approves_followers: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_bool", skip_serializing_if = "Option::is_none")]
+    pub discoverable: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_bool", skip_serializing_if = "Option::is_none")]
+    pub indexable: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_datetime", skip_serializing_if = "Option::is_none")]
+    pub published: Option<DateTime<Utc>>,
+}
+
+/// Where to deliver to every actor of a server at once.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    #[serde(default, deserialize_with = "lenient::first_url", skip_serializing_if = "Option::is_none")]
+    pub shared_inbox: Option<Url>,
+}
+
+/// The key other servers verify our HTTP signatures with.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicKey {
+    pub id: Url,
+    #[serde(deserialize_with = "lenient::first_required")]
+    pub owner: Url,
+    pub public_key_pem: String,
+}
+
+/// An avatar or header image.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Image {
+    #[serde(rename = "type", default = "image_type")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "lenient::opt_string", skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient::first_url")]
+    pub url: Option<Url>,
+}
+
+fn image_type() -> String {
+    "Image".into()
+}

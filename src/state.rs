@@ -1,0 +1,15 @@
+//! Shared, cheaply clonable state handed to every handler.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{config::Config, db::entities::instance_keys::Model as InstanceKeys};
+
+/// What handlers need: the pool, the configuration and the instance actor's keys.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub instance_keys: Arc<InstanceKeys>,
+}
