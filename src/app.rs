@@ -81,7 +81,10 @@ impl App {
 
     /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish
     /// for up to `server.shutdown_grace_seconds`, and closes the pool.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), AppError> {
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), AppError> {
         let grace = Duration::from_secs(self.state.config.server.shutdown_grace_seconds);
         let db = self.state.db.clone();
         let router = router(self.state);
@@ -115,21 +118,22 @@ pub fn router(state: AppState) -> Router {
     api::router(state)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let request_id = request
-                    .extensions()
-                    .get::<RequestId>()
-                    .and_then(|id| id.header_value().to_str().ok())
-                    .unwrap_or_default()
-                    .to_string();
-                tracing::info_span!(
-                    "request",
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                    request_id = %request_id,
-                )
-            })
-            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let request_id = request
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or_default()
+                        .to_string();
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %request_id,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
@@ -166,7 +170,11 @@ pub async fn shutdown_signal() {
 /// (one-shot admin commands) shows only warnings so their output stays readable.
 pub fn init_logging(config: &Config, quiet: bool) {
     use tracing_subscriber::{EnvFilter, fmt};
-    let level = if quiet { "warn" } else { config.log.level.as_str() };
+    let level = if quiet {
+        "warn"
+    } else {
+        config.log.level.as_str()
+    };
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(level))
         .unwrap_or_else(|_| EnvFilter::new("info"));

@@ -93,7 +93,10 @@ impl From<crate::db::ConnectError> for CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let config = Config::load(cli.config.as_deref())?;
     let command = cli.command.unwrap_or(Command::Serve);
-    app::init_logging(&config, !matches!(command, Command::Serve | Command::Migrate));
+    app::init_logging(
+        &config,
+        !matches!(command, Command::Serve | Command::Migrate),
+    );
     match command {
         Command::Serve => {
             let app = App::build(config).await?;

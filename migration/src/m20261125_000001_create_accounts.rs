@@ -41,13 +41,36 @@ impl MigrationTrait for Migration {
                             .auto_increment()
                             .primary_key(),
                     )
-                    .col(ColumnDef::new(Accounts::Username).string_len(255).not_null())
-                    .col(ColumnDef::new(Accounts::UsernameKey).string_len(255).not_null())
+                    .col(
+                        ColumnDef::new(Accounts::Username)
+                            .string_len(255)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Accounts::UsernameKey)
+                            .string_len(255)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Accounts::Domain).string_len(255).null())
-                    .col(ColumnDef::new(Accounts::DisplayName).text().not_null().default(""))
-                    .col(ColumnDef::new(Accounts::Summary).text().not_null().default(""))
+                    .col(
+                        ColumnDef::new(Accounts::DisplayName)
+                            .text()
+                            .not_null()
+                            .default(""),
+                    )
+                    .col(
+                        ColumnDef::new(Accounts::Summary)
+                            .text()
+                            .not_null()
+                            .default(""),
+                    )
                     .col(ColumnDef::new(Accounts::PasswordHash).text().null())
-                    .col(ColumnDef::new(Accounts::IsAdmin).boolean().not_null().default(false))
+                    .col(
+                        ColumnDef::new(Accounts::IsAdmin)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
                     .col(ColumnDef::new(Accounts::PublicKeyPem).text().not_null())
                     .col(ColumnDef::new(Accounts::PrivateKeyPem).text().null())
                     .col(ColumnDef::new(Accounts::AvatarUrl).text().null())
@@ -58,10 +81,28 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .default(false),
                     )
-                    .col(ColumnDef::new(Accounts::Discoverable).boolean().not_null().default(true))
-                    .col(ColumnDef::new(Accounts::Indexable).boolean().not_null().default(true))
-                    .col(ColumnDef::new(Accounts::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Accounts::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Accounts::Discoverable)
+                            .boolean()
+                            .not_null()
+                            .default(true),
+                    )
+                    .col(
+                        ColumnDef::new(Accounts::Indexable)
+                            .boolean()
+                            .not_null()
+                            .default(true),
+                    )
+                    .col(
+                        ColumnDef::new(Accounts::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Accounts::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;

@@ -37,7 +37,11 @@ impl MigrationTrait for Migration {
                             .auto_increment()
                             .primary_key(),
                     )
-                    .col(ColumnDef::new(ApiTokens::AccountId).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(ApiTokens::AccountId)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(ApiTokens::TokenHash)
                             .string_len(64)
@@ -45,8 +49,16 @@ impl MigrationTrait for Migration {
                             .unique_key(),
                     )
                     .col(ColumnDef::new(ApiTokens::Scopes).text().not_null())
-                    .col(ColumnDef::new(ApiTokens::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(ApiTokens::LastUsedAt).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(ApiTokens::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ApiTokens::LastUsedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_api_tokens_account")

@@ -22,9 +22,18 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(InstanceKeys::Table)
-                    .col(ColumnDef::new(InstanceKeys::Id).integer().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(InstanceKeys::Id)
+                            .integer()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(InstanceKeys::PublicKeyPem).text().not_null())
-                    .col(ColumnDef::new(InstanceKeys::PrivateKeyPem).text().not_null())
+                    .col(
+                        ColumnDef::new(InstanceKeys::PrivateKeyPem)
+                            .text()
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(InstanceKeys::CreatedAt)
                             .timestamp_with_time_zone()

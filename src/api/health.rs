@@ -16,7 +16,9 @@ pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
             tracing::warn!(error = %e, "health check: database unreachable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "error", "database": "unreachable", "version": crate::VERSION })),
+                Json(
+                    json!({ "status": "error", "database": "unreachable", "version": crate::VERSION }),
+                ),
             )
         }
     }

@@ -24,7 +24,10 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/.well-known/webfinger", get(wellknown::webfinger))
         .route("/.well-known/host-meta", get(wellknown::host_meta))
-        .route("/.well-known/host-meta.json", get(wellknown::host_meta_json))
+        .route(
+            "/.well-known/host-meta.json",
+            get(wellknown::host_meta_json),
+        )
         .route("/.well-known/nodeinfo", get(wellknown::nodeinfo_links))
         .route("/nodeinfo/2.0", get(wellknown::nodeinfo_20))
         .route("/nodeinfo/2.1", get(wellknown::nodeinfo_21))
@@ -82,7 +85,9 @@ mod tests {
             "text/html;q=0.5, application/activity+json"
         )));
         assert!(!wants_activity_json(&accept("application/ld+json")));
-        assert!(!wants_activity_json(&accept("text/html,application/xhtml+xml,*/*;q=0.8")));
+        assert!(!wants_activity_json(&accept(
+            "text/html,application/xhtml+xml,*/*;q=0.8"
+        )));
         assert!(!wants_activity_json(&HeaderMap::new()));
     }
 }

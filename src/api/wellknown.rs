@@ -120,7 +120,11 @@ pub async fn webfinger(
                 ),
                 link("self", ACTIVITY_JSON, urls.id.clone()),
             ];
-            if let Some(avatar) = account.avatar_url.as_deref().and_then(|u| Url::parse(u).ok()) {
+            if let Some(avatar) = account
+                .avatar_url
+                .as_deref()
+                .and_then(|u| Url::parse(u).ok())
+            {
                 links.push(WebfingerLink {
                     rel: Some("http://webfinger.net/rel/avatar".into()),
                     href: Some(avatar),
@@ -253,8 +257,9 @@ async fn nodeinfo(state: &AppState, version: &'static str) -> Result<Response, A
             "nodeDescription": state.config.instance.description
         }
     });
-    let content_type =
-        format!("application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/{version}#\"");
+    let content_type = format!(
+        "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/{version}#\""
+    );
     Ok(([(header::CONTENT_TYPE, content_type)], Json(body)).into_response())
 }
 
@@ -281,12 +286,24 @@ mod tests {
 
     #[test]
     fn resources() {
-        assert_eq!(parse_resource("acct:alice@localhost:8080", D, B), user("alice"));
-        assert_eq!(parse_resource("ACCT:alice@LOCALHOST:8080", D, B), user("alice"));
+        assert_eq!(
+            parse_resource("acct:alice@localhost:8080", D, B),
+            user("alice")
+        );
+        assert_eq!(
+            parse_resource("ACCT:alice@LOCALHOST:8080", D, B),
+            user("alice")
+        );
         assert_eq!(parse_resource("alice@localhost:8080", D, B), user("alice"));
         assert_eq!(parse_resource("@alice@localhost:8080", D, B), user("alice"));
-        assert_eq!(parse_resource("http://localhost:8080/users/alice", D, B), user("alice"));
-        assert_eq!(parse_resource("http://localhost:8080/@alice", D, B), user("alice"));
+        assert_eq!(
+            parse_resource("http://localhost:8080/users/alice", D, B),
+            user("alice")
+        );
+        assert_eq!(
+            parse_resource("http://localhost:8080/@alice", D, B),
+            user("alice")
+        );
         assert_eq!(
             parse_resource("acct:localhost@localhost:8080", D, B),
             Ok(Some(Resource::Instance))
@@ -295,9 +312,18 @@ mod tests {
             parse_resource("http://localhost:8080/actor", D, B),
             Ok(Some(Resource::Instance))
         );
-        assert_eq!(parse_resource("acct:alice@elsewhere.example", D, B), Ok(None));
-        assert_eq!(parse_resource("https://elsewhere.example/users/alice", D, B), Ok(None));
-        assert_eq!(parse_resource("http://localhost:8080/users/alice/inbox", D, B), Ok(None));
+        assert_eq!(
+            parse_resource("acct:alice@elsewhere.example", D, B),
+            Ok(None)
+        );
+        assert_eq!(
+            parse_resource("https://elsewhere.example/users/alice", D, B),
+            Ok(None)
+        );
+        assert_eq!(
+            parse_resource("http://localhost:8080/users/alice/inbox", D, B),
+            Ok(None)
+        );
         assert!(parse_resource("", D, B).is_err());
         assert!(parse_resource("acct:alice", D, B).is_err());
         assert!(parse_resource("acct:@localhost:8080", D, B).is_err());

@@ -86,10 +86,9 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, ConnectError
             url: shown.clone(),
             source,
         })?;
-    db.ping().await.map_err(|source| ConnectError::Connect {
-        url: shown,
-        source,
-    })?;
+    db.ping()
+        .await
+        .map_err(|source| ConnectError::Connect { url: shown, source })?;
     Ok(db)
 }
 
@@ -125,6 +124,9 @@ mod tests {
             redact_url("postgres://u:secret@127.0.0.1:5432/db"),
             "postgres://u:***@127.0.0.1:5432/db"
         );
-        assert_eq!(redact_url("sqlite://data/x.sqlite"), "sqlite://data/x.sqlite");
+        assert_eq!(
+            redact_url("sqlite://data/x.sqlite"),
+            "sqlite://data/x.sqlite"
+        );
     }
 }

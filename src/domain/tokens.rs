@@ -60,7 +60,9 @@ pub fn parse_scopes(scopes: &str) -> Result<Vec<String>, DomainError> {
         }
     }
     if out.is_empty() {
-        return Err(DomainError::Invalid("at least one scope is required".into()));
+        return Err(DomainError::Invalid(
+            "at least one scope is required".into(),
+        ));
     }
     Ok(out)
 }

@@ -18,7 +18,10 @@ impl<T: Serialize> IntoResponse for ActivityJson<T> {
     fn into_response(self) -> Response {
         (
             [
-                (header::CONTENT_TYPE, format!("{ACTIVITY_JSON}; charset=utf-8")),
+                (
+                    header::CONTENT_TYPE,
+                    format!("{ACTIVITY_JSON}; charset=utf-8"),
+                ),
                 (header::VARY, "Accept".to_string()),
             ],
             Json(self.0),

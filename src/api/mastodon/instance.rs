@@ -10,7 +10,10 @@ use crate::{api::ApiError, domain, state::AppState};
 const MASTODON_API_COMPAT: &str = "4.3.0";
 
 fn version() -> String {
-    format!("{MASTODON_API_COMPAT} (compatible; Pinhole {})", crate::VERSION)
+    format!(
+        "{MASTODON_API_COMPAT} (compatible; Pinhole {})",
+        crate::VERSION
+    )
 }
 
 /// Image types Pinhole accepts (the media pipeline issue extends this).

@@ -67,7 +67,12 @@ pub async fn profile(
         escape(&handle),
         escape(&account.summary)
     );
-    Ok(page(&format!("{} ({handle})", account.display_name), &head, &body).into_response())
+    Ok(page(
+        &format!("{} ({handle})", account.display_name),
+        &head,
+        &body,
+    )
+    .into_response())
 }
 
 /// `GET /about`: what this instance is.

@@ -18,36 +18,92 @@ pub struct Actor {
     #[serde(rename = "type")]
     pub kind: String,
     pub preferred_username: String,
-    #[serde(default, deserialize_with = "lenient::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub summary: Option<String>,
-    #[serde(default, deserialize_with = "lenient::first_url", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::first_url",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub url: Option<Url>,
     pub inbox: Url,
-    #[serde(default, deserialize_with = "lenient::first_url", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::first_url",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub outbox: Option<Url>,
-    #[serde(default, deserialize_with = "lenient::first_url", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::first_url",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub followers: Option<Url>,
-    #[serde(default, deserialize_with = "lenient::first_url", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::first_url",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub following: Option<Url>,
-    #[serde(default, deserialize_with = "lenient::first_url", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::first_url",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub featured: Option<Url>,
-    #[serde(default, deserialize_with = "lenient::first", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::first",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub endpoints: Option<Endpoints>,
     #[serde(deserialize_with = "lenient::first_required")]
     pub public_key: PublicKey,
-    #[serde(default, deserialize_with = "lenient::first", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::first",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub icon: Option<Image>,
-    #[serde(default, deserialize_with = "lenient::first", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::first",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub image: Option<Image>,
-    #[serde(default, deserialize_with = "lenient::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub manually_approves_followers: Option<bool>,
-    #[serde(default, deserialize_with = "lenient::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub discoverable: Option<bool>,
-    #[serde(default, deserialize_with = "lenient::opt_bool", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub indexable: Option<bool>,
-    #[serde(default, deserialize_with = "lenient::opt_datetime", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_datetime",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub published: Option<DateTime<Utc>>,
 }
 
@@ -55,7 +111,11 @@ pub struct Actor {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoints {
-    #[serde(default, deserialize_with = "lenient::first_url", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::first_url",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub shared_inbox: Option<Url>,
 }
 
@@ -75,7 +135,11 @@ pub struct PublicKey {
 pub struct Image {
     #[serde(rename = "type", default = "image_type")]
     pub kind: String,
-    #[serde(default, deserialize_with = "lenient::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub media_type: Option<String>,
     #[serde(default, deserialize_with = "lenient::first_url")]
     pub url: Option<Url>,

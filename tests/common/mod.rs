@@ -1,0 +1,277 @@
+//! Test harness: real servers on free loopback ports, each with a fresh database.
+//!
+//! Without `PINHOLE_TEST_DATABASE_URL` every test gets a temporary SQLite file. With it
+//! (e.g. `postgres://postgres@127.0.0.1:5432/test`) every test gets a fresh PostgreSQL
+//! database created through that URL and dropped afterwards, so tests stay parallel.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::{net::SocketAddr, path::PathBuf, process::Output, time::Duration};
+
+use pinhole::{
+    app::App,
+    config::Config,
+    db::entities::accounts::Model as Account,
+    domain::{self, accounts::NewUser},
+    state::AppState,
+};
+use sea_orm::{ConnectionTrait, Database};
+use tempfile::TempDir;
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+/// The environment variable that switches the suite to PostgreSQL.
+pub const PG_ENV: &str = "PINHOLE_TEST_DATABASE_URL";
+
+/// A fresh, empty database for one test, removed when dropped.
+pub struct TestDb {
+    /// What Pinhole should be given as `database_url`.
+    pub url: String,
+    /// Scratch directory (the SQLite file lives here; also usable as `data_dir`).
+    pub dir: TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// SQLite unless `PINHOLE_TEST_DATABASE_URL` is set.
+    pub async fn new() -> TestDb {
+        match std::env::var(PG_ENV).ok().filter(|v| !v.is_empty()) {
+            Some(admin) => Self::postgres(&admin).await,
+            None => Self::sqlite(),
+        }
+    }
+
+    /// A temporary SQLite file.
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("test.sqlite").display()
+        );
+        TestDb {
+            url,
+            dir,
+            postgres: None,
+        }
+    }
+
+    /// A new database on the server `admin_url` points at.
+    pub async fn postgres(admin_url: &str) -> TestDb {
+        let name = format!("pinhole_t_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("{PG_ENV}={admin_url} is not reachable: {e}"));
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        let _ = admin.close().await;
+        let mut url = url::Url::parse(admin_url).expect("valid PostgreSQL URL");
+        url.set_path(&format!("/{name}"));
+        TestDb {
+            url: url.to_string(),
+            dir: tempfile::tempdir().expect("tempdir"),
+            postgres: Some((admin_url.to_string(), name)),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime; use a separate thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Default configuration pointed at `db`, public at `http://localhost:PORT`.
+pub fn test_config(db: &TestDb, addr: SocketAddr) -> Config {
+    let mut config = Config::defaults().expect("defaults");
+    config.public_url = url::Url::parse(&format!("http://localhost:{}", addr.port())).unwrap();
+    config.listen = addr;
+    config.database_url = db.url.clone();
+    config.data_dir = db.dir.path().join("data");
+    config.server.shutdown_grace_seconds = 2;
+    config
+}
+
+/// A running Pinhole instance.
+pub struct TestApp {
+    /// Where to send requests (IP literal, so no name resolution).
+    pub addr: SocketAddr,
+    /// The instance's public URL without trailing slash, `http://localhost:PORT`.
+    pub public: String,
+    pub state: AppState,
+    pub db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts a server after letting the test adjust its configuration.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let db = TestDb::new().await;
+        Self::spawn_on(db, adjust).await
+    }
+
+    /// Starts a server on an existing database.
+    pub async fn spawn_on(db: TestDb, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut config = test_config(&db, addr);
+        adjust(&mut config);
+        let app = App::with_listener(config, listener)
+            .await
+            .expect("app starts");
+        let state = app.state().clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            app.run(async move {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        TestApp {
+            addr,
+            public: state.config.base_url().to_string(),
+            state,
+            db,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// The handle domain, `localhost:PORT`.
+    pub fn domain(&self) -> String {
+        self.state.config.domain()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        client().get(self.url(path)).send().await.expect("request")
+    }
+
+    pub async fn get_accept(&self, path: &str, accept: &str) -> reqwest::Response {
+        client()
+            .get(self.url(path))
+            .header("accept", accept)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates a local account through the domain layer (as `pinhole users create` does).
+    pub async fn create_user(&self, name: &str) -> Account {
+        domain::accounts::create_local(
+            &self.state.db,
+            NewUser {
+                username: name.into(),
+                password: Some("secret-pw".into()),
+                is_admin: false,
+            },
+        )
+        .await
+        .expect("create user")
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// An HTTP client that never follows redirects (tests look at them).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// Runs the `pinhole` binary with a clean `PINHOLE_*` environment plus `env`, in `cwd`,
+/// feeding `stdin`.
+pub fn run_cli(cwd: &std::path::Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pinhole"));
+    cmd.args(args).current_dir(cwd);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PINHOLE_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env_remove("RUST_LOG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn pinhole");
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    child.wait_with_output().expect("pinhole runs")
+}
+
+/// The `PINHOLE_*` variables that point the binary at `db`.
+pub fn cli_env(db: &TestDb) -> Vec<(&'static str, String)> {
+    vec![
+        ("PINHOLE_DATABASE_URL", db.url.clone()),
+        (
+            "PINHOLE_DATA_DIR",
+            db.dir.path().join("data").display().to_string(),
+        ),
+    ]
+}
+
+/// A path inside the repository's `tests/fixtures`.
+pub fn fixture(path: &str) -> String {
+    let full: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", path]
+        .iter()
+        .collect();
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}

@@ -1,0 +1,146 @@
+//! Real documents from other servers parse into our types (see `tests/fixtures/SOURCES.md`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use activitypub_federation::fetch::webfinger::Webfinger;
+use common::fixture;
+use pinhole::federation::protocol::actor::Actor;
+
+fn actor(path: &str) -> Actor {
+    serde_json::from_str(&fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn mastodon_person() {
+    let a = actor("mastodon/actor-person.json");
+    assert_eq!(a.kind, "Person");
+    assert_eq!(a.preferred_username, "fediversereport");
+    assert_eq!(
+        a.public_key.id.as_str(),
+        "https://mastodon.social/users/fediversereport#main-key"
+    );
+    assert_eq!(a.public_key.owner, a.id);
+    assert!(
+        a.public_key
+            .public_key_pem
+            .starts_with("-----BEGIN PUBLIC KEY-----")
+    );
+    assert_eq!(
+        a.endpoints.unwrap().shared_inbox.unwrap().as_str(),
+        "https://mastodon.social/inbox"
+    );
+    assert!(a.icon.unwrap().url.unwrap().as_str().ends_with(".png"));
+    assert!(a.image.is_some());
+    assert_eq!(a.discoverable, Some(true));
+    assert_eq!(a.indexable, Some(true));
+    assert_eq!(a.manually_approves_followers, Some(false));
+    assert_eq!(
+        a.published.unwrap().to_rfc3339(),
+        "2023-01-07T00:00:00+00:00"
+    );
+    assert_eq!(
+        a.url.unwrap().as_str(),
+        "https://mastodon.social/@fediversereport"
+    );
+}
+
+#[test]
+fn mastodon_instance_actor() {
+    let a = actor("mastodon/actor-application-instance.json");
+    assert_eq!(a.kind, "Application");
+    assert_eq!(a.manually_approves_followers, Some(true));
+    assert!(a.name.is_none());
+}
+
+#[test]
+fn actors_from_other_servers() {
+    for (path, kind, username) in [
+        ("gotosocial/actor-person.json", "Person", "the_mighty_zork"),
+        ("pixelfed/actor-person.json", "Person", "dansup"),
+        ("misskey/actor-person-misskey.io.json", "Person", "syuilo"),
+        ("misskey/actor-person-sharkey.json", "Person", "gavi"),
+        (
+            "pleroma-akkoma/actor-person-akkoma.json",
+            "Person",
+            "aumetra",
+        ),
+        (
+            "pleroma-akkoma/actor-person-pleroma.json",
+            "Person",
+            "lanodan",
+        ),
+        ("others/mitra-actor.json", "Person", "silverpill"),
+        ("others/fedibird-actor.json", "Person", "tesaguri"),
+        (
+            "others/bridgy-fed-service-actor.json",
+            "Service",
+            "bsky.brid.gy",
+        ),
+        ("peertube/channel-group.json", "Group", "joinpeertube"),
+        ("lemmy/group.json", "Group", "tenforward"),
+    ] {
+        let a = actor(path);
+        assert_eq!(a.kind, kind, "{path}");
+        assert_eq!(a.preferred_username, username, "{path}");
+        assert!(!a.public_key.public_key_pem.is_empty(), "{path}");
+    }
+}
+
+#[test]
+fn messy_shapes_are_normalised() {
+    // Bridgy Fed: url, icon and image are arrays.
+    let a = actor("others/bridgy-fed-service-actor.json");
+    assert_eq!(a.url.unwrap().as_str(), "https://bsky.brid.gy/");
+    assert!(a.icon.unwrap().url.is_some());
+    // PeerTube: icon is an array of sizes; published has milliseconds.
+    let a = actor("peertube/channel-group.json");
+    assert!(a.icon.is_some());
+    assert!(a.published.is_some());
+    // Misskey: icon name null, publicKey has a type.
+    let a = actor("misskey/actor-person-misskey.io.json");
+    assert!(a.icon.is_some());
+    // GoToSocial: keyId is a path, not a fragment.
+    let a = actor("gotosocial/actor-person.json");
+    assert!(a.public_key.id.path().ends_with("/main-key"));
+    // Mitra: no endpoints at all.
+    assert!(actor("others/mitra-actor.json").endpoints.is_none());
+}
+
+#[test]
+fn webfinger_documents() {
+    for (path, subject) in [
+        (
+            "mastodon/webfinger-mastodon.social-gargron.json",
+            "acct:Gargron@mastodon.social",
+        ),
+        (
+            "mastodon/webfinger-corteximplant.com.json",
+            "acct:0x0@corteximplant.com",
+        ),
+        ("gotosocial/webfinger.json", ""),
+        ("pixelfed/webfinger-pixelfed.social.json", ""),
+        ("misskey/webfinger-misskey.io.json", ""),
+        ("pleroma-akkoma/webfinger-pleroma.json", ""),
+    ] {
+        let jrd: Webfinger =
+            serde_json::from_str(&fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        if !subject.is_empty() {
+            assert_eq!(jrd.subject, subject);
+        }
+        let self_link = jrd
+            .links
+            .iter()
+            .find(|l| l.rel.as_deref() == Some("self"))
+            .unwrap_or_else(|| panic!("{path}: no self link"));
+        assert!(
+            self_link
+                .kind
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("application/"),
+            "{path}"
+        );
+        assert!(self_link.href.is_some(), "{path}");
+    }
+}
