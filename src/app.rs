@@ -178,6 +178,11 @@ pub fn init_logging(config: &Config, quiet: bool) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    // PostgreSQL's "relation already exists, skipping" notices on every start are noise.
+    let filter = match "sqlx::postgres::notice=warn".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let result = match config.log.format {
         LogFormat::Json => builder.json().try_init(),

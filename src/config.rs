@@ -123,11 +123,11 @@ impl Config {
                 }
             }
         }
-        figment = figment.merge(
-            Env::prefixed("PINHOLE_")
-                .split("__")
-                .filter(|key| !NON_CONFIG_ENV.contains(&key.as_str())),
-        );
+        figment = figment.merge(Env::prefixed("PINHOLE_").split("__").filter(|key| {
+            !NON_CONFIG_ENV
+                .iter()
+                .any(|k| key.as_str().eq_ignore_ascii_case(k))
+        }));
         let config: Config = figment
             .extract()
             .map_err(|e| ConfigError::Invalid(flatten_figment_error(e)))?;

@@ -1,0 +1,96 @@
+//! PostgreSQL-specific checks: the one binary serves from PostgreSQL given only a URL.
+//! Skips (with the reason printed) when `PINHOLE_TEST_DATABASE_URL` is not set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{PG_ENV, TestApp, TestDb, cli_env, run_cli};
+use serde_json::Value;
+
+fn admin_url() -> Option<String> {
+    match std::env::var(PG_ENV) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!(
+                "skipping: {PG_ENV} is not set (e.g. postgres://postgres@127.0.0.1:5432/test)"
+            );
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn cli_and_server_share_a_postgres_database() {
+    let Some(admin) = admin_url() else { return };
+    let db = TestDb::postgres(&admin).await;
+    let env = cli_env(&db);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = run_cli(
+        db.dir.path(),
+        &["users", "create", "alice", "--password-stdin"],
+        &env,
+        "secret-pw\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let app = TestApp::spawn_on(db, |_| {}).await;
+    assert!(app.db.is_postgres());
+    let res = app
+        .get(&format!(
+            "/.well-known/webfinger?resource=acct:alice@{}",
+            app.domain()
+        ))
+        .await;
+    assert_eq!(res.status(), 200);
+    let actor: Value = app
+        .get_accept("/users/alice", "application/activity+json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        actor["publicKey"]["publicKeyPem"]
+            .as_str()
+            .unwrap()
+            .contains("BEGIN PUBLIC KEY")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_creates_of_one_name_leave_exactly_one_account() {
+    let Some(admin) = admin_url() else { return };
+    let app = TestApp::spawn_on(TestDb::postgres(&admin).await, |_| {}).await;
+    let mut tasks = Vec::new();
+    for name in ["carol", "Carol", "CAROL", "carol"] {
+        let db = app.state.db.clone();
+        tasks.push(tokio::spawn(async move {
+            pinhole::domain::accounts::create_local(
+                &db,
+                pinhole::domain::accounts::NewUser {
+                    username: name.into(),
+                    password: None,
+                    is_admin: false,
+                },
+            )
+            .await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(pinhole::domain::DomainError::Conflict(_)) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    let all = pinhole::domain::accounts::list_local(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    app.stop().await;
+}
