@@ -6,6 +6,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use axum::{Router, http::Request};
 use tokio::net::TcpListener;
 use tower_http::{
+    cors::{Any, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     trace::{DefaultOnResponse, TraceLayer},
 };
@@ -113,9 +114,20 @@ impl App {
     }
 }
 
-/// The full HTTP stack: routes plus request ids and request logging.
+/// The full HTTP stack: routes plus CORS, request ids and request logging.
 pub fn router(state: AppState) -> Router {
+    // Browser-based Mastodon clients (Elk, Phanpy, …) call the API from other origins.
+    // Credentials are bearer tokens, never cookies, so any origin may ask.
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .expose_headers([
+            axum::http::header::LINK,
+            axum::http::HeaderName::from_static("x-request-id"),
+        ]);
     api::router(state)
+        .layer(cors)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()

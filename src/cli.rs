@@ -122,16 +122,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             } else {
                 None
             };
+            let new = NewUser {
+                username: name,
+                password,
+                is_admin: admin,
+            };
+            domain::accounts::validate_new_user(&new)?;
             let state = app::prepare_state(config).await?;
-            let account = domain::accounts::create_local(
-                &state.db,
-                NewUser {
-                    username: name,
-                    password,
-                    is_admin: admin,
-                },
-            )
-            .await?;
+            let account = domain::accounts::create_local(&state.db, new).await?;
             println!("{}", local_actor_urls(&state.config, &account.username).id);
         }
         Command::Users(UsersCommand::List) => {

@@ -309,3 +309,26 @@ async fn serve_answers_and_exits_zero_on_sigterm() {
     }
     assert!(logs.contains("request_id"), "{logs}");
 }
+
+#[tokio::test]
+async fn refused_input_creates_no_database() {
+    let db = TestDb::sqlite();
+    let file = db.dir.path().join("test.sqlite");
+    let out = run(
+        &db,
+        &["users", "create", "carol", "--password-stdin"],
+        &[],
+        "short\n",
+    );
+    assert!(!out.status.success());
+    let out = run(&db, &["users", "create", "no way"], &[], "");
+    assert!(!out.status.success());
+    let out = run(
+        &db,
+        &["tokens", "create", "carol", "--scopes", "sudo"],
+        &[],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(!file.exists(), "a refused command touched the database");
+}

@@ -45,6 +45,7 @@ async fn webfinger_acct_returns_mastodon_shaped_jrd() {
             .unwrap()
             .starts_with("application/jrd+json")
     );
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
     let jrd: Value = res.json().await.unwrap();
     assert_eq!(jrd["subject"], format!("acct:alice@{domain}"));
     let actor = format!("{}/users/alice", app.public);
@@ -200,6 +201,7 @@ async fn browsers_get_the_profile_page() {
     app.create_user("alice").await;
     let res = app.get_accept("/users/alice", BROWSER).await;
     assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["vary"], "Accept");
     assert_eq!(res.headers()["location"], format!("{}/@alice", app.public));
     let res = app.get_accept("/@alice", BROWSER).await;
     assert_eq!(res.status(), 200);

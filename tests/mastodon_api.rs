@@ -63,3 +63,29 @@ async fn verify_credentials_needs_a_valid_token_with_read_scope() {
     assert_eq!(doc["usage"]["users"]["activeMonth"], 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn browser_clients_may_call_the_api_from_other_origins() {
+    let app = TestApp::spawn().await;
+    let res = common::client()
+        .request(
+            reqwest::Method::OPTIONS,
+            app.url("/api/v1/accounts/verify_credentials"),
+        )
+        .header("origin", "https://elk.example")
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    let res = common::client()
+        .get(app.url("/api/v2/instance"))
+        .header("origin", "https://elk.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    app.stop().await;
+}

@@ -154,10 +154,7 @@ pub async fn webfinger(
         }
     };
     Ok((
-        [
-            (header::CONTENT_TYPE, "application/jrd+json; charset=utf-8"),
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-        ],
+        [(header::CONTENT_TYPE, "application/jrd+json; charset=utf-8")],
         Json(without_nulls(jrd)),
     )
         .into_response())

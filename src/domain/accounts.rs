@@ -68,13 +68,20 @@ async fn hash_password(password: String) -> Result<String, DomainError> {
     .map_err(|e| DomainError::Crypto(e.to_string()))
 }
 
-/// Creates a local account with its signing key pair. All checks run before the single
-/// insert, so a failure leaves nothing behind.
-pub async fn create_local(db: &DatabaseConnection, new: NewUser) -> Result<Account, DomainError> {
+/// Checks everything about a new account that needs no database, so callers can refuse bad
+/// input before opening (or creating) one.
+pub fn validate_new_user(new: &NewUser) -> Result<(), DomainError> {
     validate_username(&new.username)?;
     if let Some(password) = &new.password {
         validate_password(password)?;
     }
+    Ok(())
+}
+
+/// Creates a local account with its signing key pair. All checks run before the single
+/// insert, so a failure leaves nothing behind.
+pub async fn create_local(db: &DatabaseConnection, new: NewUser) -> Result<Account, DomainError> {
+    validate_new_user(&new)?;
     if db::accounts::find_local_by_username(db, &new.username)
         .await?
         .is_some()

@@ -2,7 +2,7 @@
 
 use axum::{
     extract::{Path, State},
-    http::HeaderMap,
+    http::{HeaderMap, header},
     response::{IntoResponse, Redirect, Response},
 };
 
@@ -26,7 +26,7 @@ pub async fn person(
         return Ok(ActivityJson(to_person(&state.config, &account)).into_response());
     }
     let profile = local_actor_urls(&state.config, &account.username).profile;
-    Ok(Redirect::to(profile.as_str()).into_response())
+    Ok(([(header::VARY, "Accept")], Redirect::to(profile.as_str())).into_response())
 }
 
 /// The instance actor; always JSON, since only servers ask for it.
