@@ -6,7 +6,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use axum::{Router, http::Request};
 use tokio::net::TcpListener;
 use tower_http::{
-    cors::{Any, CorsLayer},
+    cors::{AllowHeaders, AllowMethods, Any, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     trace::{DefaultOnResponse, TraceLayer},
 };
@@ -120,8 +120,11 @@ pub fn router(state: AppState) -> Router {
     // Credentials are bearer tokens, never cookies, so any origin may ask.
     let cors = CorsLayer::new()
         .allow_origin(Any)
-        .allow_methods(Any)
-        .allow_headers(Any)
+        // `*` does not cover `Authorization` in browsers that follow the Fetch spec, so echo
+        // what the preflight asks for (as Mastodon's rack-cors `headers: :any` does).
+        .allow_methods(AllowMethods::mirror_request())
+        .allow_headers(AllowHeaders::mirror_request())
+        .max_age(Duration::from_secs(7200))
         .expose_headers([
             axum::http::header::LINK,
             axum::http::HeaderName::from_static("x-request-id"),

@@ -175,7 +175,8 @@ async fn person_is_served_to_activitypub_clients_with_a_usable_key() {
         );
         assert_eq!(json["manuallyApprovesFollowers"], false);
         assert_eq!(json["discoverable"], true);
-        assert_eq!(json["indexable"], true);
+        assert_eq!(json["indexable"], false, "indexing is opt-in");
+        assert_eq!(json["webfinger"], format!("acct:alice@{}", app.domain()));
         assert!(json["published"].as_str().unwrap().ends_with('Z'));
         assert!(json.get("icon").is_none(), "no avatar set, so no icon");
         assert_eq!(json["publicKey"]["id"], format!("{id}#main-key"));

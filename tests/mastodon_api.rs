@@ -50,6 +50,7 @@ async fn verify_credentials_needs_a_valid_token_with_read_scope() {
             .ends_with("T00:00:00.000Z")
     );
     assert_eq!(me["source"]["privacy"], "public");
+    assert_eq!(me["role"]["permissions"], "65536");
 
     assert_eq!(
         verify(&app, Some(&format!("Bearer {profile_only}")))
@@ -80,6 +81,11 @@ async fn browser_clients_may_call_the_api_from_other_origins() {
         .unwrap();
     assert!(res.status().is_success());
     assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    // Spelled out: browsers do not let `*` stand for `Authorization`.
+    assert_eq!(
+        res.headers()["access-control-allow-headers"],
+        "authorization"
+    );
     let res = common::client()
         .get(app.url("/api/v2/instance"))
         .header("origin", "https://elk.example")

@@ -91,7 +91,7 @@ impl MigrationTrait for Migration {
                         ColumnDef::new(Accounts::Indexable)
                             .boolean()
                             .not_null()
-                            .default(true),
+                            .default(false),
                     )
                     .col(
                         ColumnDef::new(Accounts::CreatedAt)

@@ -47,21 +47,36 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Whether the client asked for an ActivityPub document rather than a web page: Mastodon
-/// sends `application/activity+json`, others the JSON-LD profile form.
+/// Whether the client asked for an ActivityPub document rather than a web page. Mastodon
+/// sends `application/activity+json`, others the JSON-LD profile form or plain JSON; like
+/// Mastodon we answer JSON to any of them unless HTML is preferred (higher `q`).
 pub fn wants_activity_json(headers: &HeaderMap) -> bool {
-    headers
+    let (mut json_q, mut html_q) = (0.0f32, 0.0f32);
+    for part in headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|part| {
-            let part = part.trim().to_ascii_lowercase();
-            let media = part.split(';').next().unwrap_or_default().trim();
-            media == "application/activity+json"
-                || (media == "application/ld+json"
-                    && part.contains("https://www.w3.org/ns/activitystreams"))
-        })
+    {
+        let mut params = part.split(';');
+        let media = params
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        let q = params
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|v| v.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match media.as_str() {
+            "application/activity+json" | "application/ld+json" | "application/json" => {
+                json_q = json_q.max(q)
+            }
+            "text/html" | "application/xhtml+xml" => html_q = html_q.max(q),
+            _ => {}
+        }
+    }
+    json_q > 0.0 && json_q >= html_q
 }
 
 #[cfg(test)]
@@ -84,7 +99,17 @@ mod tests {
         assert!(wants_activity_json(&accept(
             "text/html;q=0.5, application/activity+json"
         )));
-        assert!(!wants_activity_json(&accept("application/ld+json")));
+        assert!(wants_activity_json(&accept("application/ld+json")));
+        assert!(wants_activity_json(&accept("application/json")));
+        assert!(wants_activity_json(&accept(
+            "application/activity+json, application/ld+json"
+        )));
+        assert!(!wants_activity_json(&accept(
+            "text/html, application/json;q=0.9"
+        )));
+        assert!(!wants_activity_json(&accept(
+            "application/activity+json;q=0"
+        )));
         assert!(!wants_activity_json(&accept(
             "text/html,application/xhtml+xml,*/*;q=0.8"
         )));

@@ -36,22 +36,32 @@ enum Resource {
 
 /// Parses a resource: `acct:NAME@HOST[:PORT]` (or `NAME@HOST`) or one of our actor / profile
 /// URLs. `Err` for malformed input (400), `Ok(None)` for well-formed but not ours (404).
-fn parse_resource(resource: &str, domain: &str, base: &str) -> Result<Option<Resource>, String> {
+fn parse_resource(resource: &str, domain: &str) -> Result<Option<Resource>, String> {
     let resource = resource.trim();
     if resource.is_empty() {
         return Err("resource must not be empty".into());
     }
     if resource.starts_with("http://") || resource.starts_with("https://") {
+        // Like Mastodon, match on host and path only: the scheme, a trailing slash, a query
+        // or a fragment (`#main-key`) do not change which actor is meant.
         let url = Url::parse(resource).map_err(|e| format!("resource is not a valid URL: {e}"))?;
-        let path = url.as_str().strip_prefix(base).unwrap_or_default();
+        let host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => return Ok(None),
+        };
+        if !host.eq_ignore_ascii_case(domain) {
+            return Ok(None);
+        }
+        let path = url.path().trim_end_matches('/');
         let name = path
             .strip_prefix("/users/")
             .or_else(|| path.strip_prefix("/@"));
-        return Ok(match (url.as_str().starts_with(base), name) {
-            (true, Some(name)) if !name.is_empty() && !name.contains('/') => {
+        return Ok(match name {
+            Some(name) if !name.is_empty() && !name.contains('/') => {
                 Some(Resource::User(name.to_string()))
             }
-            (true, _) if path == "/actor" => Some(Resource::Instance),
+            _ if path == "/actor" => Some(Resource::Instance),
             _ => None,
         });
     }
@@ -100,7 +110,7 @@ pub async fn webfinger(
         .resource
         .ok_or_else(|| ApiError::BadRequest("missing resource parameter".into()))?;
     let domain = config.domain();
-    let parsed = parse_resource(&resource, &domain, config.base_url())
+    let parsed = parse_resource(&resource, &domain)
         .map_err(ApiError::BadRequest)?
         .ok_or_else(|| ApiError::NotFound(format!("`{resource}` is not an account here")))?;
     let jrd = match parsed {
@@ -275,7 +285,6 @@ mod tests {
     use super::*;
 
     const D: &str = "localhost:8080";
-    const B: &str = "http://localhost:8080";
 
     fn user(n: &str) -> Result<Option<Resource>, String> {
         Ok(Some(Resource::User(n.into())))
@@ -284,48 +293,45 @@ mod tests {
     #[test]
     fn resources() {
         assert_eq!(
-            parse_resource("acct:alice@localhost:8080", D, B),
+            parse_resource("acct:alice@localhost:8080", D),
             user("alice")
         );
         assert_eq!(
-            parse_resource("ACCT:alice@LOCALHOST:8080", D, B),
+            parse_resource("ACCT:alice@LOCALHOST:8080", D),
             user("alice")
         );
-        assert_eq!(parse_resource("alice@localhost:8080", D, B), user("alice"));
-        assert_eq!(parse_resource("@alice@localhost:8080", D, B), user("alice"));
+        assert_eq!(parse_resource("alice@localhost:8080", D), user("alice"));
+        assert_eq!(parse_resource("@alice@localhost:8080", D), user("alice"));
         assert_eq!(
-            parse_resource("http://localhost:8080/users/alice", D, B),
-            user("alice")
-        );
-        assert_eq!(
-            parse_resource("http://localhost:8080/@alice", D, B),
+            parse_resource("http://localhost:8080/users/alice", D),
             user("alice")
         );
         assert_eq!(
-            parse_resource("acct:localhost@localhost:8080", D, B),
+            parse_resource("http://localhost:8080/@alice", D),
+            user("alice")
+        );
+        assert_eq!(
+            parse_resource("acct:localhost@localhost:8080", D),
             Ok(Some(Resource::Instance))
         );
         assert_eq!(
-            parse_resource("http://localhost:8080/actor", D, B),
+            parse_resource("http://localhost:8080/actor", D),
             Ok(Some(Resource::Instance))
         );
+        assert_eq!(parse_resource("acct:alice@elsewhere.example", D), Ok(None));
         assert_eq!(
-            parse_resource("acct:alice@elsewhere.example", D, B),
+            parse_resource("https://elsewhere.example/users/alice", D),
             Ok(None)
         );
         assert_eq!(
-            parse_resource("https://elsewhere.example/users/alice", D, B),
+            parse_resource("http://localhost:8080/users/alice/inbox", D),
             Ok(None)
         );
-        assert_eq!(
-            parse_resource("http://localhost:8080/users/alice/inbox", D, B),
-            Ok(None)
-        );
-        assert!(parse_resource("", D, B).is_err());
-        assert!(parse_resource("acct:alice", D, B).is_err());
-        assert!(parse_resource("acct:@localhost:8080", D, B).is_err());
-        assert!(parse_resource("acct:alice@", D, B).is_err());
-        assert!(parse_resource("mailto:alice@localhost:8080", D, B).is_err());
-        assert!(parse_resource("alice", D, B).is_err());
+        assert!(parse_resource("", D).is_err());
+        assert!(parse_resource("acct:alice", D).is_err());
+        assert!(parse_resource("acct:@localhost:8080", D).is_err());
+        assert!(parse_resource("acct:alice@", D).is_err());
+        assert!(parse_resource("mailto:alice@localhost:8080", D).is_err());
+        assert!(parse_resource("alice", D).is_err());
     }
 }

@@ -40,7 +40,8 @@ pub async fn insert_local<C: ConnectionTrait>(
         header_url: Set(None),
         manually_approves_followers: Set(false),
         discoverable: Set(true),
-        indexable: Set(true),
+        // Full-text indexing by other servers is opt-in, as on Mastodon.
+        indexable: Set(false),
         created_at: Set(new.now),
         updated_at: Set(new.now),
         ..Default::default()

@@ -39,12 +39,46 @@ pub struct MastodonAccount {
     pub fields: Vec<serde_json::Value>,
 }
 
-/// The `CredentialAccount` entity: an `Account` plus its owner-only `source`.
+/// The `CredentialAccount` entity: an `Account` plus its owner-only `source` and `role`.
 #[derive(Debug, Serialize)]
 pub struct CredentialAccount {
     #[serde(flatten)]
     pub account: MastodonAccount,
     pub source: Source,
+    pub role: Role,
+}
+
+/// Mastodon's `Role`; apps read `permissions` (a decimal bit field as a string) to decide
+/// whether to show admin screens.
+#[derive(Debug, Serialize)]
+pub struct Role {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub permissions: &'static str,
+    pub color: &'static str,
+    pub highlighted: bool,
+}
+
+/// Mastodon's built-in roles: everyone (may invite users: bit 16) and owner (administrator:
+/// bit 0, which implies every permission).
+fn role(is_admin: bool) -> Role {
+    if is_admin {
+        Role {
+            id: "3",
+            name: "Owner",
+            permissions: "1",
+            color: "",
+            highlighted: true,
+        }
+    } else {
+        Role {
+            id: "-99",
+            name: "",
+            permissions: "65536",
+            color: "",
+            highlighted: false,
+        }
+    }
 }
 
 /// Owner-only defaults and raw profile text.
@@ -121,5 +155,6 @@ pub fn credential_account(config: &Config, acc: &Account) -> CredentialAccount {
             discoverable: acc.discoverable,
             indexable: acc.indexable,
         },
+        role: role(acc.is_admin),
     }
 }

@@ -67,6 +67,7 @@ pub fn person(config: &Config, account: &Account) -> Actor {
         context: actor_context(),
         kind: "Person".into(),
         preferred_username: account.username.clone(),
+        webfinger: Some(format!("acct:{}@{}", account.username, config.domain())),
         name: Some(account.display_name.clone()),
         summary: Some(account.summary.clone()),
         url: Some(urls.profile),
@@ -104,6 +105,11 @@ pub fn instance_application(config: &Config, keys: &InstanceKeys) -> Actor {
         context: actor_context(),
         kind: "Application".into(),
         preferred_username: instance_username(config),
+        webfinger: Some(format!(
+            "acct:{}@{}",
+            instance_username(config),
+            config.domain()
+        )),
         name: Some(config.instance.title.clone()),
         summary: None,
         url: Some(join(config, &format!("{}/about", config.base_url()))),

@@ -18,6 +18,14 @@ pub struct Actor {
     #[serde(rename = "type")]
     pub kind: String,
     pub preferred_username: String,
+    /// FEP-2c59: the actor's WebFinger address. Mastodon prefers it over rebuilding one from
+    /// the id's host, which drops non-default ports.
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub webfinger: Option<String>,
     #[serde(
         default,
         deserialize_with = "lenient::opt_string",

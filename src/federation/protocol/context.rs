@@ -26,7 +26,8 @@ pub fn actor_context() -> Value {
             "discoverable": "toot:discoverable",
             "indexable": "toot:indexable",
             "memorial": "toot:memorial",
-            "suspended": "toot:suspended"
+            "suspended": "toot:suspended",
+            "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger"
         }
     ])
 }
