@@ -231,6 +231,7 @@ async fn unreachable_database_is_reported_and_nothing_created() {
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("cannot connect to database"), "{err}");
+    assert!(err.to_lowercase().contains("refused"), "{err}");
     assert!(!err.contains("hunter2"), "password leaked: {err}");
 
     let out = run(

@@ -42,8 +42,13 @@ pub enum ConnectError {
         path: String,
         source: std::io::Error,
     },
-    #[error("cannot connect to database {url}: {source}")]
-    Connect { url: String, source: DbErr },
+    #[error("cannot connect to database {url}: {source}{hint}")]
+    Connect {
+        url: String,
+        source: DbErr,
+        /// What a plain TCP connection attempt said, since the pool's timeout hides it.
+        hint: String,
+    },
     #[error("unsupported database URL {0}: use sqlite:// or postgres://")]
     Scheme(String),
     #[error("database migration failed: {0}")]
@@ -67,7 +72,7 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, ConnectError
     }
     let timeout = Duration::from_secs(config.database.connect_timeout_seconds);
     let busy = Duration::from_secs(config.database.sqlite_busy_timeout_seconds);
-    let mut options = ConnectOptions::new(url);
+    let mut options = ConnectOptions::new(url.clone());
     options
         .max_connections(config.database.max_connections)
         .connect_timeout(timeout)
@@ -80,16 +85,51 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, ConnectError
                 .busy_timeout(busy)
                 .create_if_missing(true)
         });
-    let db = Database::connect(options)
-        .await
-        .map_err(|source| ConnectError::Connect {
-            url: shown.clone(),
-            source,
-        })?;
-    db.ping()
-        .await
-        .map_err(|source| ConnectError::Connect { url: shown, source })?;
-    Ok(db)
+    let connected = match Database::connect(options).await {
+        Ok(db) => db.ping().await.map(|()| db),
+        Err(e) => Err(e),
+    };
+    match connected {
+        Ok(db) => Ok(db),
+        Err(source) => {
+            let hint = if is_sqlite {
+                String::new()
+            } else {
+                tcp_hint(&url).await
+            };
+            Err(ConnectError::Connect {
+                url: shown,
+                source,
+                hint,
+            })
+        }
+    }
+}
+
+/// For network databases, tries a bare TCP connection so the error can say "connection
+/// refused" instead of only "pool timed out".
+async fn tcp_hint(url: &str) -> String {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return String::new();
+    };
+    let Some(host) = parsed.host_str() else {
+        return String::new();
+    };
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = parsed.port().unwrap_or(5432);
+    let attempt = tokio::time::timeout(
+        Duration::from_secs(3),
+        tokio::net::TcpStream::connect((host.as_str(), port)),
+    )
+    .await;
+    match attempt {
+        Ok(Ok(_)) => String::new(),
+        Ok(Err(e)) => format!(" (TCP connection to {host}:{port}: {e})"),
+        Err(_) => format!(" (TCP connection to {host}:{port} timed out)"),
+    }
 }
 
 /// Applies pending migrations; safe to call on every start.
