@@ -3,6 +3,8 @@
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
+use tokio::time::Instant;
+
 use axum::{Router, http::Request};
 use tokio::net::TcpListener;
 use tower_http::{
@@ -16,6 +18,7 @@ use crate::{
     config::{Config, LogFormat},
     db::{self, ConnectError},
     domain::{self, DomainError},
+    federation::{Federation, deliver},
     state::AppState,
 };
 
@@ -33,6 +36,8 @@ pub enum AppError {
     },
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error("cannot set up federation: {0}")]
+    Federation(#[from] crate::federation::client::FetchError),
 }
 
 /// A configured server, bound to its port, not yet serving.
@@ -46,10 +51,13 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
     let db = db::connect(&config).await?;
     db::migrate(&db).await?;
     let instance_keys = domain::instance::ensure_keys(&db).await?;
+    let config = Arc::new(config);
+    let federation = Arc::new(Federation::new(config.clone(), instance_keys.clone())?);
     Ok(AppState {
         db,
-        config: Arc::new(config),
+        config,
         instance_keys: Arc::new(instance_keys),
+        federation,
     })
 }
 
@@ -88,23 +96,38 @@ impl App {
     ) -> Result<(), AppError> {
         let grace = Duration::from_secs(self.state.config.server.shutdown_grace_seconds);
         let db = self.state.db.clone();
+        // `Some(instant)` once shutdown began; workers stop claiming work when they see it.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel::<Option<Instant>>(None);
+        let worker = tokio::spawn(deliver::run(self.state.clone(), stop_rx.clone()));
         let router = router(self.state);
-        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
             shutdown.await;
-            tracing::info!("shutting down: no new connections, finishing in-flight requests");
-            let _ = stopping_tx.send(());
+            tracing::info!("shutting down: no new connections, finishing in-flight work");
+            let _ = stop_tx.send(Some(Instant::now()));
         });
+        let mut stopping = stop_rx.clone();
         let deadline = async move {
-            if stopping_rx.await.is_ok() {
-                tokio::time::sleep(grace).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
+            let began = loop {
+                if let Some(t) = *stopping.borrow_and_update() {
+                    break t;
+                }
+                if stopping.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            };
+            tokio::time::sleep_until(began + grace).await;
         };
         tokio::select! {
             result = server.into_future() => result.map_err(AppError::Serve)?,
             () = deadline => tracing::warn!(seconds = grace.as_secs(), "grace period over; exiting with requests still in flight"),
+        }
+        // Background work gets what is left of the grace period; an unfinished delivery keeps
+        // its queue row and is retried when its lease expires.
+        let until = stop_rx.borrow().map_or_else(Instant::now, |t| t + grace);
+        if tokio::time::timeout_at(until, worker).await.is_err() {
+            tracing::warn!(
+                "delivery worker did not finish in time; its deliveries will be retried"
+            );
         }
         if let Err(e) = db.close().await {
             tracing::warn!(error = %e, "closing the database pool failed");

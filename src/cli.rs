@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand};
 use crate::{
     app::{self, App, AppError},
     config::{Config, ConfigError},
-    domain::{self, DomainError, accounts::NewUser, tokens::DEFAULT_SCOPES},
-    federation::objects::actor::local_actor_urls,
+    domain::{self, DomainError, accounts::NewUser, follows::FollowState, tokens::DEFAULT_SCOPES},
+    federation::{activities::actor_uri, objects::actor::local_actor_urls, resolve},
 };
 
 /// Pinhole: a federated home for photos and short notes.
@@ -35,6 +35,24 @@ pub enum Command {
     /// Manage API access tokens.
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// Make local account NAME follow HANDLE (`@user@host`, or an actor URL).
+    Follow { name: String, handle: String },
+    /// Make local account NAME stop following HANDLE.
+    Unfollow { name: String, handle: String },
+    /// Follow requests to locked accounts.
+    #[command(subcommand)]
+    Follows(FollowsCommand),
+}
+
+/// `pinhole follows …`
+#[derive(Debug, Subcommand)]
+pub enum FollowsCommand {
+    /// List pending follow requests to NAME.
+    Requests { name: String },
+    /// Accept HANDLE's request to follow NAME.
+    Approve { name: String, handle: String },
+    /// Refuse HANDLE's request to follow NAME.
+    Reject { name: String, handle: String },
 }
 
 /// `pinhole users …`
@@ -50,6 +68,9 @@ pub enum UsersCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// Approve each follower by hand (`pinhole follows approve`).
+        #[arg(long)]
+        locked: bool,
     },
     /// List local accounts.
     List,
@@ -81,6 +102,8 @@ pub enum CliError {
     Stdin(std::io::Error),
     #[error("no password on standard input (expected one line)")]
     EmptyPassword,
+    #[error(transparent)]
+    Resolve(#[from] crate::federation::resolve::ResolveError),
 }
 
 impl From<crate::db::ConnectError> for CliError {
@@ -114,6 +137,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             name,
             admin,
             password_stdin,
+            locked,
         }) => {
             // Validate before touching the database or reading stdin.
             domain::accounts::validate_username(&name)?;
@@ -126,6 +150,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 username: name,
                 password,
                 is_admin: admin,
+                locked,
             };
             domain::accounts::validate_new_user(&new)?;
             let state = app::prepare_state(config).await?;
@@ -143,6 +168,53 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     if account.is_admin { "\tadmin" } else { "" }
                 );
             }
+        }
+        Command::Follow { name, handle } => {
+            let state = app::prepare_state(config).await?;
+            let me = domain::accounts::get_local(&state.db, &name).await?;
+            let target = resolve::resolve_handle(&state, &handle).await?;
+            let (_, follow_state) =
+                domain::follows::follow(&state.db, &state.federation.publisher, &me, &target)
+                    .await?;
+            match follow_state {
+                FollowState::Accepted => println!("{name} now follows {handle}"),
+                FollowState::Pending => println!(
+                    "{name} asked to follow {handle}; the running server delivers the request"
+                ),
+            }
+        }
+        Command::Unfollow { name, handle } => {
+            let state = app::prepare_state(config).await?;
+            let me = domain::accounts::get_local(&state.db, &name).await?;
+            let target = resolve::resolve_handle(&state, &handle).await?;
+            domain::follows::unfollow(&state.db, &state.federation.publisher, &me, &target).await?;
+            println!("{name} no longer follows {handle}");
+        }
+        Command::Follows(FollowsCommand::Requests { name }) => {
+            let state = app::prepare_state(config).await?;
+            let me = domain::accounts::get_local(&state.db, &name).await?;
+            for a in domain::follows::requests(&state.db, &me).await? {
+                let handle = match &a.domain {
+                    Some(d) => format!("@{}@{d}", a.username),
+                    None => format!("@{}", a.username),
+                };
+                println!("{handle}\t{}", actor_uri(&state.config, &a));
+            }
+        }
+        Command::Follows(FollowsCommand::Approve { name, handle }) => {
+            let state = app::prepare_state(config).await?;
+            let me = domain::accounts::get_local(&state.db, &name).await?;
+            let follower = resolve::resolve_handle(&state, &handle).await?;
+            domain::follows::approve(&state.db, &state.federation.publisher, &me, &follower)
+                .await?;
+            println!("{handle} now follows {name}");
+        }
+        Command::Follows(FollowsCommand::Reject { name, handle }) => {
+            let state = app::prepare_state(config).await?;
+            let me = domain::accounts::get_local(&state.db, &name).await?;
+            let follower = resolve::resolve_handle(&state, &handle).await?;
+            domain::follows::reject(&state.db, &state.federation.publisher, &me, &follower).await?;
+            println!("refused {handle}'s request to follow {name}");
         }
         Command::Tokens(TokensCommand::Create { name, scopes }) => {
             domain::tokens::parse_scopes(&scopes)?;

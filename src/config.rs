@@ -65,6 +65,15 @@ pub struct InstanceConfig {
 #[serde(deny_unknown_fields)]
 pub struct FederationConfig {
     pub allow_private_network: Toggle,
+    pub inbox_max_bytes: usize,
+    pub fetch_max_bytes: usize,
+    pub request_timeout_seconds: u64,
+    pub delivery_concurrency: usize,
+    pub delivery_concurrency_per_domain: usize,
+    pub delivery_max_attempts: i32,
+    pub delivery_lease_seconds: u64,
+    pub circuit_breaker_failures: i32,
+    pub circuit_breaker_pause_seconds: u64,
 }
 
 /// A yes/no setting whose default depends on the rest of the configuration.
@@ -162,6 +171,19 @@ impl Config {
             return Err(ConfigError::Invalid(format!(
                 "public_url `{url}` must not have a path, query or fragment"
             )));
+        }
+        let f = &self.federation;
+        if f.delivery_concurrency == 0 || f.delivery_concurrency_per_domain == 0 {
+            return Err(ConfigError::Invalid(
+                "federation.delivery_concurrency and delivery_concurrency_per_domain must be at least 1"
+                    .into(),
+            ));
+        }
+        if f.delivery_max_attempts < 1 || f.delivery_lease_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "federation.delivery_max_attempts and delivery_lease_seconds must be at least 1"
+                    .into(),
+            ));
         }
         if self.database.max_connections == 0 {
             return Err(ConfigError::Invalid(

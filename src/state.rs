@@ -4,12 +4,16 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Config, db::entities::instance_keys::Model as InstanceKeys};
+use crate::{
+    config::Config, db::entities::instance_keys::Model as InstanceKeys, federation::Federation,
+};
 
-/// What handlers need: the pool, the configuration and the instance actor's keys.
+/// What handlers need: the pool, the configuration, the instance actor's keys and the
+/// federation services.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub instance_keys: Arc<InstanceKeys>,
+    pub federation: Arc<Federation>,
 }

@@ -74,6 +74,7 @@ async fn concurrent_creates_of_one_name_leave_exactly_one_account() {
                     username: name.into(),
                     password: None,
                     is_admin: false,
+                    locked: false,
                 },
             )
             .await

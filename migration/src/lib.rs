@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_accounts;
 mod m20261125_000002_create_api_tokens;
 mod m20261125_000003_create_instance_keys;
+mod m20261125_000004_federation;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_accounts::Migration),
             Box::new(m20261125_000002_create_api_tokens::Migration),
             Box::new(m20261125_000003_create_instance_keys::Migration),
+            Box::new(m20261125_000004_federation::Migration),
         ]
     }
 }

@@ -9,8 +9,9 @@ pub mod wellknown;
 
 use axum::{
     Router,
+    extract::DefaultBodyLimit,
     http::{HeaderMap, header},
-    routing::get,
+    routing::{get, post},
 };
 
 pub use error::ApiError;
@@ -20,6 +21,7 @@ use crate::state::AppState;
 /// Every route Pinhole serves. Built by a function so tests can run several instances in one
 /// process.
 pub fn router(state: AppState) -> Router {
+    let inbox_limit = state.config.federation.inbox_max_bytes;
     Router::new()
         .route("/health", get(health::health))
         .route("/.well-known/webfinger", get(wellknown::webfinger))
@@ -33,6 +35,30 @@ pub fn router(state: AppState) -> Router {
         .route("/nodeinfo/2.1", get(wellknown::nodeinfo_21))
         .route("/actor", get(activitypub::actor::instance_actor))
         .route("/users/{username}", get(activitypub::actor::person))
+        .route(
+            "/users/{username}/followers",
+            get(activitypub::collections::followers),
+        )
+        .route(
+            "/users/{username}/following",
+            get(activitypub::collections::following),
+        )
+        .route(
+            "/users/{username}/outbox",
+            get(activitypub::collections::outbox),
+        )
+        .route(
+            "/users/{username}/collections/featured",
+            get(activitypub::collections::featured),
+        )
+        .route(
+            "/users/{username}/inbox",
+            post(activitypub::inbox::user_inbox).layer(DefaultBodyLimit::max(inbox_limit)),
+        )
+        .route(
+            "/inbox",
+            post(activitypub::inbox::shared_inbox).layer(DefaultBodyLimit::max(inbox_limit)),
+        )
         .route("/api/v1/instance", get(mastodon::instance::v1))
         .route("/api/v2/instance", get(mastodon::instance::v2))
         .route(

@@ -16,6 +16,7 @@ pub struct NewLocalAccount {
     pub display_name: String,
     pub password_hash: Option<String>,
     pub is_admin: bool,
+    pub locked: bool,
     pub public_key_pem: String,
     pub private_key_pem: String,
     pub now: chrono::DateTime<chrono::Utc>,
@@ -38,7 +39,7 @@ pub async fn insert_local<C: ConnectionTrait>(
         private_key_pem: Set(Some(new.private_key_pem)),
         avatar_url: Set(None),
         header_url: Set(None),
-        manually_approves_followers: Set(false),
+        manually_approves_followers: Set(new.locked),
         discoverable: Set(true),
         // Full-text indexing by other servers is opt-in, as on Mastodon.
         indexable: Set(false),
@@ -47,6 +48,110 @@ pub async fn insert_local<C: ConnectionTrait>(
         ..Default::default()
     };
     Ok(row.insert(db).await?)
+}
+
+/// A remote actor as fetched, ready to be stored or refreshed.
+pub struct RemoteActor {
+    pub uri: String,
+    pub username: String,
+    pub domain: String,
+    pub display_name: String,
+    pub summary: String,
+    pub public_key_pem: String,
+    pub key_id: String,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub following_url: Option<String>,
+    pub profile_url: Option<String>,
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
+    pub actor_type: String,
+    pub manually_approves_followers: bool,
+    pub discoverable: bool,
+    pub indexable: bool,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Inserts or refreshes a remote actor, keyed by its id (URI).
+pub async fn upsert_remote<C: ConnectionTrait>(
+    db: &C,
+    actor: RemoteActor,
+) -> Result<Model, StoreError> {
+    let existing = find_by_uri(db, &actor.uri).await?;
+    let mut row = match &existing {
+        Some(m) => {
+            let mut am: ActiveModel = m.clone().into();
+            am.updated_at = Set(actor.now);
+            am
+        }
+        None => ActiveModel {
+            created_at: Set(actor.now),
+            updated_at: Set(actor.now),
+            is_admin: Set(false),
+            password_hash: Set(None),
+            private_key_pem: Set(None),
+            ..Default::default()
+        },
+    };
+    row.username_key = Set(actor.username.to_lowercase());
+    row.username = Set(actor.username);
+    row.domain = Set(Some(actor.domain.to_lowercase()));
+    row.display_name = Set(actor.display_name);
+    row.summary = Set(actor.summary);
+    row.public_key_pem = Set(actor.public_key_pem);
+    row.key_id = Set(Some(actor.key_id));
+    row.uri = Set(Some(actor.uri));
+    row.inbox_url = Set(Some(actor.inbox_url));
+    row.shared_inbox_url = Set(actor.shared_inbox_url);
+    row.outbox_url = Set(actor.outbox_url);
+    row.followers_url = Set(actor.followers_url);
+    row.following_url = Set(actor.following_url);
+    row.profile_url = Set(actor.profile_url);
+    row.avatar_url = Set(actor.avatar_url);
+    row.header_url = Set(actor.header_url);
+    row.actor_type = Set(Some(actor.actor_type));
+    row.manually_approves_followers = Set(actor.manually_approves_followers);
+    row.discoverable = Set(actor.discoverable);
+    row.indexable = Set(actor.indexable);
+    row.fetched_at = Set(Some(actor.now));
+    Ok(match existing {
+        Some(_) => row.update(db).await?,
+        None => row.insert(db).await?,
+    })
+}
+
+/// Finds a remote account by its ActivityPub id.
+pub async fn find_by_uri<C: ConnectionTrait>(
+    db: &C,
+    uri: &str,
+) -> Result<Option<Model>, StoreError> {
+    Ok(Entity::find().filter(Column::Uri.eq(uri)).one(db).await?)
+}
+
+/// Finds remote accounts that publish `key_id`.
+pub async fn find_by_key_id<C: ConnectionTrait>(
+    db: &C,
+    key_id: &str,
+) -> Result<Option<Model>, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::KeyId.eq(key_id))
+        .one(db)
+        .await?)
+}
+
+/// Finds a remote account by `user@domain`, ignoring case.
+pub async fn find_remote_by_handle<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+    domain: &str,
+) -> Result<Option<Model>, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::UsernameKey.eq(username.to_lowercase()))
+        .filter(Column::Domain.eq(domain.to_lowercase()))
+        .one(db)
+        .await?)
 }
 
 /// Finds a local account by username, ignoring case.
@@ -81,4 +186,21 @@ pub async fn count_local<C: ConnectionTrait>(db: &C) -> Result<u64, StoreError> 
         .filter(accounts::Column::Domain.is_null())
         .count(db)
         .await?)
+}
+
+/// Sets whether an account approves followers by hand.
+pub async fn set_locked<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    locked: bool,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(
+            Column::ManuallyApprovesFollowers,
+            sea_orm::sea_query::Expr::value(locked),
+        )
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

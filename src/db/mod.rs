@@ -1,7 +1,10 @@
 //! Storage: the only place sea-orm queries appear. One module per aggregate.
 
 pub mod accounts;
+pub mod deliveries;
 pub mod entities;
+pub mod follows;
+pub mod inbox;
 pub mod instance_keys;
 pub mod tokens;
 

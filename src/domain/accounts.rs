@@ -18,6 +18,8 @@ pub struct NewUser {
     pub username: String,
     pub password: Option<String>,
     pub is_admin: bool,
+    /// Approve followers one by one (Mastodon's "locked" account).
+    pub locked: bool,
 }
 
 /// Checks a username against Mastodon's rules: `[A-Za-z0-9_]`, 1–30 characters.
@@ -98,6 +100,7 @@ pub async fn create_local(db: &DatabaseConnection, new: NewUser) -> Result<Accou
         username: new.username.clone(),
         password_hash,
         is_admin: new.is_admin,
+        locked: new.locked,
         public_key_pem,
         private_key_pem,
         now: chrono::Utc::now(),

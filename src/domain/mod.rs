@@ -2,8 +2,10 @@
 //! through `crate::db`.
 
 pub mod accounts;
+pub mod follows;
 pub mod instance;
 pub mod keys;
+pub mod publish;
 pub mod tokens;
 
 use crate::db::StoreError;

@@ -1,8 +1,75 @@
-//! ActivityPub: wire types (`protocol`) and conversions from our models (`objects`).
-//! Inbox handlers and the delivery queue join this module with the federation issue.
+//! ActivityPub: wire types (`protocol`), our models as AS2 (`objects`), outgoing activities
+//! (`activities`), signatures, the HTTP client, remote actor resolution, the inbox and the
+//! delivery worker.
 
+pub mod activities;
+pub mod client;
+pub mod deliver;
+pub mod inbox;
 pub mod objects;
 pub mod protocol;
+pub mod resolve;
+pub mod signatures;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::{
+    config::Config,
+    db::entities::{accounts::Model as Account, instance_keys::Model as InstanceKeys},
+};
+use activities::{ActivityPublisher, actor_uri};
+use client::{Client, FetchError, Signer};
+use signatures::{KeyCache, SignatureError};
 
 /// The media type ActivityPub documents are served with.
 pub const ACTIVITY_JSON: &str = "application/activity+json";
+
+/// Federation services shared by handlers, the CLI and workers.
+pub struct Federation {
+    pub client: Client,
+    pub keys: KeyCache,
+    pub publisher: ActivityPublisher,
+    /// Wakes the delivery worker when this process queued something.
+    pub wake: Notify,
+    instance_keys: InstanceKeys,
+    config: Arc<Config>,
+}
+
+impl Federation {
+    pub fn new(config: Arc<Config>, instance_keys: InstanceKeys) -> Result<Self, FetchError> {
+        Ok(Federation {
+            client: Client::new(&config)?,
+            keys: KeyCache::default(),
+            publisher: ActivityPublisher::new(config.clone()),
+            wake: Notify::new(),
+            instance_keys,
+            config,
+        })
+    }
+
+    /// The instance actor signs fetches made on the server's own behalf.
+    pub fn instance_signer(&self) -> Result<Signer, SignatureError> {
+        let key = self.keys.signing(0, &self.instance_keys.private_key_pem)?;
+        let mut key_id = objects::actor::instance_actor_id(&self.config);
+        key_id.set_fragment(Some("main-key"));
+        Ok(Signer {
+            key_id: key_id.to_string(),
+            key,
+        })
+    }
+
+    /// A local account signs what it sends.
+    pub fn signer_for(&self, account: &Account) -> Result<Signer, SignatureError> {
+        let pem = account
+            .private_key_pem
+            .as_deref()
+            .ok_or_else(|| SignatureError::Key("account has no private key".into()))?;
+        let key = self.keys.signing(account.id, pem)?;
+        Ok(Signer {
+            key_id: format!("{}#main-key", actor_uri(&self.config, account)),
+            key,
+        })
+    }
+}

@@ -195,6 +195,7 @@ impl TestApp {
                 username: name.into(),
                 password: Some("secret-pw".into()),
                 is_admin: false,
+                locked: false,
             },
         )
         .await
@@ -225,6 +226,7 @@ impl Drop for TestApp {
 
 /// An HTTP client that never follows redirects (tests look at them).
 pub fn client() -> reqwest::Client {
+    pinhole::federation::client::install_crypto_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
@@ -274,4 +276,68 @@ pub fn fixture(path: &str) -> String {
         .iter()
         .collect();
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+/// Polls `check` until it returns true or `secs` pass.
+pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if check().await {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+impl TestApp {
+    /// `@name@localhost:PORT`.
+    pub fn handle(&self, name: &str) -> String {
+        format!("@{name}@{}", self.domain())
+    }
+
+    /// Makes local `name` follow `handle` the way `pinhole follow` does.
+    pub async fn follow(&self, name: &str, handle: &str) -> pinhole::domain::follows::FollowState {
+        let me = domain::accounts::get_local(&self.state.db, name)
+            .await
+            .unwrap();
+        let target = pinhole::federation::resolve::resolve_handle(&self.state, handle)
+            .await
+            .unwrap();
+        let (_, state) = domain::follows::follow(
+            &self.state.db,
+            &self.state.federation.publisher,
+            &me,
+            &target,
+        )
+        .await
+        .unwrap();
+        self.state.federation.wake.notify_one();
+        state
+    }
+
+    /// The `orderedItems` of page 1 of a local actor's collection.
+    pub async fn collection_items(&self, name: &str, which: &str) -> (u64, Vec<String>) {
+        let res = self
+            .get_accept(
+                &format!("/users/{name}/{which}?page=1"),
+                "application/activity+json",
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let page: serde_json::Value = res.json().await.unwrap();
+        let items = page["orderedItems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        (page["totalItems"].as_u64().unwrap(), items)
+    }
 }

@@ -1,6 +1,8 @@
 //! ActivityPub server endpoints: actors now; inboxes, outboxes and collections follow.
 
 pub mod actor;
+pub mod collections;
+pub mod inbox;
 
 use axum::{
     Json,

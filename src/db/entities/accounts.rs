@@ -24,6 +24,26 @@ pub struct Model {
     pub indexable: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Remote actors only: their ActivityPub id and endpoints (local ones are derived from
+    /// `public_url`).
+    pub uri: Option<String>,
+    pub inbox_url: Option<String>,
+    pub shared_inbox_url: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub following_url: Option<String>,
+    pub profile_url: Option<String>,
+    pub key_id: Option<String>,
+    pub actor_type: Option<String>,
+    /// When the remote actor document was last fetched; stale copies are refreshed.
+    pub fetched_at: Option<DateTimeUtc>,
+}
+
+impl Model {
+    /// Whether this account lives on this server.
+    pub fn is_local(&self) -> bool {
+        self.domain.is_none()
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,4 +2,8 @@
 
 pub mod accounts;
 pub mod api_tokens;
+pub mod deliveries;
+pub mod domain_health;
+pub mod follows;
+pub mod inbox_activities;
 pub mod instance_keys;

@@ -1,0 +1,226 @@
+//! The durable delivery queue: rows are written in the transaction that causes them and
+//! claimed by workers with a lease, so a crash never loses or duplicates work for long.
+
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, Set, Statement, sea_query::Expr,
+};
+
+use super::{
+    StoreError,
+    entities::{
+        deliveries::{ActiveModel, Column, Entity, Model},
+        domain_health,
+    },
+};
+
+/// Queue states.
+pub const QUEUED: &str = "queued";
+pub const DEAD: &str = "dead";
+
+/// A POST to make.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub inbox_url: String,
+    pub domain: String,
+    pub signer_account_id: Option<i64>,
+    pub body: String,
+}
+
+/// Adds deliveries (in the caller's transaction).
+pub async fn enqueue<C: ConnectionTrait>(
+    db: &C,
+    items: Vec<NewDelivery>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    // Chunked so a large fan-out stays under the databases' bind-parameter limits.
+    let rows: Vec<ActiveModel> = items
+        .into_iter()
+        .map(|d| ActiveModel {
+            id: NotSet,
+            inbox_url: Set(d.inbox_url),
+            domain: Set(d.domain),
+            signer_account_id: Set(d.signer_account_id),
+            body: Set(d.body),
+            state: Set(QUEUED.to_string()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            locked_until: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        Entity::insert_many(chunk.to_vec()).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// Claims up to `limit` due deliveries for `lease`: queued, due, not leased by a live
+/// worker, and not to a domain whose circuit is open. On PostgreSQL `SKIP LOCKED` lets
+/// several processes claim from one table without waiting on each other.
+pub async fn claim<C: ConnectionTrait>(
+    db: &C,
+    limit: u64,
+    lease: chrono::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Model>, StoreError> {
+    let backend = db.get_database_backend();
+    let locked_until = now + lease;
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "UPDATE deliveries SET locked_until = $1, updated_at = $2 WHERE id IN (\
+               SELECT id FROM deliveries WHERE state = 'queued' AND next_attempt_at <= $2 \
+               AND (locked_until IS NULL OR locked_until < $2) \
+               AND domain NOT IN (SELECT domain FROM domain_health WHERE open_until > $2) \
+               ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *"
+        }
+        _ => {
+            "UPDATE deliveries SET locked_until = $1, updated_at = $2 WHERE id IN (\
+               SELECT id FROM deliveries WHERE state = 'queued' AND next_attempt_at <= $2 \
+               AND (locked_until IS NULL OR locked_until < $2) \
+               AND domain NOT IN (SELECT domain FROM domain_health WHERE open_until > $2) \
+               ORDER BY next_attempt_at, id LIMIT $3) RETURNING *"
+        }
+    };
+    let stmt = Statement::from_sql_and_values(
+        backend,
+        sql,
+        [locked_until.into(), now.into(), (limit as i64).into()],
+    );
+    Ok(Entity::find().from_raw_sql(stmt).all(db).await?)
+}
+
+/// A delivery succeeded: it leaves the queue.
+pub async fn complete<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), StoreError> {
+    Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// A delivery failed and will be tried again at `next_attempt_at`.
+pub async fn retry_later<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    attempts: i32,
+    next_attempt_at: chrono::DateTime<chrono::Utc>,
+    error: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(Column::Attempts, Expr::value(attempts))
+        .col_expr(Column::NextAttemptAt, Expr::value(next_attempt_at))
+        .col_expr(
+            Column::LockedUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(Column::LastError, Expr::value(truncate(error)))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A delivery will never succeed (or ran out of tries): kept as a dead letter.
+pub async fn bury<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    attempts: i32,
+    error: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(Column::State, Expr::value(DEAD))
+        .col_expr(Column::Attempts, Expr::value(attempts))
+        .col_expr(
+            Column::LockedUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(Column::LastError, Expr::value(truncate(error)))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Number of deliveries in a state, for operators and tests.
+pub async fn count_by_state<C: ConnectionTrait>(db: &C, state: &str) -> Result<u64, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::State.eq(state))
+        .count(db)
+        .await?)
+}
+
+fn truncate(error: &str) -> String {
+    error.chars().take(500).collect()
+}
+
+/// Resets a domain's failure count after a successful delivery.
+pub async fn domain_succeeded<C: ConnectionTrait>(
+    db: &C,
+    domain: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    domain_health::Entity::update_many()
+        .col_expr(domain_health::Column::ConsecutiveFailures, Expr::value(0))
+        .col_expr(
+            domain_health::Column::OpenUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(domain_health::Column::UpdatedAt, Expr::value(now))
+        .filter(domain_health::Column::Domain.eq(domain))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Counts a failed delivery against a domain; returns the consecutive failure count.
+pub async fn domain_failed<C: ConnectionTrait>(
+    db: &C,
+    domain: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i32, StoreError> {
+    let existing = domain_health::Entity::find_by_id(domain.to_string())
+        .one(db)
+        .await?;
+    let failures = existing.as_ref().map_or(0, |h| h.consecutive_failures) + 1;
+    let row = domain_health::ActiveModel {
+        domain: Set(domain.to_string()),
+        consecutive_failures: Set(failures),
+        open_until: Set(existing.and_then(|h| h.open_until)),
+        updated_at: Set(now),
+    };
+    domain_health::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(domain_health::Column::Domain)
+                .update_columns([
+                    domain_health::Column::ConsecutiveFailures,
+                    domain_health::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(failures)
+}
+
+/// Opens a domain's circuit until `until`: its deliveries wait instead of being tried.
+pub async fn open_circuit<C: ConnectionTrait>(
+    db: &C,
+    domain: &str,
+    until: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    domain_health::Entity::update_many()
+        .col_expr(domain_health::Column::OpenUntil, Expr::value(until))
+        .col_expr(domain_health::Column::UpdatedAt, Expr::value(now))
+        .filter(domain_health::Column::Domain.eq(domain))
+        .exec(db)
+        .await?;
+    Ok(())
+}

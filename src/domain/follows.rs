@@ -1,0 +1,305 @@
+//! Follow rules: requests, acceptance (automatic unless the account is locked), undo, and
+//! the answers from remote servers. Each change and the deliveries it causes are written in
+//! one transaction.
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+
+use super::{
+    DomainError,
+    publish::{Event, Publisher},
+};
+use crate::db::{
+    self, StoreError,
+    entities::{accounts::Model as Account, follows::Model as Follow},
+};
+
+fn store(e: sea_orm::DbErr) -> DomainError {
+    DomainError::Store(StoreError::from(e))
+}
+
+/// Where a follow stands after a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FollowState {
+    Accepted,
+    Pending,
+}
+
+/// `follower` (local) follows `target` (local or remote). Idempotent: asking again returns
+/// the existing follow (and re-sends a pending remote request).
+pub async fn follow(
+    db: &DatabaseConnection,
+    publisher: &dyn Publisher,
+    follower: &Account,
+    target: &Account,
+) -> Result<(Follow, FollowState), DomainError> {
+    if !follower.is_local() {
+        return Err(DomainError::Invalid(
+            "only local accounts can follow".into(),
+        ));
+    }
+    if follower.id == target.id {
+        return Err(DomainError::Invalid(
+            "an account cannot follow itself".into(),
+        ));
+    }
+    let txn = db.begin().await.map_err(store)?;
+    let now = chrono::Utc::now();
+    let follow = match db::follows::find_pair(&txn, follower.id, target.id).await? {
+        Some(existing) => existing,
+        None => {
+            let accepted = target.is_local() && !target.manually_approves_followers;
+            db::follows::insert(
+                &txn,
+                follower.id,
+                target.id,
+                publisher.new_activity_id(follower),
+                accepted,
+                now,
+            )
+            .await?
+        }
+    };
+    if !target.is_local() && !follow.accepted {
+        let deliveries = publisher.render(Event::FollowRequested {
+            follow: &follow,
+            follower,
+            target,
+        });
+        db::deliveries::enqueue(&txn, deliveries, now).await?;
+    }
+    txn.commit().await.map_err(store)?;
+    let state = if follow.accepted {
+        FollowState::Accepted
+    } else {
+        FollowState::Pending
+    };
+    Ok((follow, state))
+}
+
+/// `follower` (local) stops following `target`; tells a remote target with Undo.
+pub async fn unfollow(
+    db: &DatabaseConnection,
+    publisher: &dyn Publisher,
+    follower: &Account,
+    target: &Account,
+) -> Result<(), DomainError> {
+    let txn = db.begin().await.map_err(store)?;
+    let Some(follow) = db::follows::find_pair(&txn, follower.id, target.id).await? else {
+        return Err(DomainError::NotFound(format!(
+            "{} does not follow {}",
+            follower.username, target.username
+        )));
+    };
+    db::follows::delete(&txn, follow.id).await?;
+    if !target.is_local() && follower.is_local() {
+        let deliveries = publisher.render(Event::FollowUndone {
+            follow: &follow,
+            follower,
+            target,
+        });
+        db::deliveries::enqueue(&txn, deliveries, chrono::Utc::now()).await?;
+    }
+    txn.commit().await.map_err(store)?;
+    Ok(())
+}
+
+/// A remote `follower` asked to follow local `target` with Follow `uri`. Stored and answered
+/// with Accept, or kept as a request when `target` approves followers manually. Runs in the
+/// caller's transaction (the inbox records the activity id in the same one).
+pub async fn receive_follow<C: ConnectionTrait>(
+    db: &C,
+    publisher: &dyn Publisher,
+    follower: &Account,
+    target: &Account,
+    uri: &str,
+) -> Result<FollowState, DomainError> {
+    let now = chrono::Utc::now();
+    let follow = match db::follows::find_pair(db, follower.id, target.id).await? {
+        // A repeated Follow (e.g. after the remote lost state) gets its Accept again.
+        Some(existing) => existing,
+        None => {
+            db::follows::insert(
+                db,
+                follower.id,
+                target.id,
+                uri.to_string(),
+                !target.manually_approves_followers,
+                now,
+            )
+            .await?
+        }
+    };
+    if !follow.accepted {
+        return Ok(FollowState::Pending);
+    }
+    // Answer with the id the remote used this time, which is what it waits for.
+    let answered = Follow {
+        uri: uri.to_string(),
+        ..follow
+    };
+    let deliveries = publisher.render(Event::FollowAccepted {
+        follow: &answered,
+        follower,
+        target,
+    });
+    db::deliveries::enqueue(db, deliveries, now).await?;
+    Ok(FollowState::Accepted)
+}
+
+/// Local `target` approves a pending request from `follower`.
+pub async fn approve(
+    db: &DatabaseConnection,
+    publisher: &dyn Publisher,
+    target: &Account,
+    follower: &Account,
+) -> Result<(), DomainError> {
+    let txn = db.begin().await.map_err(store)?;
+    let follow = pending(&txn, follower, target).await?;
+    let now = chrono::Utc::now();
+    let follow = db::follows::set_accepted(&txn, follow, now).await?;
+    if !follower.is_local() {
+        let deliveries = publisher.render(Event::FollowAccepted {
+            follow: &follow,
+            follower,
+            target,
+        });
+        db::deliveries::enqueue(&txn, deliveries, now).await?;
+    }
+    txn.commit().await.map_err(store)?;
+    Ok(())
+}
+
+/// Local `target` refuses a pending request from `follower` (Reject is sent).
+pub async fn reject(
+    db: &DatabaseConnection,
+    publisher: &dyn Publisher,
+    target: &Account,
+    follower: &Account,
+) -> Result<(), DomainError> {
+    let txn = db.begin().await.map_err(store)?;
+    let follow = pending(&txn, follower, target).await?;
+    db::follows::delete(&txn, follow.id).await?;
+    if !follower.is_local() {
+        let deliveries = publisher.render(Event::FollowRejected {
+            follow: &follow,
+            follower,
+            target,
+        });
+        db::deliveries::enqueue(&txn, deliveries, chrono::Utc::now()).await?;
+    }
+    txn.commit().await.map_err(store)?;
+    Ok(())
+}
+
+async fn pending<C: ConnectionTrait>(
+    db: &C,
+    follower: &Account,
+    target: &Account,
+) -> Result<Follow, DomainError> {
+    match db::follows::find_pair(db, follower.id, target.id).await? {
+        Some(f) if !f.accepted => Ok(f),
+        _ => Err(DomainError::NotFound(format!(
+            "no pending follow request from {}",
+            follower.username
+        ))),
+    }
+}
+
+/// Finds the follow an Accept/Reject/Undo refers to: by the Follow id when given, else by
+/// the pair of accounts.
+async fn referenced<C: ConnectionTrait>(
+    db: &C,
+    follow_uri: Option<&str>,
+    follower: &Account,
+    target: &Account,
+) -> Result<Option<Follow>, DomainError> {
+    if let Some(uri) = follow_uri
+        && let Some(f) = db::follows::find_by_uri(db, uri).await?
+    {
+        if f.follower_id == follower.id && f.target_id == target.id {
+            return Ok(Some(f));
+        }
+        return Ok(None);
+    }
+    Ok(db::follows::find_pair(db, follower.id, target.id).await?)
+}
+
+/// Remote `target` accepted local `follower`'s request.
+pub async fn receive_accept<C: ConnectionTrait>(
+    db: &C,
+    follow_uri: Option<&str>,
+    follower: &Account,
+    target: &Account,
+) -> Result<bool, DomainError> {
+    match referenced(db, follow_uri, follower, target).await? {
+        Some(f) if !f.accepted => {
+            db::follows::set_accepted(db, f, chrono::Utc::now()).await?;
+            Ok(true)
+        }
+        Some(_) => Ok(false),
+        None => Err(DomainError::NotFound("no such follow request".into())),
+    }
+}
+
+/// Remote `target` rejected (or removed) local `follower`.
+pub async fn receive_reject<C: ConnectionTrait>(
+    db: &C,
+    follow_uri: Option<&str>,
+    follower: &Account,
+    target: &Account,
+) -> Result<bool, DomainError> {
+    match referenced(db, follow_uri, follower, target).await? {
+        Some(f) => {
+            db::follows::delete(db, f.id).await?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Remote `follower` withdrew its follow of local `target`.
+pub async fn receive_undo_follow<C: ConnectionTrait>(
+    db: &C,
+    follow_uri: Option<&str>,
+    follower: &Account,
+    target: &Account,
+) -> Result<bool, DomainError> {
+    receive_reject(db, follow_uri, follower, target).await
+}
+
+/// Follower / following counts and pages, for collections and the APIs.
+pub use crate::db::follows::Side;
+
+/// Number of accepted follows on one side of an account.
+pub async fn count(
+    db: &DatabaseConnection,
+    account: &Account,
+    side: Side,
+) -> Result<u64, DomainError> {
+    Ok(db::follows::count(db, account.id, side).await?)
+}
+
+/// A page of the accounts on one side, newest follow first.
+pub async fn page(
+    db: &DatabaseConnection,
+    account: &Account,
+    side: Side,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<Account>, DomainError> {
+    Ok(db::follows::page(db, account.id, side, offset, limit).await?)
+}
+
+/// Pending follow requests to a local account, with the requesting accounts.
+pub async fn requests(
+    db: &DatabaseConnection,
+    target: &Account,
+) -> Result<Vec<Account>, DomainError> {
+    let mut out = Vec::new();
+    for f in db::follows::pending_requests(db, target.id).await? {
+        if let Some(a) = db::accounts::find_by_id(db, f.follower_id).await? {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}

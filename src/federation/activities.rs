@@ -1,0 +1,150 @@
+//! Outgoing activities, shaped as Mastodon sends them, and the publisher that turns domain
+//! events into deliveries.
+
+use std::sync::Arc;
+
+use rand::RngCore;
+use serde_json::{Value, json};
+use url::Url;
+
+use super::{objects::actor::local_actor_urls, protocol::context::ACTIVITYSTREAMS};
+use crate::{
+    config::Config,
+    db::{
+        deliveries::NewDelivery,
+        entities::{accounts::Model as Account, follows::Model as Follow},
+    },
+    domain::publish::{Event, Publisher},
+};
+
+/// The ActivityPub id of any account.
+pub fn actor_uri(config: &Config, account: &Account) -> String {
+    if account.is_local() {
+        local_actor_urls(config, &account.username).id.to_string()
+    } else {
+        account.uri.clone().unwrap_or_default()
+    }
+}
+
+/// `host[:port]` of a URL, the unit deliveries are grouped by.
+pub fn domain_of(url: &str) -> Option<String> {
+    let url = Url::parse(url).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
+    Some(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    })
+}
+
+fn follow_object(config: &Config, follow: &Follow, follower: &Account, target: &Account) -> Value {
+    json!({
+        "id": follow.uri,
+        "type": "Follow",
+        "actor": actor_uri(config, follower),
+        "object": actor_uri(config, target),
+    })
+}
+
+fn random_suffix() -> String {
+    let mut bytes = [0u8; 8];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Renders domain events as activities addressed to the right inbox.
+pub struct ActivityPublisher {
+    config: Arc<Config>,
+}
+
+impl ActivityPublisher {
+    pub fn new(config: Arc<Config>) -> Self {
+        ActivityPublisher { config }
+    }
+
+    fn to_inbox(&self, to: &Account, signer: &Account, body: Value) -> Vec<NewDelivery> {
+        let Some(inbox) = to.inbox_url.clone() else {
+            tracing::warn!(account = %to.username, "remote account has no inbox; nothing sent");
+            return vec![];
+        };
+        let Some(domain) = domain_of(&inbox) else {
+            return vec![];
+        };
+        vec![NewDelivery {
+            inbox_url: inbox,
+            domain,
+            signer_account_id: Some(signer.id),
+            body: body.to_string(),
+        }]
+    }
+}
+
+impl Publisher for ActivityPublisher {
+    fn new_activity_id(&self, _actor: &Account) -> String {
+        let mut bytes = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        format!(
+            "{}/activities/{}",
+            self.config.base_url(),
+            hex::encode(bytes)
+        )
+    }
+
+    fn render(&self, event: Event<'_>) -> Vec<NewDelivery> {
+        let config = &self.config;
+        match event {
+            Event::FollowRequested {
+                follow,
+                follower,
+                target,
+            } => {
+                let mut body = follow_object(config, follow, follower, target);
+                body["@context"] = json!(ACTIVITYSTREAMS);
+                self.to_inbox(target, follower, body)
+            }
+            Event::FollowUndone {
+                follow,
+                follower,
+                target,
+            } => {
+                let body = json!({
+                    "@context": ACTIVITYSTREAMS,
+                    "id": format!("{}/undo", follow.uri),
+                    "type": "Undo",
+                    "actor": actor_uri(config, follower),
+                    "object": follow_object(config, follow, follower, target),
+                });
+                self.to_inbox(target, follower, body)
+            }
+            Event::FollowAccepted {
+                follow,
+                follower,
+                target,
+            } => {
+                let me = actor_uri(config, target);
+                let body = json!({
+                    "@context": ACTIVITYSTREAMS,
+                    "id": format!("{me}#accepts/follows/{}-{}", follow.id, random_suffix()),
+                    "type": "Accept",
+                    "actor": me,
+                    "object": follow_object(config, follow, follower, target),
+                });
+                self.to_inbox(follower, target, body)
+            }
+            Event::FollowRejected {
+                follow,
+                follower,
+                target,
+            } => {
+                let me = actor_uri(config, target);
+                let body = json!({
+                    "@context": ACTIVITYSTREAMS,
+                    "id": format!("{me}#rejects/follows/{}-{}", follow.id, random_suffix()),
+                    "type": "Reject",
+                    "actor": me,
+                    "object": follow_object(config, follow, follower, target),
+                });
+                self.to_inbox(follower, target, body)
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The delivery worker: claims due rows from the queue, signs and POSTs them with bounded
+//! concurrency (overall and per domain), retries with exponential backoff and jitter, buries
+//! what cannot succeed, and pauses domains that keep failing (circuit breaker).
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use rand::Rng;
+use tokio::{
+    sync::{Semaphore, watch},
+    task::JoinSet,
+};
+use url::Url;
+
+use super::client::FetchError;
+use crate::{
+    db::{self, entities::deliveries::Model as Delivery},
+    state::AppState,
+};
+
+/// How long the worker sleeps when the queue is empty and nobody wakes it (other processes,
+/// such as `pinhole follow`, write to the queue too).
+const IDLE_POLL: Duration = Duration::from_millis(500);
+
+/// Delay before attempt `attempt + 1`: 1 min, 3 min, 9 min, … capped at 12 h, ±20% jitter.
+/// Ten attempts span about two and a half days.
+pub fn backoff(attempt: i32) -> Duration {
+    let base = 60.0 * 3f64.powi((attempt - 1).clamp(0, 20));
+    let capped = base.min(12.0 * 3600.0);
+    let jitter = rand::thread_rng().gen_range(0.8..1.2);
+    Duration::from_secs_f64(capped * jitter)
+}
+
+/// Runs until `shutdown` holds the time shutdown began; then stops claiming and waits for in-flight sends.
+pub async fn run(state: AppState, mut shutdown: watch::Receiver<Option<tokio::time::Instant>>) {
+    let config = state.config.federation.clone();
+    let global = Arc::new(Semaphore::new(config.delivery_concurrency));
+    let mut per_domain: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    let lease = chrono::Duration::seconds(config.delivery_lease_seconds as i64);
+    let mut tasks = JoinSet::new();
+    loop {
+        if shutdown.borrow().is_some() {
+            break;
+        }
+        while tasks.try_join_next().is_some() {}
+        let free = global.available_permits();
+        let mut claimed = Vec::new();
+        if free > 0 {
+            match db::deliveries::claim(&state.db, free as u64, lease, chrono::Utc::now()).await {
+                Ok(rows) => claimed = rows,
+                Err(e) => tracing::error!(error = %e, "claiming deliveries failed"),
+            }
+        }
+        if claimed.is_empty() {
+            tokio::select! {
+                _ = shutdown.changed() => {}
+                _ = state.federation.wake.notified() => {}
+                _ = tokio::time::sleep(IDLE_POLL) => {}
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            }
+            continue;
+        }
+        for delivery in claimed {
+            let Ok(global_permit) = global.clone().acquire_owned().await else {
+                break;
+            };
+            let domain_sem = per_domain
+                .entry(delivery.domain.clone())
+                .or_insert_with(|| Arc::new(Semaphore::new(config.delivery_concurrency_per_domain)))
+                .clone();
+            let state = state.clone();
+            tasks.spawn(async move {
+                let _global = global_permit;
+                let Ok(_domain) = domain_sem.acquire_owned().await else {
+                    return;
+                };
+                deliver_one(&state, delivery).await;
+            });
+        }
+        if per_domain.len() > 10_000 {
+            per_domain.retain(|_, s| Arc::strong_count(s) > 1);
+        }
+    }
+    // Let in-flight sends finish; the caller bounds this with the shutdown grace period.
+    while tasks.join_next().await.is_some() {}
+}
+
+async fn deliver_one(state: &AppState, delivery: Delivery) {
+    let now = chrono::Utc::now();
+    let attempts = delivery.attempts + 1;
+    let result = send(state, &delivery).await;
+    let db = &state.db;
+    let outcome = match &result {
+        Ok(()) => {
+            let _ = db::deliveries::domain_succeeded(db, &delivery.domain, now).await;
+            db::deliveries::complete(db, delivery.id).await
+        }
+        Err(e) if e.is_transient() => {
+            note_domain_failure(state, &delivery.domain).await;
+            if attempts >= state.config.federation.delivery_max_attempts {
+                tracing::warn!(inbox = %delivery.inbox_url, error = %e, attempts, "delivery failed for good");
+                db::deliveries::bury(db, delivery.id, attempts, &e.to_string(), now).await
+            } else {
+                let next = now
+                    + chrono::Duration::from_std(backoff(attempts))
+                        .unwrap_or_else(|_| chrono::Duration::hours(1));
+                tracing::info!(inbox = %delivery.inbox_url, error = %e, attempts, next = %next, "delivery will be retried");
+                db::deliveries::retry_later(db, delivery.id, attempts, next, &e.to_string(), now)
+                    .await
+            }
+        }
+        Err(e) => {
+            tracing::warn!(inbox = %delivery.inbox_url, error = %e, "delivery refused; not retrying");
+            db::deliveries::bury(db, delivery.id, attempts, &e.to_string(), now).await
+        }
+    };
+    if let Err(e) = outcome {
+        // The lease will expire and the row be retried; at worst a duplicate POST, which
+        // receivers deduplicate by activity id.
+        tracing::error!(error = %e, id = delivery.id, "recording a delivery result failed");
+    }
+}
+
+async fn note_domain_failure(state: &AppState, domain: &str) {
+    let now = chrono::Utc::now();
+    let cfg = &state.config.federation;
+    match db::deliveries::domain_failed(&state.db, domain, now).await {
+        Ok(failures) if failures >= cfg.circuit_breaker_failures => {
+            let doublings = (failures - cfg.circuit_breaker_failures).clamp(0, 16) as u32;
+            let pause = (cfg
+                .circuit_breaker_pause_seconds
+                .saturating_mul(1u64 << doublings))
+            .min(6 * 3600);
+            let until = now + chrono::Duration::seconds(pause as i64);
+            tracing::warn!(%domain, failures, pause_seconds = pause, "pausing deliveries to an unreachable domain");
+            let _ = db::deliveries::open_circuit(&state.db, domain, until, now).await;
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "recording domain health failed"),
+    }
+}
+
+async fn send(state: &AppState, delivery: &Delivery) -> Result<(), FetchError> {
+    let inbox = Url::parse(&delivery.inbox_url)
+        .map_err(|_| FetchError::Forbidden(delivery.inbox_url.clone(), "invalid inbox URL"))?;
+    let signer = match delivery.signer_account_id {
+        None => state.federation.instance_signer(),
+        Some(id) => match db::accounts::find_by_id(&state.db, id).await {
+            Ok(Some(account)) => state.federation.signer_for(&account),
+            Ok(None) => {
+                return Err(FetchError::Signing(
+                    "the signing account no longer exists".into(),
+                ));
+            }
+            Err(e) => return Err(FetchError::Network("database".into(), e.to_string())),
+        },
+    }
+    .map_err(|e| FetchError::Signing(e.to_string()))?;
+    state
+        .federation
+        .client
+        .post_activity(&inbox, &delivery.body, &signer)
+        .await
+        .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_spans_days_over_ten_attempts() {
+        let total: f64 = (1..10).map(|a| backoff(a).as_secs_f64()).sum();
+        let days = total / 86400.0;
+        assert!((1.5..3.5).contains(&days), "{days} days");
+        assert!(backoff(1).as_secs() >= 48 && backoff(1).as_secs() <= 72);
+        assert!(backoff(30).as_secs() <= 12 * 3600 * 6 / 5);
+    }
+}

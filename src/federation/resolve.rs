@@ -1,0 +1,296 @@
+//! Remote actors: WebFinger, fetching, caching in the database, and key lookup for
+//! signature checks.
+
+use std::time::Duration;
+
+use activitypub_federation::fetch::webfinger::Webfinger;
+use serde_json::Value;
+use url::Url;
+
+use super::{
+    activities::domain_of,
+    client::{ACCEPT_AP, FetchError},
+    protocol::actor::Actor,
+    signatures::{SignatureError, VerifyingKey},
+};
+use crate::{
+    db::{self, StoreError, accounts::RemoteActor, entities::accounts::Model as Account},
+    domain,
+    state::AppState,
+};
+
+/// Remote actor copies older than this are refetched when next needed.
+pub const ACTOR_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// Why a remote actor or key could not be obtained.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("invalid actor document from {0}: {1}")]
+    Invalid(String, String),
+    #[error("handle `{0}` must look like @user@host")]
+    BadHandle(String),
+    #[error("no ActivityPub actor found for {0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Domain(#[from] domain::DomainError),
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+}
+
+fn actor_from_value(requested: &Url, value: Value) -> Result<RemoteActor, ResolveError> {
+    let shown = requested.to_string();
+    let actor: Actor = serde_json::from_value(value)
+        .map_err(|e| ResolveError::Invalid(shown.clone(), e.to_string()))?;
+    // The document must speak for itself: its id on the host we asked.
+    if actor.id.host_str() != requested.host_str() || actor.id.port() != requested.port() {
+        return Err(ResolveError::Invalid(shown, "id is on another host".into()));
+    }
+    if actor.public_key.owner != actor.id {
+        return Err(ResolveError::Invalid(
+            shown,
+            "publicKey.owner is not the actor".into(),
+        ));
+    }
+    let domain = domain_of(actor.id.as_str())
+        .ok_or_else(|| ResolveError::Invalid(shown.clone(), "id has no host".into()))?;
+    let username = actor.preferred_username.trim().to_string();
+    if username.is_empty() || username.len() > 255 {
+        return Err(ResolveError::Invalid(shown, "bad preferredUsername".into()));
+    }
+    Ok(RemoteActor {
+        uri: actor.id.to_string(),
+        username,
+        domain,
+        display_name: actor.name.unwrap_or_default().chars().take(1000).collect(),
+        summary: actor
+            .summary
+            .unwrap_or_default()
+            .chars()
+            .take(20_000)
+            .collect(),
+        public_key_pem: actor.public_key.public_key_pem,
+        key_id: actor.public_key.id.to_string(),
+        inbox_url: actor.inbox.to_string(),
+        shared_inbox_url: actor
+            .endpoints
+            .and_then(|e| e.shared_inbox)
+            .map(|u| u.to_string()),
+        outbox_url: actor.outbox.map(|u| u.to_string()),
+        followers_url: actor.followers.map(|u| u.to_string()),
+        following_url: actor.following.map(|u| u.to_string()),
+        profile_url: actor.url.map(|u| u.to_string()),
+        avatar_url: actor.icon.and_then(|i| i.url).map(|u| u.to_string()),
+        header_url: actor.image.and_then(|i| i.url).map(|u| u.to_string()),
+        actor_type: actor.kind,
+        manually_approves_followers: actor.manually_approves_followers.unwrap_or(false),
+        discoverable: actor.discoverable.unwrap_or(false),
+        indexable: actor.indexable.unwrap_or(false),
+        now: chrono::Utc::now(),
+    })
+}
+
+/// Fetches (signed by the instance actor) and stores a remote actor.
+pub async fn fetch_actor(state: &AppState, uri: &Url) -> Result<Account, ResolveError> {
+    let signer = state.federation.instance_signer()?;
+    let (_, value) = state
+        .federation
+        .client
+        .get_json(uri, ACCEPT_AP, &signer)
+        .await?;
+    store_actor(state, uri, value).await
+}
+
+async fn store_actor(state: &AppState, uri: &Url, value: Value) -> Result<Account, ResolveError> {
+    let remote = actor_from_value(uri, value)?;
+    if remote.uri != uri.as_str() {
+        return Err(ResolveError::Invalid(
+            uri.to_string(),
+            "id differs from the URL fetched".into(),
+        ));
+    }
+    Ok(db::accounts::upsert_remote(&state.db, remote).await?)
+}
+
+/// The stored copy of a remote actor, fetched when missing or stale.
+pub async fn actor(state: &AppState, uri: &Url) -> Result<Account, ResolveError> {
+    if let Some(local) = local_account_for(state, uri).await? {
+        return Ok(local);
+    }
+    if let Some(existing) = db::accounts::find_by_uri(&state.db, uri.as_str()).await? {
+        let fresh = existing.fetched_at.is_some_and(|t| {
+            chrono::Utc::now() - t < chrono::Duration::from_std(ACTOR_MAX_AGE).unwrap_or_default()
+        });
+        if fresh {
+            return Ok(existing);
+        }
+        // A stale copy still works when the origin is down.
+        return match fetch_actor(state, uri).await {
+            Ok(a) => Ok(a),
+            Err(e) => {
+                tracing::warn!(%uri, error = %e, "refreshing actor failed; using stored copy");
+                Ok(existing)
+            }
+        };
+    }
+    fetch_actor(state, uri).await
+}
+
+/// Our own account when `uri` is one of our actor ids.
+pub async fn local_account_for(
+    state: &AppState,
+    uri: &Url,
+) -> Result<Option<Account>, ResolveError> {
+    let base = state.config.base_url();
+    let Some(name) = uri
+        .as_str()
+        .strip_prefix(base)
+        .and_then(|p| p.strip_prefix("/users/"))
+    else {
+        return Ok(None);
+    };
+    if name.is_empty() || name.contains('/') || name.contains('#') || name.contains('?') {
+        return Ok(None);
+    }
+    match domain::accounts::get_local(&state.db, name).await {
+        Ok(a) => Ok(Some(a)),
+        Err(domain::DomainError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Resolves `@user@host` (or `user@host`, or an actor URL) to an account: local accounts
+/// directly, remote ones through WebFinger and an actor fetch.
+pub async fn resolve_handle(state: &AppState, handle: &str) -> Result<Account, ResolveError> {
+    let handle = handle.trim();
+    if handle.starts_with("https://") || handle.starts_with("http://") {
+        let url = Url::parse(handle).map_err(|_| ResolveError::BadHandle(handle.into()))?;
+        return actor(state, &url).await;
+    }
+    let bare = handle.strip_prefix('@').unwrap_or(handle);
+    let (user, host) = bare
+        .split_once('@')
+        .filter(|(u, h)| !u.is_empty() && !h.is_empty() && !h.contains('/') && !h.contains('@'))
+        .ok_or_else(|| ResolveError::BadHandle(handle.into()))?;
+    if host.eq_ignore_ascii_case(&state.config.domain()) {
+        return Ok(domain::accounts::get_local(&state.db, user).await?);
+    }
+    if let Some(known) = db::accounts::find_remote_by_handle(&state.db, user, host).await?
+        && let Some(uri) = known.uri.as_deref().and_then(|u| Url::parse(u).ok())
+    {
+        return actor(state, &uri).await;
+    }
+    let scheme = webfinger_scheme(host, state.config.allow_private_network());
+    let url = Url::parse(&format!("{scheme}://{host}/.well-known/webfinger"))
+        .map_err(|_| ResolveError::BadHandle(handle.into()))?;
+    let mut url = url;
+    url.query_pairs_mut()
+        .append_pair("resource", &format!("acct:{user}@{host}"));
+    let signer = state.federation.instance_signer()?;
+    let (_, value) = state
+        .federation
+        .client
+        .get_json(&url, "application/jrd+json, application/json", &signer)
+        .await?;
+    let jrd: Webfinger = serde_json::from_value(value)
+        .map_err(|e| ResolveError::Invalid(url.to_string(), e.to_string()))?;
+    let self_link = jrd
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("self"))
+        .find(|l| {
+            l.kind.as_deref().is_some_and(|k| {
+                k.starts_with("application/activity+json") || k.starts_with("application/ld+json")
+            })
+        })
+        .and_then(|l| l.href.clone())
+        .ok_or_else(|| ResolveError::NotFound(handle.into()))?;
+    actor(state, &self_link).await
+}
+
+/// WebFinger is https, except for loopback hosts when private networks are allowed (local
+/// trials and tests run plain http on `localhost:PORT`).
+fn webfinger_scheme(host: &str, allow_private: bool) -> &'static str {
+    let name = host.rsplit_once(':').map_or(host, |(h, p)| {
+        if p.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    let name = name
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    let loopback = name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if allow_private && loopback {
+        "http"
+    } else {
+        "https"
+    }
+}
+
+/// The key `key_id` names and the account that owns it. Uses the cache and database unless
+/// `refresh`; otherwise fetches the key's document (an actor, or a key stub naming its owner).
+pub async fn key_owner(
+    state: &AppState,
+    key_id: &str,
+    refresh: bool,
+) -> Result<(Account, VerifyingKey), ResolveError> {
+    let fed = &state.federation;
+    if !refresh {
+        if let Some((owner_uri, key)) = fed.keys.verifying(key_id)
+            && let Some(owner) = db::accounts::find_by_uri(&state.db, &owner_uri).await?
+        {
+            return Ok((owner, key));
+        }
+        if let Some(owner) = db::accounts::find_by_key_id(&state.db, key_id).await? {
+            let key = VerifyingKey::from_pem(&owner.public_key_pem)?;
+            fed.keys.remember(
+                key_id,
+                owner.uri.as_deref().unwrap_or_default(),
+                key.clone(),
+            );
+            return Ok((owner, key));
+        }
+    }
+    fed.keys.forget(key_id);
+    let mut url = Url::parse(key_id)
+        .map_err(|_| ResolveError::Invalid(key_id.into(), "keyId is not a URL".into()))?;
+    url.set_fragment(None);
+    let signer = fed.instance_signer()?;
+    let (_, doc) = fed.client.get_json(&url, ACCEPT_AP, &signer).await?;
+    let owner = if doc.get("inbox").is_some() {
+        // The key id points into the actor document itself (Mastodon's `#main-key`).
+        store_actor(state, &url, doc).await?
+    } else {
+        // A key document or stub (GoToSocial's `/main-key`) naming its owner.
+        let owner = doc
+            .get("owner")
+            .or_else(|| doc.get("publicKey").and_then(|k| k.get("owner")))
+            .and_then(Value::as_str)
+            .and_then(|s| Url::parse(s).ok())
+            .ok_or_else(|| ResolveError::Invalid(key_id.into(), "key has no owner".into()))?;
+        fetch_actor(state, &owner).await?
+    };
+    if owner.key_id.as_deref() != Some(key_id) {
+        return Err(ResolveError::Invalid(
+            key_id.into(),
+            "the owner does not publish this key".into(),
+        ));
+    }
+    let key = VerifyingKey::from_pem(&owner.public_key_pem)?;
+    fed.keys.remember(
+        key_id,
+        owner.uri.as_deref().unwrap_or_default(),
+        key.clone(),
+    );
+    Ok((owner, key))
+}
