@@ -71,6 +71,7 @@ pub struct FederationConfig {
     pub delivery_concurrency: usize,
     pub delivery_concurrency_per_domain: usize,
     pub delivery_max_attempts: i32,
+    pub delivery_retry_base_seconds: u64,
     pub delivery_lease_seconds: u64,
     pub circuit_breaker_failures: i32,
     pub circuit_breaker_pause_seconds: u64,

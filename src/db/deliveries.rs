@@ -95,6 +95,19 @@ pub async fn claim<C: ConnectionTrait>(
     Ok(Entity::find().from_raw_sql(stmt).all(db).await?)
 }
 
+/// Gives a claimed delivery back untouched (the worker is stopping before sending it).
+pub async fn release<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), StoreError> {
+    Entity::update_many()
+        .col_expr(
+            Column::LockedUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// A delivery succeeded: it leaves the queue.
 pub async fn complete<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), StoreError> {
     Entity::delete_by_id(id).exec(db).await?;
@@ -146,6 +159,16 @@ pub async fn bury<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Dead letters, newest first, for operators and tests.
+pub async fn dead_letters<C: ConnectionTrait>(db: &C) -> Result<Vec<Model>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(Entity::find()
+        .filter(Column::State.eq(DEAD))
+        .order_by_desc(Column::Id)
+        .all(db)
+        .await?)
 }
 
 /// Number of deliveries in a state, for operators and tests.

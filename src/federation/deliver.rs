@@ -21,10 +21,10 @@ use crate::{
 /// such as `pinhole follow`, write to the queue too).
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
-/// Delay before attempt `attempt + 1`: 1 min, 3 min, 9 min, … capped at 12 h, ±20% jitter.
-/// Ten attempts span about two and a half days.
-pub fn backoff(attempt: i32) -> Duration {
-    let base = 60.0 * 3f64.powi((attempt - 1).clamp(0, 20));
+/// Delay before attempt `attempt + 1`: `base`, 3×, 9×, … capped at 12 h, ±20% jitter.
+/// With the default 60 s base, ten attempts span about two and a half days.
+pub fn backoff(base_seconds: u64, attempt: i32) -> Duration {
+    let base = base_seconds as f64 * 3f64.powi((attempt - 1).clamp(0, 20));
     let capped = base.min(12.0 * 3600.0);
     let jitter = rand::thread_rng().gen_range(0.8..1.2);
     Duration::from_secs_f64(capped * jitter)
@@ -68,12 +68,23 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<Option<tokio::ti
                 .or_insert_with(|| Arc::new(Semaphore::new(config.delivery_concurrency_per_domain)))
                 .clone();
             let state = state.clone();
+            let mut stopping = shutdown.clone();
             tasks.spawn(async move {
                 let _global = global_permit;
-                let Ok(_domain) = domain_sem.acquire_owned().await else {
-                    return;
+                // Waiting for the domain's turn; if shutdown comes first, hand the row back
+                // so the next start sends it at once instead of after the lease.
+                let permit = tokio::select! {
+                    p = domain_sem.acquire_owned() => p.ok(),
+                    _ = stopping.wait_for(|s| s.is_some()) => None,
                 };
-                deliver_one(&state, delivery).await;
+                match permit {
+                    Some(_domain) => deliver_one(&state, delivery).await,
+                    None => {
+                        if let Err(e) = db::deliveries::release(&state.db, delivery.id).await {
+                            tracing::warn!(error = %e, "releasing a delivery failed; it waits for its lease");
+                        }
+                    }
+                }
             });
         }
         if per_domain.len() > 10_000 {
@@ -101,8 +112,11 @@ async fn deliver_one(state: &AppState, delivery: Delivery) {
                 db::deliveries::bury(db, delivery.id, attempts, &e.to_string(), now).await
             } else {
                 let next = now
-                    + chrono::Duration::from_std(backoff(attempts))
-                        .unwrap_or_else(|_| chrono::Duration::hours(1));
+                    + chrono::Duration::from_std(backoff(
+                        state.config.federation.delivery_retry_base_seconds,
+                        attempts,
+                    ))
+                    .unwrap_or_else(|_| chrono::Duration::hours(1));
                 tracing::info!(inbox = %delivery.inbox_url, error = %e, attempts, next = %next, "delivery will be retried");
                 db::deliveries::retry_later(db, delivery.id, attempts, next, &e.to_string(), now)
                     .await
@@ -169,10 +183,10 @@ mod tests {
 
     #[test]
     fn backoff_spans_days_over_ten_attempts() {
-        let total: f64 = (1..10).map(|a| backoff(a).as_secs_f64()).sum();
+        let total: f64 = (1..10).map(|a| backoff(60, a).as_secs_f64()).sum();
         let days = total / 86400.0;
         assert!((1.5..3.5).contains(&days), "{days} days");
-        assert!(backoff(1).as_secs() >= 48 && backoff(1).as_secs() <= 72);
-        assert!(backoff(30).as_secs() <= 12 * 3600 * 6 / 5);
+        assert!(backoff(60, 1).as_secs() >= 48 && backoff(60, 1).as_secs() <= 72);
+        assert!(backoff(60, 30).as_secs() <= 12 * 3600 * 6 / 5);
     }
 }

@@ -32,6 +32,8 @@ pub enum InboxError {
     Refused(String),
     #[error("not found: {0}")]
     NotFound(String),
+    #[error("activity already received")]
+    Duplicate,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -46,6 +48,9 @@ impl InboxError {
             InboxError::Malformed(_) => StatusCode::BAD_REQUEST,
             InboxError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             InboxError::NotFound(_) => StatusCode::NOT_FOUND,
+            // A replay (or a retry after a lost response) changes nothing; 409 tells the
+            // sender to stop retrying.
+            InboxError::Duplicate => StatusCode::CONFLICT,
             InboxError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -71,7 +76,6 @@ impl From<DomainError> for InboxError {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
     Applied,
-    Duplicate,
     Ignored,
 }
 
@@ -124,19 +128,19 @@ pub async fn receive(
     let (owner, key) = resolve::key_owner(state, &pending.key_id, false)
         .await
         .map_err(InboxError::Key)?;
-    let owner = match pending.verify(&key) {
-        Ok(()) => owner,
+    let (owner, key) = match pending.verify(&key) {
+        Ok(()) => (owner, key),
         Err(_) => {
             let (owner, key) = resolve::key_owner(state, &pending.key_id, true)
                 .await
                 .map_err(InboxError::Key)?;
             pending.verify(&key)?;
-            owner
+            (owner, key)
         }
     };
-    if owner.uri.as_deref() != Some(actor_uri.as_str()) {
+    if owner.uri() != actor_uri.as_str() {
         return Err(InboxError::WrongOwner {
-            owner: owner.uri.unwrap_or_default(),
+            owner: owner.uri().to_string(),
             actor: actor_uri.to_string(),
         });
     }
@@ -145,6 +149,9 @@ pub async fn receive(
         return Ok(Outcome::Ignored);
     }
     let _ = inbox_owner;
+    let owner = resolve::trust(state, &pending.key_id, owner, key)
+        .await
+        .map_err(InboxError::Key)?;
     apply(state, &owner, &activity_id, &kind, &activity).await
 }
 
@@ -198,7 +205,7 @@ async fn apply(
         .map_err(|e| InboxError::Internal(e.to_string()))?;
     match db::inbox::record(&txn, activity_id, &actor_uri, kind, chrono::Utc::now()).await {
         Ok(()) => {}
-        Err(StoreError::Conflict) => return Ok(Outcome::Duplicate),
+        Err(StoreError::Conflict) => return Err(InboxError::Duplicate),
         Err(e) => return Err(e.into()),
     }
     match kind {

@@ -95,16 +95,22 @@ fn actor_from_value(requested: &Url, value: Value) -> Result<RemoteActor, Resolv
 
 /// Fetches (signed by the instance actor) and stores a remote actor.
 pub async fn fetch_actor(state: &AppState, uri: &Url) -> Result<Account, ResolveError> {
+    let remote = fetch_remote_actor(state, uri).await?;
+    Ok(db::accounts::upsert_remote(&state.db, remote).await?)
+}
+
+/// Fetches and checks a remote actor without storing it.
+async fn fetch_remote_actor(state: &AppState, uri: &Url) -> Result<RemoteActor, ResolveError> {
     let signer = state.federation.instance_signer()?;
     let (_, value) = state
         .federation
         .client
         .get_json(uri, ACCEPT_AP, &signer)
         .await?;
-    store_actor(state, uri, value).await
+    checked_actor(uri, value)
 }
 
-async fn store_actor(state: &AppState, uri: &Url, value: Value) -> Result<Account, ResolveError> {
+fn checked_actor(uri: &Url, value: Value) -> Result<RemoteActor, ResolveError> {
     let remote = actor_from_value(uri, value)?;
     if remote.uri != uri.as_str() {
         return Err(ResolveError::Invalid(
@@ -112,7 +118,7 @@ async fn store_actor(state: &AppState, uri: &Url, value: Value) -> Result<Accoun
             "id differs from the URL fetched".into(),
         ));
     }
-    Ok(db::accounts::upsert_remote(&state.db, remote).await?)
+    Ok(remote)
 }
 
 /// The stored copy of a remote actor, fetched when missing or stale.
@@ -237,28 +243,58 @@ fn webfinger_scheme(host: &str, allow_private: bool) -> &'static str {
     }
 }
 
-/// The key `key_id` names and the account that owns it. Uses the cache and database unless
-/// `refresh`; otherwise fetches the key's document (an actor, or a key stub naming its owner).
+/// A key's owner: already stored, or just fetched and not yet trusted.
+pub enum KeyOwner {
+    Stored(Account),
+    Fetched(RemoteActor),
+}
+
+impl KeyOwner {
+    /// The owner's ActivityPub id.
+    pub fn uri(&self) -> &str {
+        match self {
+            KeyOwner::Stored(a) => a.uri.as_deref().unwrap_or_default(),
+            KeyOwner::Fetched(r) => &r.uri,
+        }
+    }
+}
+
+/// Stores a key owner once its signature verified (nothing is stored for a request that
+/// fails the check) and caches its parsed key.
+pub async fn trust(
+    state: &AppState,
+    key_id: &str,
+    owner: KeyOwner,
+    key: VerifyingKey,
+) -> Result<Account, ResolveError> {
+    let account = match owner {
+        KeyOwner::Stored(a) => a,
+        KeyOwner::Fetched(remote) => db::accounts::upsert_remote(&state.db, remote).await?,
+    };
+    state
+        .federation
+        .keys
+        .remember(key_id, account.uri.as_deref().unwrap_or_default(), key);
+    Ok(account)
+}
+
+/// The key `key_id` names and its owner. Uses the cache and database unless `refresh`;
+/// otherwise fetches the key's document (an actor, or a key stub naming its owner).
 pub async fn key_owner(
     state: &AppState,
     key_id: &str,
     refresh: bool,
-) -> Result<(Account, VerifyingKey), ResolveError> {
+) -> Result<(KeyOwner, VerifyingKey), ResolveError> {
     let fed = &state.federation;
     if !refresh {
         if let Some((owner_uri, key)) = fed.keys.verifying(key_id)
             && let Some(owner) = db::accounts::find_by_uri(&state.db, &owner_uri).await?
         {
-            return Ok((owner, key));
+            return Ok((KeyOwner::Stored(owner), key));
         }
         if let Some(owner) = db::accounts::find_by_key_id(&state.db, key_id).await? {
             let key = VerifyingKey::from_pem(&owner.public_key_pem)?;
-            fed.keys.remember(
-                key_id,
-                owner.uri.as_deref().unwrap_or_default(),
-                key.clone(),
-            );
-            return Ok((owner, key));
+            return Ok((KeyOwner::Stored(owner), key));
         }
     }
     fed.keys.forget(key_id);
@@ -269,7 +305,7 @@ pub async fn key_owner(
     let (_, doc) = fed.client.get_json(&url, ACCEPT_AP, &signer).await?;
     let owner = if doc.get("inbox").is_some() {
         // The key id points into the actor document itself (Mastodon's `#main-key`).
-        store_actor(state, &url, doc).await?
+        checked_actor(&url, doc)?
     } else {
         // A key document or stub (GoToSocial's `/main-key`) naming its owner.
         let owner = doc
@@ -278,19 +314,14 @@ pub async fn key_owner(
             .and_then(Value::as_str)
             .and_then(|s| Url::parse(s).ok())
             .ok_or_else(|| ResolveError::Invalid(key_id.into(), "key has no owner".into()))?;
-        fetch_actor(state, &owner).await?
+        fetch_remote_actor(state, &owner).await?
     };
-    if owner.key_id.as_deref() != Some(key_id) {
+    if owner.key_id != key_id {
         return Err(ResolveError::Invalid(
             key_id.into(),
             "the owner does not publish this key".into(),
         ));
     }
     let key = VerifyingKey::from_pem(&owner.public_key_pem)?;
-    fed.keys.remember(
-        key_id,
-        owner.uri.as_deref().unwrap_or_default(),
-        key.clone(),
-    );
-    Ok((owner, key))
+    Ok((KeyOwner::Fetched(owner), key))
 }

@@ -162,7 +162,28 @@ pub fn sign_request(
     key_id: &str,
     key: &SigningKey,
 ) -> Result<SignedHeaders, SignatureError> {
-    let date = httpdate::fmt_http_date(SystemTime::now());
+    sign_request_at(
+        method,
+        url,
+        content_type,
+        body,
+        key_id,
+        key,
+        SystemTime::now(),
+    )
+}
+
+/// [`sign_request`] with an explicit `Date` (tests use it to produce stale requests).
+pub fn sign_request_at(
+    method: &str,
+    url: &url::Url,
+    content_type: Option<&str>,
+    body: Option<&[u8]>,
+    key_id: &str,
+    key: &SigningKey,
+    when: SystemTime,
+) -> Result<SignedHeaders, SignatureError> {
+    let date = httpdate::fmt_http_date(when);
     let host = match url.port() {
         Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
         None => url.host_str().unwrap_or_default().to_string(),

@@ -5,6 +5,8 @@
 //! database created through that URL and dropped afterwards, so tests stay parallel.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod peer;
+
 use std::{net::SocketAddr, path::PathBuf, process::Output, time::Duration};
 
 use pinhole::{
@@ -200,6 +202,31 @@ impl TestApp {
         )
         .await
         .expect("create user")
+    }
+
+    /// Stops the server gracefully and starts it again on the same port and database.
+    pub async fn restart(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+        let config = (*self.state.config).clone();
+        let listener = TcpListener::bind(self.addr).await.expect("rebind");
+        let app = App::with_listener(config, listener)
+            .await
+            .expect("app restarts");
+        self.state = app.state().clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        self.task = Some(tokio::spawn(async move {
+            app.run(async move {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        }));
+        self.shutdown = Some(tx);
     }
 
     /// Stops the server and waits for it.
