@@ -193,6 +193,20 @@ async fn refusals_are_4xx_and_store_nothing() {
 }
 
 #[tokio::test]
+async fn rfc9421_signatures_are_accepted_and_checked() {
+    let s = setup().await;
+    let activity = follow(&s.peer, "eve", &s.bob, 1);
+    let (status, text) = s.peer.post_rfc9421("eve", &s.inbox, &activity).await;
+    assert_eq!(status, 202, "{text}");
+    assert_eq!(s.app.collection_items("bob", "followers").await.0, 1);
+    // Signed by someone else than the actor: refused.
+    let other = follow(&s.peer, "eve", &s.bob, 2);
+    let (status, text) = s.peer.post_rfc9421("mallory", &s.inbox, &other).await;
+    assert_eq!(status, 401, "{text}");
+    s.app.stop().await;
+}
+
+#[tokio::test]
 async fn unknown_types_are_acknowledged_and_ignored() {
     let s = setup().await;
     let before = stored(&s.app).await;

@@ -95,13 +95,34 @@ pub async fn receive(
         .iter()
         .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
         .collect();
-    let pending = signatures::begin_verify(
-        "POST",
-        path_and_query,
-        &header_list,
-        &["host", "date", "digest"],
-    )?;
-    signatures::check_digest(headers.get("digest").and_then(|v| v.to_str().ok()), body)?;
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let pending = if headers.contains_key("signature-input") {
+        // RFC 9421: the signature covers the full target URI, rebuilt from our public
+        // scheme and the Host the request was sent to.
+        let host = header("host").unwrap_or_default();
+        let target = Url::parse(&format!(
+            "{}://{host}{path_and_query}",
+            state.config.public_url.scheme()
+        ))
+        .map_err(|_| InboxError::Malformed("bad Host header".into()))?;
+        let pending = signatures::begin_verify_rfc9421(
+            "POST",
+            &target,
+            &header_list,
+            &["@method", "@target-uri", "content-digest"],
+        )?;
+        signatures::check_content_digest(header("content-digest"), body)?;
+        pending
+    } else {
+        let pending = signatures::begin_verify(
+            "POST",
+            path_and_query,
+            &header_list,
+            &["host", "date", "digest"],
+        )?;
+        signatures::check_digest(header("digest"), body)?;
+        pending
+    };
     let activity: Value = serde_json::from_slice(body)
         .map_err(|e| InboxError::Malformed(format!("body is not JSON: {e}")))?;
     let kind = activity

@@ -215,6 +215,40 @@ impl Peer {
         (status, res.text().await.unwrap_or_default())
     }
 
+    /// Signs and POSTs an activity as `signer` with an RFC 9421 signature (as Mastodon 4.5
+    /// may), covering `@method`, `@target-uri` and `content-digest`.
+    pub async fn post_rfc9421(&self, signer: &str, url: &str, activity: &Value) -> (u16, String) {
+        use base64::Engine;
+        use sha2::Digest;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let body = serde_json::to_vec(activity).unwrap();
+        let actor = self.inner.actors.lock().unwrap()[signer].clone();
+        let key = SigningKey::from_pkcs8_pem(&actor.private_pem).unwrap();
+        let created = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let digest = format!("sha-256=:{}:", b64.encode(sha2::Sha256::digest(&body)));
+        let params = format!(
+            "(\"@method\" \"@target-uri\" \"content-digest\");created={created};keyid=\"{}#main-key\";alg=\"rsa-v1_5-sha256\"",
+            self.actor_id(signer)
+        );
+        let base = format!(
+            "\"@method\": POST\n\"@target-uri\": {url}\n\"content-digest\": {digest}\n\"@signature-params\": {params}"
+        );
+        let signature = key.sign(base.as_bytes()).unwrap();
+        let headers = vec![
+            (
+                "content-type".to_string(),
+                "application/activity+json".to_string(),
+            ),
+            ("content-digest".to_string(), digest),
+            ("signature-input".to_string(), format!("sig1={params}")),
+            ("signature".to_string(), format!("sig1=:{signature}:")),
+        ];
+        Self::post_raw(url, &headers, body).await
+    }
+
     /// Signs and POSTs an activity as `signer`.
     pub async fn post(&self, signer: &str, url: &str, activity: &Value) -> (u16, String) {
         let body = serde_json::to_vec(activity).unwrap();
