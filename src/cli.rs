@@ -42,6 +42,27 @@ pub enum Command {
     /// Follow requests to locked accounts.
     #[command(subcommand)]
     Follows(FollowsCommand),
+    /// Benchmarks (they print numbers and can write them to docs/performance.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// `pinhole bench …`
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Deliver one activity to many followers over a loopback sink.
+    Fanout {
+        #[arg(long, default_value_t = 10_000)]
+        followers: usize,
+        #[arg(long, default_value_t = 2_000)]
+        inboxes: usize,
+        /// Share of inboxes whose server is down.
+        #[arg(long, default_value_t = 5.0)]
+        dead_percent: f64,
+        /// Markdown file whose fan-out section is replaced with the results.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// `pinhole follows …`
@@ -104,6 +125,8 @@ pub enum CliError {
     EmptyPassword,
     #[error(transparent)]
     Resolve(#[from] crate::federation::resolve::ResolveError),
+    #[error("benchmark failed: {0}")]
+    Bench(String),
 }
 
 impl From<crate::db::ConnectError> for CliError {
@@ -215,6 +238,28 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let follower = resolve::resolve_handle(&state, &handle).await?;
             domain::follows::reject(&state.db, &state.federation.publisher, &me, &follower).await?;
             println!("refused {handle}'s request to follow {name}");
+        }
+        Command::Bench(BenchCommand::Fanout {
+            followers,
+            inboxes,
+            dead_percent,
+            output,
+        }) => {
+            let _ = config;
+            if inboxes == 0 || followers < inboxes || !(0.0..=100.0).contains(&dead_percent) {
+                return Err(CliError::Bench(
+                    "need followers ≥ inboxes ≥ 1 and 0 ≤ dead-percent ≤ 100".into(),
+                ));
+            }
+            let report = crate::bench::run_fanout(crate::bench::FanoutParams {
+                followers,
+                inboxes,
+                dead_percent,
+                output,
+            })
+            .await
+            .map_err(CliError::Bench)?;
+            print!("{report}");
         }
         Command::Tokens(TokensCommand::Create { name, scopes }) => {
             domain::tokens::parse_scopes(&scopes)?;

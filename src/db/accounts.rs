@@ -204,3 +204,62 @@ pub async fn set_locked<C: ConnectionTrait>(
         .await?;
     Ok(())
 }
+
+/// Inserts many new remote actors at once (bulk imports and the fan-out benchmark);
+/// returns how many were written.
+pub async fn insert_remote_batch<C: ConnectionTrait>(
+    db: &C,
+    actors: Vec<RemoteActor>,
+) -> Result<u64, StoreError> {
+    let mut written = 0;
+    for chunk in actors.chunks(200) {
+        let rows: Vec<ActiveModel> = chunk
+            .iter()
+            .map(|a| ActiveModel {
+                username_key: Set(a.username.to_lowercase()),
+                username: Set(a.username.clone()),
+                domain: Set(Some(a.domain.to_lowercase())),
+                display_name: Set(a.display_name.clone()),
+                summary: Set(a.summary.clone()),
+                password_hash: Set(None),
+                is_admin: Set(false),
+                public_key_pem: Set(a.public_key_pem.clone()),
+                private_key_pem: Set(None),
+                avatar_url: Set(a.avatar_url.clone()),
+                header_url: Set(a.header_url.clone()),
+                manually_approves_followers: Set(a.manually_approves_followers),
+                discoverable: Set(a.discoverable),
+                indexable: Set(a.indexable),
+                created_at: Set(a.now),
+                updated_at: Set(a.now),
+                uri: Set(Some(a.uri.clone())),
+                inbox_url: Set(Some(a.inbox_url.clone())),
+                shared_inbox_url: Set(a.shared_inbox_url.clone()),
+                outbox_url: Set(a.outbox_url.clone()),
+                followers_url: Set(a.followers_url.clone()),
+                following_url: Set(a.following_url.clone()),
+                profile_url: Set(a.profile_url.clone()),
+                key_id: Set(Some(a.key_id.clone())),
+                actor_type: Set(Some(a.actor_type.clone())),
+                fetched_at: Set(Some(a.now)),
+                ..Default::default()
+            })
+            .collect();
+        written += rows.len() as u64;
+        Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(written)
+}
+
+/// Ids of all remote accounts, oldest first.
+pub async fn remote_ids<C: ConnectionTrait>(db: &C) -> Result<Vec<i64>, StoreError> {
+    use sea_orm::QuerySelect;
+    Ok(Entity::find()
+        .filter(Column::Domain.is_not_null())
+        .select_only()
+        .column(Column::Id)
+        .order_by_asc(Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?)
+}

@@ -108,6 +108,30 @@ pub async fn release<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), StoreErr
     Ok(())
 }
 
+/// Several deliveries succeeded: they leave the queue in one statement.
+pub async fn complete_many<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    Entity::delete_many()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Domains with recorded delivery failures.
+pub async fn failing_domains<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, StoreError> {
+    use sea_orm::QuerySelect;
+    Ok(domain_health::Entity::find()
+        .filter(domain_health::Column::ConsecutiveFailures.gt(0))
+        .select_only()
+        .column(domain_health::Column::Domain)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// A delivery succeeded: it leaves the queue.
 pub async fn complete<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), StoreError> {
     Entity::delete_by_id(id).exec(db).await?;
@@ -246,4 +270,13 @@ pub async fn open_circuit<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Queued deliveries that were never attempted (the benchmark waits for zero).
+pub async fn count_untried<C: ConnectionTrait>(db: &C) -> Result<u64, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::State.eq(QUEUED))
+        .filter(Column::Attempts.eq(0))
+        .count(db)
+        .await?)
 }

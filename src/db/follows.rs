@@ -176,3 +176,28 @@ pub async fn follower_inboxes<C: ConnectionTrait>(
     inboxes.dedup();
     Ok(inboxes)
 }
+
+/// Inserts many accepted follows of `target_id` at once (bulk imports, benchmarks).
+pub async fn insert_followers_batch<C: ConnectionTrait>(
+    db: &C,
+    target_id: i64,
+    followers: Vec<(i64, String)>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    for chunk in followers.chunks(500) {
+        let rows: Vec<ActiveModel> = chunk
+            .iter()
+            .map(|(follower_id, uri)| ActiveModel {
+                follower_id: Set(*follower_id),
+                target_id: Set(target_id),
+                uri: Set(uri.clone()),
+                accepted: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .collect();
+        Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(())
+}

@@ -86,6 +86,27 @@ impl Resolve for PublicOnlyResolver {
     }
 }
 
+/// Used when private networks are allowed: resolves `localhost` and `*.localhost` to the
+/// loopback address itself (RFC 6761 §6.3 says such names always mean loopback, but the
+/// system resolver often does not know subdomains), everything else normally. Lets several
+/// local instances, and the fan-out benchmark, use distinct host names on one machine.
+struct LoopbackAwareResolver;
+
+impl Resolve for LoopbackAwareResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_ascii_lowercase();
+        Box::pin(async move {
+            if host == "localhost" || host.ends_with(".localhost") {
+                let addrs = vec![SocketAddr::from(([127, 0, 0, 1], 0))];
+                return Ok(Box::new(addrs.into_iter()) as Addrs);
+            }
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            Ok(Box::new(addrs.into_iter()) as Addrs)
+        })
+    }
+}
+
 /// Whether an address is on the public internet.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
@@ -138,9 +159,11 @@ impl Client {
             .connect_timeout(timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(8);
-        if !allow_private {
-            builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));
-        }
+        builder = if allow_private {
+            builder.dns_resolver(Arc::new(LoopbackAwareResolver))
+        } else {
+            builder.dns_resolver(Arc::new(PublicOnlyResolver))
+        };
         let http = builder
             .build()
             .map_err(|e| FetchError::Network("client".into(), e.to_string()))?;

@@ -2,11 +2,15 @@
 //! concurrency (overall and per domain), retries with exponential backoff and jitter, buries
 //! what cannot succeed, and pauses domains that keep failing (circuit breaker).
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use rand::Rng;
 use tokio::{
-    sync::{Semaphore, watch},
+    sync::{Semaphore, mpsc, watch},
     task::JoinSet,
 };
 use url::Url;
@@ -31,8 +35,39 @@ pub fn backoff(base_seconds: u64, attempt: i32) -> Duration {
 }
 
 /// Runs until `shutdown` holds the time shutdown began; then stops claiming and waits for in-flight sends.
+/// State shared by the sending tasks of one worker.
+struct Shared {
+    /// Ids of sent deliveries, removed from the queue in batches by one task: one write
+    /// per batch instead of one per POST (SQLite has a single writer).
+    completed: mpsc::UnboundedSender<i64>,
+    /// Domains with recorded failures, so a success only writes when there is something to
+    /// reset.
+    failing: Mutex<HashSet<String>>,
+}
+
+async fn complete_in_batches(state: AppState, mut ids: mpsc::UnboundedReceiver<i64>) {
+    let mut batch = Vec::with_capacity(256);
+    while ids.recv_many(&mut batch, 256).await > 0 {
+        if let Err(e) = db::deliveries::complete_many(&state.db, &batch).await {
+            // The rows keep their lease and are sent again after it; receivers drop the
+            // duplicate by activity id.
+            tracing::error!(error = %e, count = batch.len(), "removing sent deliveries failed");
+        }
+        batch.clear();
+    }
+}
+
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<Option<tokio::time::Instant>>) {
     let config = state.config.federation.clone();
+    let (completed, completed_rx) = mpsc::unbounded_channel();
+    let completer = tokio::spawn(complete_in_batches(state.clone(), completed_rx));
+    let failing = db::deliveries::failing_domains(&state.db)
+        .await
+        .unwrap_or_default();
+    let shared = Arc::new(Shared {
+        completed,
+        failing: Mutex::new(failing.into_iter().collect()),
+    });
     let global = Arc::new(Semaphore::new(config.delivery_concurrency));
     let mut per_domain: HashMap<String, Arc<Semaphore>> = HashMap::new();
     let lease = chrono::Duration::seconds(config.delivery_lease_seconds as i64);
@@ -42,6 +77,17 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<Option<tokio::ti
             break;
         }
         while tasks.try_join_next().is_some() {}
+        // Claim in batches: while most senders are busy, wait (briefly) for more of them to
+        // finish rather than paying one claim query per completed POST.
+        let batch = (config.delivery_concurrency / 2).max(1);
+        if !tasks.is_empty() && global.available_permits() < batch {
+            tokio::select! {
+                _ = shutdown.changed() => {}
+                Some(_) = tasks.join_next() => {}
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+            }
+            continue;
+        }
         let free = global.available_permits();
         let mut claimed = Vec::new();
         if free > 0 {
@@ -68,6 +114,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<Option<tokio::ti
                 .or_insert_with(|| Arc::new(Semaphore::new(config.delivery_concurrency_per_domain)))
                 .clone();
             let state = state.clone();
+            let shared = shared.clone();
             let mut stopping = shutdown.clone();
             tasks.spawn(async move {
                 let _global = global_permit;
@@ -78,7 +125,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<Option<tokio::ti
                     _ = stopping.wait_for(|s| s.is_some()) => None,
                 };
                 match permit {
-                    Some(_domain) => deliver_one(&state, delivery).await,
+                    Some(_domain) => deliver_one(&state, &shared, delivery).await,
                     None => {
                         if let Err(e) = db::deliveries::release(&state.db, delivery.id).await {
                             tracing::warn!(error = %e, "releasing a delivery failed; it waits for its lease");
@@ -93,19 +140,36 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<Option<tokio::ti
     }
     // Let in-flight sends finish; the caller bounds this with the shutdown grace period.
     while tasks.join_next().await.is_some() {}
+    // All senders are gone once `shared` is: the completer flushes the last batch and ends.
+    drop(shared);
+    let _ = completer.await;
 }
 
-async fn deliver_one(state: &AppState, delivery: Delivery) {
+async fn deliver_one(state: &AppState, shared: &Shared, delivery: Delivery) {
     let now = chrono::Utc::now();
     let attempts = delivery.attempts + 1;
     let result = send(state, &delivery).await;
     let db = &state.db;
     let outcome = match &result {
         Ok(()) => {
-            let _ = db::deliveries::domain_succeeded(db, &delivery.domain, now).await;
-            db::deliveries::complete(db, delivery.id).await
+            let was_failing = shared
+                .failing
+                .lock()
+                .map(|mut f| f.remove(&delivery.domain))
+                .unwrap_or(true);
+            if was_failing {
+                let _ = db::deliveries::domain_succeeded(db, &delivery.domain, now).await;
+            }
+            if shared.completed.send(delivery.id).is_err() {
+                // The completer is gone (shutting down): remove the row directly.
+                let _ = db::deliveries::complete(db, delivery.id).await;
+            }
+            Ok(())
         }
         Err(e) if e.is_transient() => {
+            if let Ok(mut f) = shared.failing.lock() {
+                f.insert(delivery.domain.clone());
+            }
             note_domain_failure(state, &delivery.domain).await;
             if attempts >= state.config.federation.delivery_max_attempts {
                 tracing::warn!(inbox = %delivery.inbox_url, error = %e, attempts, "delivery failed for good");
@@ -158,14 +222,17 @@ async fn send(state: &AppState, delivery: &Delivery) -> Result<(), FetchError> {
         .map_err(|_| FetchError::Forbidden(delivery.inbox_url.clone(), "invalid inbox URL"))?;
     let signer = match delivery.signer_account_id {
         None => state.federation.instance_signer(),
-        Some(id) => match db::accounts::find_by_id(&state.db, id).await {
-            Ok(Some(account)) => state.federation.signer_for(&account),
-            Ok(None) => {
-                return Err(FetchError::Signing(
-                    "the signing account no longer exists".into(),
-                ));
-            }
-            Err(e) => return Err(FetchError::Network("database".into(), e.to_string())),
+        Some(id) => match state.federation.cached_signer(id) {
+            Some(signer) => Ok(signer),
+            None => match db::accounts::find_by_id(&state.db, id).await {
+                Ok(Some(account)) => state.federation.signer_for(&account),
+                Ok(None) => {
+                    return Err(FetchError::Signing(
+                        "the signing account no longer exists".into(),
+                    ));
+                }
+                Err(e) => return Err(FetchError::Network("database".into(), e.to_string())),
+            },
         },
     }
     .map_err(|e| FetchError::Signing(e.to_string()))?;

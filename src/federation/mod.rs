@@ -35,6 +35,8 @@ pub struct Federation {
     pub wake: Notify,
     instance_keys: InstanceKeys,
     config: Arc<Config>,
+    /// Local signers by account id: a fan-out signs thousands of POSTs as one account.
+    signers: std::sync::RwLock<std::collections::HashMap<i64, Signer>>,
 }
 
 impl Federation {
@@ -46,6 +48,7 @@ impl Federation {
             wake: Notify::new(),
             instance_keys,
             config,
+            signers: Default::default(),
         })
     }
 
@@ -67,9 +70,18 @@ impl Federation {
             .as_deref()
             .ok_or_else(|| SignatureError::Key("account has no private key".into()))?;
         let key = self.keys.signing(account.id, pem)?;
-        Ok(Signer {
+        let signer = Signer {
             key_id: format!("{}#main-key", actor_uri(&self.config, account)),
             key,
-        })
+        };
+        if let Ok(mut m) = self.signers.write() {
+            m.insert(account.id, signer.clone());
+        }
+        Ok(signer)
+    }
+
+    /// The signer of a local account seen before, without a database read.
+    pub fn cached_signer(&self, account_id: i64) -> Option<Signer> {
+        self.signers.read().ok()?.get(&account_id).cloned()
     }
 }

@@ -1,0 +1,364 @@
+//! `pinhole bench fanout`: one activity to N followers spread over M shared inboxes served
+//! by a loopback sink, a share of them dead; reports deliveries/s against the machine's
+//! signing bound measured in the same run, and writes the numbers to `docs/performance.md`.
+
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use axum::{Router, body::Bytes, http::StatusCode, routing::post};
+use tokio::net::TcpListener;
+
+use crate::{
+    app::{App, AppError},
+    config::Config,
+    db::{self, accounts::RemoteActor},
+    domain::{self, accounts::NewUser},
+    federation::signatures::SigningKey,
+};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct FanoutParams {
+    pub followers: usize,
+    pub inboxes: usize,
+    pub dead_percent: f64,
+    pub output: Option<PathBuf>,
+}
+
+/// One scenario's measurements.
+#[derive(Debug, Clone)]
+pub struct FanoutResult {
+    pub followers: usize,
+    pub inboxes: usize,
+    pub dead_inboxes: usize,
+    pub posts_delivered: u64,
+    pub posts_attempted_dead: u64,
+    pub seconds: f64,
+    /// Part of `seconds` spent finding the inboxes and writing the queue rows.
+    pub enqueue_seconds: f64,
+    /// CPU time the whole process used meanwhile (sender, database and sink), if known.
+    pub cpu_seconds: Option<f64>,
+    pub deliveries_per_second: f64,
+}
+
+/// Errors are reported as text; this is an operator tool.
+pub type BenchError = String;
+
+fn err<E: std::fmt::Display>(e: E) -> BenchError {
+    e.to_string()
+}
+
+/// User+system CPU seconds of this process so far (Linux `/proc/self/stat`).
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // Clock ticks are 100 Hz on Linux.
+    Some((utime + stime) / 100.0)
+}
+
+/// Signatures per second on all cores with the same key type and code path deliveries use.
+pub fn signing_bound(seconds: f64) -> Result<(f64, usize), BenchError> {
+    let pair = activitypub_federation::http_signatures::generate_actor_keypair().map_err(err)?;
+    let key = Arc::new(SigningKey::from_pkcs8_pem(&pair.private_key).map_err(err)?);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let message = vec![b'x'; 300];
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let key = key.clone();
+            let message = message.clone();
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while Instant::now() < deadline {
+                    if key.sign(&message).is_ok() {
+                        n += 1;
+                    }
+                }
+                n
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|h| h.join().unwrap_or(0)).sum();
+    Ok((total as f64 / started.elapsed().as_secs_f64(), threads))
+}
+
+async fn spawn_sink(counter: Arc<AtomicU64>) -> Result<u16, BenchError> {
+    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
+    let port = listener.local_addr().map_err(err)?.port();
+    let app = Router::new().route(
+        "/inbox",
+        post(move |body: Bytes| {
+            let counter = counter.clone();
+            async move {
+                if !body.is_empty() {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+                StatusCode::ACCEPTED
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(port)
+}
+
+/// Runs one fan-out scenario on a fresh SQLite database in a temporary directory.
+pub async fn fanout(
+    followers: usize,
+    inboxes: usize,
+    dead_percent: f64,
+) -> Result<FanoutResult, BenchError> {
+    let dir = std::env::temp_dir().join(format!("pinhole-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(err)?;
+    let result = fanout_in(&dir, followers, inboxes, dead_percent).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn fanout_in(
+    dir: &std::path::Path,
+    followers: usize,
+    inboxes: usize,
+    dead_percent: f64,
+) -> Result<FanoutResult, BenchError> {
+    let received = Arc::new(AtomicU64::new(0));
+    let sink_port = spawn_sink(received.clone()).await?;
+    // A port nobody listens on: dead servers refuse connections.
+    let dead_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(err)?;
+        l.local_addr().map_err(err)?.port()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
+    let port = listener.local_addr().map_err(err)?.port();
+    let mut config = Config::defaults().map_err(err)?;
+    config.public_url = url::Url::parse(&format!("http://localhost:{port}")).map_err(err)?;
+    config.listen = listener.local_addr().map_err(err)?;
+    config.data_dir = dir.to_path_buf();
+    config.database_url = String::new();
+    config.server.shutdown_grace_seconds = 5;
+    let app = App::with_listener(config, listener)
+        .await
+        .map_err(|e: AppError| e.to_string())?;
+    let state = app.state().clone();
+
+    // Setup (not timed): the author, N remote followers on M servers.
+    let author = domain::accounts::create_local(
+        &state.db,
+        NewUser {
+            username: "bench".into(),
+            password: None,
+            is_admin: false,
+            locked: false,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let dead_inboxes = ((inboxes as f64) * dead_percent / 100.0).round() as usize;
+    let now = chrono::Utc::now();
+    let placeholder_key = author.public_key_pem.clone();
+    let actors: Vec<RemoteActor> = (0..followers)
+        .map(|i| {
+            let server = i % inboxes;
+            let port = if server < dead_inboxes {
+                dead_port
+            } else {
+                sink_port
+            };
+            let host = format!("s{server}.localhost:{port}");
+            let uri = format!("http://{host}/users/u{i}");
+            RemoteActor {
+                key_id: format!("{uri}#main-key"),
+                inbox_url: format!("{uri}/inbox"),
+                shared_inbox_url: Some(format!("http://{host}/inbox")),
+                outbox_url: None,
+                followers_url: None,
+                following_url: None,
+                profile_url: None,
+                avatar_url: None,
+                header_url: None,
+                username: format!("u{i}"),
+                domain: host,
+                display_name: String::new(),
+                summary: String::new(),
+                public_key_pem: placeholder_key.clone(),
+                actor_type: "Person".into(),
+                manually_approves_followers: false,
+                discoverable: false,
+                indexable: false,
+                now,
+                uri,
+            }
+        })
+        .collect();
+    db::accounts::insert_remote_batch(&state.db, actors)
+        .await
+        .map_err(err)?;
+    let ids = db::accounts::remote_ids(&state.db).await.map_err(err)?;
+    let follows = ids
+        .iter()
+        .map(|id| (*id, format!("http://bench.invalid/follows/{id}")))
+        .collect();
+    db::follows::insert_followers_batch(&state.db, author.id, follows, now)
+        .await
+        .map_err(err)?;
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run(async move {
+        let _ = stopped.await;
+    }));
+
+    // Timed: enqueue one activity for every distinct inbox, then wait until every live inbox
+    // has it and every dead one was tried.
+    let body = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/activities/bench", state.config.base_url()),
+        "type": "Create",
+        "actor": format!("{}/users/bench", state.config.base_url()),
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": {
+            "id": format!("{}/notes/bench", state.config.base_url()),
+            "type": "Note",
+            "content": "<p>".to_string() + &"A photo caption of ordinary length. ".repeat(8) + "</p>",
+        }
+    })
+    .to_string();
+    let started = Instant::now();
+    let cpu_before = process_cpu_seconds();
+    let targets = db::follows::follower_inboxes(&state.db, author.id)
+        .await
+        .map_err(err)?;
+    let distinct = targets.len();
+    let deliveries = targets
+        .into_iter()
+        .filter_map(|inbox| {
+            Some(db::deliveries::NewDelivery {
+                domain: crate::federation::activities::domain_of(&inbox)?,
+                inbox_url: inbox,
+                signer_account_id: Some(author.id),
+                body: body.clone(),
+            })
+        })
+        .collect();
+    db::deliveries::enqueue(&state.db, deliveries, chrono::Utc::now())
+        .await
+        .map_err(err)?;
+    state.federation.wake.notify_one();
+    let enqueue_seconds = started.elapsed().as_secs_f64();
+    let live = (distinct - dead_inboxes) as u64;
+    let timeout = Instant::now() + Duration::from_secs(600);
+    loop {
+        let delivered = received.load(Ordering::Relaxed);
+        // Only ask the database once the sink has everything (the query competes with the
+        // worker for the database).
+        if delivered >= live
+            && db::deliveries::count_untried(&state.db)
+                .await
+                .map_err(err)?
+                == 0
+        {
+            break;
+        }
+        if Instant::now() > timeout {
+            return Err(format!("timed out: {delivered}/{live} delivered"));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = process_cpu_seconds().zip(cpu_before).map(|(a, b)| a - b);
+    let delivered = received.load(Ordering::Relaxed);
+    let _ = stop.send(());
+    let _ = server.await;
+    Ok(FanoutResult {
+        followers,
+        inboxes: distinct,
+        dead_inboxes,
+        posts_delivered: delivered,
+        posts_attempted_dead: dead_inboxes as u64,
+        seconds,
+        enqueue_seconds,
+        cpu_seconds,
+        deliveries_per_second: (delivered + dead_inboxes as u64) as f64 / seconds,
+    })
+}
+
+/// Runs the benchmark: the signing bound, then fan-out with and without dead inboxes.
+pub async fn run_fanout(params: FanoutParams) -> Result<String, BenchError> {
+    let (bound, threads) = tokio::task::spawn_blocking(|| signing_bound(3.0))
+        .await
+        .map_err(err)??;
+    let healthy = fanout(params.followers, params.inboxes, 0.0).await?;
+    let with_dead = fanout(params.followers, params.inboxes, params.dead_percent).await?;
+    let mut report = String::new();
+    report.push_str(&format!(
+        "Fan-out of one activity to {} followers over {} shared inboxes (SQLite, loopback sink in the same process, {} cores).\n\n",
+        params.followers, params.inboxes, threads
+    ));
+    report.push_str(&format!(
+        "- Signing bound (RSA-2048 PKCS#1 v1.5 / SHA-256 with ring, {threads} threads): **{bound:.0} signatures/s**\n"
+    ));
+    for (label, r) in [
+        ("all inboxes alive", &healthy),
+        ("with dead inboxes", &with_dead),
+    ] {
+        report.push_str(&format!(
+            "- {label}: {} POSTs for {} followers ({} distinct inboxes, {} dead) in {:.2} s (of which {:.2} s to queue them) → **{:.0} deliveries/s = {:.2}× the signing bound**\n",
+            r.posts_delivered + r.posts_attempted_dead,
+            r.followers,
+            r.inboxes,
+            r.dead_inboxes,
+            r.seconds,
+            r.enqueue_seconds,
+            r.deliveries_per_second,
+            r.deliveries_per_second / bound
+        ));
+    }
+    for (label, r) in [("all alive", &healthy), ("with dead", &with_dead)] {
+        if let Some(cpu) = r.cpu_seconds {
+            report.push_str(&format!(
+                "- CPU use ({label}): {cpu:.2} s of {:.2} s available = {:.0}% of {threads} cores\n",
+                r.seconds * threads as f64,
+                cpu / (r.seconds * threads as f64) * 100.0
+            ));
+        }
+    }
+    let cost = (with_dead.seconds / healthy.seconds - 1.0) * 100.0;
+    report.push_str(&format!(
+        "- Cost of {:.0}% dead inboxes: {cost:+.1}% wall time\n",
+        params.dead_percent
+    ));
+    if let Some(path) = params.output {
+        write_section(&path, &report).map_err(err)?;
+    }
+    Ok(report)
+}
+
+const BEGIN: &str = "<!-- bench:fanout:begin -->";
+const END: &str = "<!-- bench:fanout:end -->";
+
+/// Replaces the fan-out section of the performance page (or appends one).
+fn write_section(path: &std::path::Path, report: &str) -> std::io::Result<()> {
+    let existing = std::fs::read_to_string(path).unwrap_or_else(|_| "# Performance\n".into());
+    let stamp = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
+    let section =
+        format!("{BEGIN}\n## Delivery fan-out (`pinhole bench fanout`, {stamp})\n\n{report}{END}");
+    let updated = match (existing.find(BEGIN), existing.find(END)) {
+        (Some(b), Some(e)) if e > b => {
+            format!("{}{section}{}", &existing[..b], &existing[e + END.len()..])
+        }
+        _ => format!("{}\n{section}\n", existing.trim_end()),
+    };
+    std::fs::write(path, updated)
+}
