@@ -27,7 +27,9 @@ impl Drop for FedifyPeer {
 }
 
 fn interop_dir() -> PathBuf {
-    [env!("CARGO_MANIFEST_DIR"), "tests", "interop"].iter().collect()
+    [env!("CARGO_MANIFEST_DIR"), "tests", "interop"]
+        .iter()
+        .collect()
 }
 
 /// Starts the peer, or explains why it cannot.
@@ -41,7 +43,9 @@ async fn start_peer() -> Result<FedifyPeer, String> {
         return Err("node is not installed".into());
     }
     if !interop_dir().join("node_modules/@fedify/fedify").is_dir() {
-        return Err("tests/interop/node_modules is missing (run `npm ci --prefix tests/interop`)".into());
+        return Err(
+            "tests/interop/node_modules is missing (run `npm ci --prefix tests/interop`)".into(),
+        );
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -60,7 +64,10 @@ async fn start_peer() -> Result<FedifyPeer, String> {
     };
     let client = common::client();
     for _ in 0..200 {
-        if let Ok(r) = client.get(format!("{}/control/health", peer.base)).send().await
+        if let Ok(r) = client
+            .get(format!("{}/control/health", peer.base))
+            .send()
+            .await
             && r.status().is_success()
         {
             return Ok(peer);
@@ -122,8 +129,11 @@ async fn fedify_and_pinhole_follow_each_other() {
 
     // alice follows the Fedify actor: WebFinger on Fedify, actor fetch, signed Follow,
     // Fedify's signed Accept.
-    app.follow("alice", &format!("@fedi@{}", peer.base.trim_start_matches("http://")))
-        .await;
+    app.follow(
+        "alice",
+        &format!("@fedi@{}", peer.base.trim_start_matches("http://")),
+    )
+    .await;
     eventually(20, "Pinhole receives Fedify's Accept", || async {
         app.collection_items("alice", "following").await.1 == vec![fedi.clone()]
     })

@@ -147,19 +147,7 @@ pub async fn retry_later<C: ConnectionTrait>(
     error: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), StoreError> {
-    Entity::update_many()
-        .col_expr(Column::Attempts, Expr::value(attempts))
-        .col_expr(Column::NextAttemptAt, Expr::value(next_attempt_at))
-        .col_expr(
-            Column::LockedUntil,
-            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-        )
-        .col_expr(Column::LastError, Expr::value(truncate(error)))
-        .col_expr(Column::UpdatedAt, Expr::value(now))
-        .filter(Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
+    record_failure(db, id, QUEUED, attempts, next_attempt_at, error, now).await
 }
 
 /// A delivery will never succeed (or ran out of tries): kept as a dead letter.
@@ -170,9 +158,22 @@ pub async fn bury<C: ConnectionTrait>(
     error: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), StoreError> {
+    record_failure(db, id, DEAD, attempts, now, error, now).await
+}
+
+async fn record_failure<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    state: &str,
+    attempts: i32,
+    next_attempt_at: chrono::DateTime<chrono::Utc>,
+    error: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
     Entity::update_many()
-        .col_expr(Column::State, Expr::value(DEAD))
+        .col_expr(Column::State, Expr::value(state))
         .col_expr(Column::Attempts, Expr::value(attempts))
+        .col_expr(Column::NextAttemptAt, Expr::value(next_attempt_at))
         .col_expr(
             Column::LockedUntil,
             Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),

@@ -78,6 +78,32 @@ impl ActivityPublisher {
     }
 }
 
+impl ActivityPublisher {
+    /// `Accept` or `Reject` of a Follow, sent by the followed (local) account to the follower.
+    fn answer_follow(
+        &self,
+        kind: &str,
+        follow: &Follow,
+        follower: &Account,
+        target: &Account,
+    ) -> Vec<NewDelivery> {
+        let me = actor_uri(&self.config, target);
+        let body = json!({
+            "@context": ACTIVITYSTREAMS,
+            "id": format!(
+                "{me}#{}s/follows/{}-{}",
+                kind.to_ascii_lowercase(),
+                follow.id,
+                random_suffix()
+            ),
+            "type": kind,
+            "actor": me,
+            "object": follow_object(&self.config, follow, follower, target),
+        });
+        self.to_inbox(follower, target, body)
+    }
+}
+
 impl Publisher for ActivityPublisher {
     fn new_activity_id(&self, _actor: &Account) -> String {
         let mut bytes = [0u8; 16];
@@ -119,32 +145,12 @@ impl Publisher for ActivityPublisher {
                 follow,
                 follower,
                 target,
-            } => {
-                let me = actor_uri(config, target);
-                let body = json!({
-                    "@context": ACTIVITYSTREAMS,
-                    "id": format!("{me}#accepts/follows/{}-{}", follow.id, random_suffix()),
-                    "type": "Accept",
-                    "actor": me,
-                    "object": follow_object(config, follow, follower, target),
-                });
-                self.to_inbox(follower, target, body)
-            }
+            } => self.answer_follow("Accept", follow, follower, target),
             Event::FollowRejected {
                 follow,
                 follower,
                 target,
-            } => {
-                let me = actor_uri(config, target);
-                let body = json!({
-                    "@context": ACTIVITYSTREAMS,
-                    "id": format!("{me}#rejects/follows/{}-{}", follow.id, random_suffix()),
-                    "type": "Reject",
-                    "actor": me,
-                    "object": follow_object(config, follow, follower, target),
-                });
-                self.to_inbox(follower, target, body)
-            }
+            } => self.answer_follow("Reject", follow, follower, target),
         }
     }
 }
