@@ -95,3 +95,62 @@ async fn concurrent_creates_of_one_name_leave_exactly_one_account() {
     assert_eq!(all.len(), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn two_processes_share_one_queue_without_double_sending() {
+    use common::peer::Peer;
+    use std::collections::HashMap;
+    let Some(admin) = admin_url() else { return };
+    let first = TestApp::spawn_on(TestDb::postgres(&admin).await, |_| {}).await;
+    // A second server process on the same database and public URL (as behind one load
+    // balancer), with its own delivery worker.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = (*first.state.config).clone();
+    config.listen = listener.local_addr().unwrap();
+    let second = pinhole::app::App::with_listener(config, listener)
+        .await
+        .unwrap();
+    let second_state = second.state().clone();
+    let (stop_second, stopped) = tokio::sync::oneshot::channel::<()>();
+    let second_task = tokio::spawn(second.run(async move {
+        let _ = stopped.await;
+    }));
+
+    first.create_user("bob").await;
+    let bob = pinhole::domain::accounts::get_local(&first.state.db, "bob")
+        .await
+        .unwrap();
+    let peer = Peer::spawn().await;
+    peer.set_inbox_delay(20);
+    const N: usize = 120;
+    let deliveries = (0..N)
+        .map(|i| pinhole::db::deliveries::NewDelivery {
+            inbox_url: format!("{}/inbox", peer.base),
+            domain: peer.base.trim_start_matches("http://").to_string(),
+            signer_account_id: Some(bob.id),
+            body: serde_json::json!({ "id": format!("{}/users/bob#n{i}", first.public), "type": "Note" })
+                .to_string(),
+        })
+        .collect();
+    pinhole::db::deliveries::enqueue(&first.state.db, deliveries, chrono::Utc::now())
+        .await
+        .unwrap();
+    first.state.federation.wake.notify_one();
+    second_state.federation.wake.notify_one();
+    common::eventually(30, "every delivery arrives", || async {
+        peer.received().len() >= N
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for body in peer.received() {
+        *seen
+            .entry(body["id"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(seen.len(), N);
+    assert!(seen.values().all(|n| *n == 1), "sent twice: {seen:?}");
+    let _ = stop_second.send(());
+    let _ = second_task.await;
+    first.stop().await;
+}
