@@ -17,8 +17,10 @@ use crate::{
     api,
     config::{Config, LogFormat},
     db::{self, ConnectError},
+    domain::media::MediaService,
     domain::{self, DomainError},
     federation::{Federation, deliver},
+    media::FsStorage,
     state::AppState,
 };
 
@@ -53,11 +55,14 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
     let instance_keys = domain::instance::ensure_keys(&db).await?;
     let config = Arc::new(config);
     let federation = Arc::new(Federation::new(config.clone(), instance_keys.clone())?);
+    let storage = Arc::new(FsStorage::new(config.data_dir.join("media")));
+    let media = Arc::new(MediaService::new(storage, config.media.clone()));
     Ok(AppState {
         db,
         config,
         instance_keys: Arc::new(instance_keys),
         federation,
+        media,
     })
 }
 
@@ -99,6 +104,7 @@ impl App {
         // `Some(instant)` once shutdown began; workers stop claiming work when they see it.
         let (stop_tx, stop_rx) = tokio::sync::watch::channel::<Option<Instant>>(None);
         let worker = tokio::spawn(deliver::run(self.state.clone(), stop_rx.clone()));
+        let janitor = tokio::spawn(media_janitor(self.state.clone(), stop_rx.clone()));
         let router = router(self.state);
         let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
             shutdown.await;
@@ -129,11 +135,30 @@ impl App {
                 "delivery worker did not finish in time; its deliveries will be retried"
             );
         }
+        janitor.abort();
         if let Err(e) = db.close().await {
             tracing::warn!(error = %e, "closing the database pool failed");
         }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Hourly: removes uploads that no post used within a day.
+async fn media_janitor(state: AppState, mut stop: tokio::sync::watch::Receiver<Option<Instant>>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.wait_for(|s| s.is_some()) => return,
+        }
+        match domain::media::remove_unattached(&state.db, &state.media, chrono::Duration::hours(24))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "removed unattached uploads"),
+            Err(e) => tracing::warn!(error = %e, "removing unattached uploads failed"),
+        }
     }
 }
 

@@ -34,6 +34,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub instance: InstanceConfig,
     pub federation: FederationConfig,
+    pub media: MediaConfig,
     pub log: LogConfig,
     pub server: ServerConfig,
 }
@@ -84,6 +85,20 @@ pub enum Toggle {
     Auto,
     True,
     False,
+}
+
+/// Upload limits and the sizes images are stored at.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    pub max_bytes: usize,
+    pub max_pixels: u64,
+    pub max_description_chars: usize,
+    pub original_max_edge: u32,
+    pub display_edge: u32,
+    pub thumbnail_edge: u32,
+    pub jpeg_quality: u8,
+    pub concurrency: usize,
 }
 
 /// Log output settings.
@@ -184,6 +199,21 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "federation.delivery_max_attempts and delivery_lease_seconds must be at least 1"
                     .into(),
+            ));
+        }
+        let m = &self.media;
+        if m.thumbnail_edge == 0
+            || m.display_edge < m.thumbnail_edge
+            || m.original_max_edge < m.display_edge
+        {
+            return Err(ConfigError::Invalid(
+                "media sizes must satisfy 0 < thumbnail_edge ≤ display_edge ≤ original_max_edge"
+                    .into(),
+            ));
+        }
+        if !(1..=100).contains(&m.jpeg_quality) {
+            return Err(ConfigError::Invalid(
+                "media.jpeg_quality must be 1-100".into(),
             ));
         }
         if self.database.max_connections == 0 {

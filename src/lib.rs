@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod federation;
+pub mod media;
 pub mod state;
 
 /// This build's version, reported in NodeInfo, the instance API and `/health`.

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    config::Config, db::entities::instance_keys::Model as InstanceKeys, federation::Federation,
+    config::Config, db::entities::instance_keys::Model as InstanceKeys,
+    domain::media::MediaService, federation::Federation,
 };
 
 /// What handlers need: the pool, the configuration, the instance actor's keys and the
@@ -16,4 +17,5 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub instance_keys: Arc<InstanceKeys>,
     pub federation: Arc<Federation>,
+    pub media: Arc<MediaService>,
 }

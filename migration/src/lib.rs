@@ -8,6 +8,7 @@ mod m20261125_000001_create_accounts;
 mod m20261125_000002_create_api_tokens;
 mod m20261125_000003_create_instance_keys;
 mod m20261125_000004_federation;
+mod m20261125_000005_media;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_api_tokens::Migration),
             Box::new(m20261125_000003_create_instance_keys::Migration),
             Box::new(m20261125_000004_federation::Migration),
+            Box::new(m20261125_000005_media::Migration),
         ]
     }
 }

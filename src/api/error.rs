@@ -25,6 +25,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     Unprocessable(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// The cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -37,7 +39,8 @@ impl From<DomainError> for ApiError {
             DomainError::Conflict(m) => ApiError::Conflict(m),
             DomainError::NotFound(m) => ApiError::NotFound(m),
             DomainError::Unauthorized(m) => ApiError::Unauthorized(m),
-            other @ (DomainError::Crypto(_) | DomainError::Store(_)) => {
+            DomainError::TooLarge(m) => ApiError::PayloadTooLarge(m),
+            other @ (DomainError::Crypto(_) | DomainError::Store(_) | DomainError::Internal(_)) => {
                 ApiError::Internal(other.to_string())
             }
         }
@@ -53,6 +56,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.as_str()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, m.as_str()),
             ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.as_str()),
+            ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.as_str()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")

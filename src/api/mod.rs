@@ -4,6 +4,7 @@ pub mod activitypub;
 pub mod error;
 pub mod health;
 pub mod mastodon;
+pub mod media;
 pub mod web;
 pub mod wellknown;
 
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/accounts/verify_credentials",
             get(mastodon::accounts::verify_credentials),
         )
+        .route("/media/{dir}/{file}", get(media::file))
         .route("/about", get(web::about))
         .route("/avatars/original/missing.png", get(web::missing_avatar))
         .route("/headers/original/missing.png", get(web::missing_header))

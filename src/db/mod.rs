@@ -6,6 +6,7 @@ pub mod entities;
 pub mod follows;
 pub mod inbox;
 pub mod instance_keys;
+pub mod media;
 pub mod tokens;
 
 use std::time::Duration;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod follows;
 pub mod instance;
 pub mod keys;
+pub mod media;
 pub mod publish;
 pub mod tokens;
 
@@ -25,8 +26,13 @@ pub enum DomainError {
     /// Missing or wrong credentials.
     #[error("{0}")]
     Unauthorized(String),
+    /// The input exceeds a size limit; the message is safe to show.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("key generation failed: {0}")]
     Crypto(String),
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error(transparent)]
     Store(StoreError),
 }

@@ -7,3 +7,4 @@ pub mod domain_health;
 pub mod follows;
 pub mod inbox_activities;
 pub mod instance_keys;
+pub mod media_attachments;

@@ -1,0 +1,200 @@
+//! Uploads: validate, process off the async threads (bounded by a semaphore), store every
+//! size, then record the attachment. Refused input leaves nothing in storage or database.
+
+use std::sync::Arc;
+
+use rand::RngCore;
+use sea_orm::{DatabaseConnection, Set};
+use tokio::sync::Semaphore;
+
+use super::DomainError;
+use crate::{
+    config::MediaConfig,
+    db::{
+        self,
+        entities::{accounts::Model as Account, media_attachments},
+    },
+    media::{self, MediaError, Storage},
+};
+
+pub use media_attachments::Model as Attachment;
+
+/// Media services shared by every upload path.
+pub struct MediaService {
+    pub storage: Arc<dyn Storage>,
+    permits: Arc<Semaphore>,
+    config: MediaConfig,
+}
+
+impl MediaService {
+    /// `concurrency` 0 means one image at a time per CPU core.
+    pub fn new(storage: Arc<dyn Storage>, config: MediaConfig) -> Self {
+        let n = if config.concurrency == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            config.concurrency
+        };
+        MediaService {
+            storage,
+            permits: Arc::new(Semaphore::new(n)),
+            config,
+        }
+    }
+}
+
+/// What an uploader sends.
+pub struct NewMedia {
+    pub bytes: Vec<u8>,
+    pub description: Option<String>,
+    /// Focal point `(x, y)`, each in −1..1.
+    pub focus: Option<(f64, f64)>,
+}
+
+impl From<MediaError> for DomainError {
+    fn from(e: MediaError) -> Self {
+        match e {
+            e if e.is_too_large() => DomainError::TooLarge(e.to_string()),
+            MediaError::Internal(m) => DomainError::Internal(m),
+            other => DomainError::Invalid(other.to_string()),
+        }
+    }
+}
+
+fn validate(new: &NewMedia, config: &MediaConfig) -> Result<(), DomainError> {
+    if new.bytes.len() > config.max_bytes {
+        return Err(MediaError::TooManyBytes(new.bytes.len(), config.max_bytes).into());
+    }
+    if let Some(d) = &new.description
+        && d.chars().count() > config.max_description_chars
+    {
+        return Err(DomainError::Invalid(format!(
+            "alt text is longer than {} characters",
+            config.max_description_chars
+        )));
+    }
+    if let Some((x, y)) = new.focus
+        && !((-1.0..=1.0).contains(&x) && (-1.0..=1.0).contains(&y))
+    {
+        return Err(DomainError::Invalid(
+            "focal point coordinates must be between -1 and 1".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn random_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Processes and stores an upload for `owner`.
+pub async fn upload(
+    db: &DatabaseConnection,
+    service: &MediaService,
+    owner: &Account,
+    new: NewMedia,
+) -> Result<Attachment, DomainError> {
+    validate(&new, &service.config)?;
+    let processed = {
+        let _permit = service
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let config = service.config.clone();
+        let bytes = new.bytes;
+        tokio::task::spawn_blocking(move || media::process(&bytes, &config))
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))??
+    };
+    let key = random_key();
+    let mut written = Vec::new();
+    for r in &processed.renditions {
+        let file_key = format!("{key}/{}.{}", r.name, r.extension);
+        if let Err(e) = service.storage.put(&file_key, r.bytes.clone()).await {
+            remove_files(service, &written).await;
+            return Err(DomainError::Internal(e.to_string()));
+        }
+        written.push(file_key);
+    }
+    let original = processed.get("original");
+    let display = processed.get("display");
+    let thumbnail = processed.get("thumbnail");
+    let name = |r: &media::Rendition| Some(format!("{}.{}", r.name, r.extension));
+    let now = chrono::Utc::now();
+    let (focus_x, focus_y) = new.focus.unwrap_or((0.0, 0.0));
+    let row = media_attachments::ActiveModel {
+        account_id: Set(owner.id),
+        post_id: Set(None),
+        kind: Set(if processed.animated { "gifv" } else { "image" }.into()),
+        state: Set("ready".into()),
+        storage_key: Set(Some(key)),
+        original_name: Set(name(original)),
+        display_name: Set(name(display)),
+        thumbnail_name: Set(name(thumbnail)),
+        content_type: Set(original.content_type.into()),
+        width: Set(Some(original.width as i32)),
+        height: Set(Some(original.height as i32)),
+        display_width: Set(Some(display.width as i32)),
+        display_height: Set(Some(display.height as i32)),
+        thumbnail_width: Set(Some(thumbnail.width as i32)),
+        thumbnail_height: Set(Some(thumbnail.height as i32)),
+        size_bytes: Set(processed
+            .renditions
+            .iter()
+            .map(|r| r.bytes.len() as i64)
+            .sum()),
+        blurhash: Set(Some(processed.blurhash.clone())),
+        description: Set(new.description.unwrap_or_default()),
+        focus_x: Set(focus_x),
+        focus_y: Set(focus_y),
+        remote_url: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match db::media::insert(db, row).await {
+        Ok(m) => Ok(m),
+        Err(e) => {
+            remove_files(service, &written).await;
+            Err(e.into())
+        }
+    }
+}
+
+async fn remove_files(service: &MediaService, keys: &[String]) {
+    for k in keys {
+        if let Err(e) = service.storage.delete(k).await {
+            tracing::warn!(key = %k, error = %e, "could not remove a media file");
+        }
+    }
+}
+
+/// Storage keys of every file of an attachment.
+pub fn file_keys(a: &Attachment) -> Vec<String> {
+    let Some(key) = &a.storage_key else {
+        return vec![];
+    };
+    let mut names: Vec<&String> = [&a.original_name, &a.display_name, &a.thumbnail_name]
+        .into_iter()
+        .flatten()
+        .collect();
+    names.sort();
+    names.dedup();
+    names.into_iter().map(|n| format!("{key}/{n}")).collect()
+}
+
+/// Deletes uploads never attached to a post within `max_age`; returns how many.
+pub async fn remove_unattached(
+    db: &DatabaseConnection,
+    service: &MediaService,
+    max_age: chrono::Duration,
+) -> Result<usize, DomainError> {
+    let stale = db::media::unattached_before(db, chrono::Utc::now() - max_age).await?;
+    for a in &stale {
+        remove_files(service, &file_keys(a)).await;
+        db::media::delete(db, a.id).await?;
+    }
+    Ok(stale.len())
+}

@@ -1,0 +1,8 @@
+//! Media: the image pipeline (`process`) and file storage (`storage`). A leaf module: it
+//! knows neither HTTP nor the database.
+
+pub mod process;
+pub mod storage;
+
+pub use process::{MediaError, Processed, Rendition, process};
+pub use storage::{FsStorage, Storage, StorageError};

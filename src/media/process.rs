@@ -1,0 +1,377 @@
+//! Image processing: detect by magic bytes, check the header against the limits before
+//! decoding, decode, apply the EXIF orientation, re-encode from pixels (which drops every
+//! byte of metadata: EXIF with GPS, XMP, IPTC, ICC, comments) at the configured sizes, and
+//! compute a blurhash. Pure CPU work: callers run it on the blocking pool.
+
+use std::io::Cursor;
+
+use fast_image_resize::{
+    IntoImageView, ResizeAlg, ResizeOptions, Resizer, images::Image as FirImage,
+};
+use image::{
+    AnimationDecoder, DynamicImage, ImageDecoder, ImageEncoder, ImageFormat, ImageReader, Limits,
+    codecs::{
+        gif::{GifDecoder, GifEncoder, Repeat},
+        jpeg::JpegEncoder,
+        png::PngEncoder,
+    },
+};
+
+use crate::config::MediaConfig;
+
+/// Why an upload was refused; the message is safe to show to the uploader.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MediaError {
+    #[error("file is {0} bytes; the limit is {1}")]
+    TooManyBytes(usize, usize),
+    #[error("image is {0}×{1} pixels; the limit is {2} pixels")]
+    TooManyPixels(u32, u32, u64),
+    #[error("unsupported file type{0}")]
+    Unsupported(String),
+    #[error("the image could not be decoded: {0}")]
+    Corrupt(String),
+    #[error("processing failed: {0}")]
+    Internal(String),
+}
+
+impl MediaError {
+    /// Size limits map to 413, everything the uploader sent wrong to 422.
+    pub fn is_too_large(&self) -> bool {
+        matches!(
+            self,
+            MediaError::TooManyBytes(..) | MediaError::TooManyPixels(..)
+        )
+    }
+}
+
+/// Formats recognised from their first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detected {
+    Jpeg,
+    Png,
+    Webp,
+    Gif,
+    Avif,
+    Heic,
+}
+
+/// Identifies a file from its magic bytes only (never the name or the client's type).
+pub fn detect(bytes: &[u8]) -> Option<Detected> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Some(Detected::Jpeg);
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Some(Detected::Png);
+    }
+    if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        return Some(Detected::Gif);
+    }
+    if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        return Some(Detected::Webp);
+    }
+    if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+        return match &bytes[8..12] {
+            b"avif" | b"avis" => Some(Detected::Avif),
+            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
+                Some(Detected::Heic)
+            }
+            _ => None,
+        };
+    }
+    None
+}
+
+/// One stored file.
+#[derive(Debug, Clone)]
+pub struct Rendition {
+    /// `original`, `display` or `thumbnail`.
+    pub name: &'static str,
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+    pub extension: &'static str,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The result of processing one upload.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// Always `original`, then `display` and `thumbnail` when they differ from it.
+    pub renditions: Vec<Rendition>,
+    pub blurhash: String,
+    /// An animated GIF kept its animation (Mastodon calls it `gifv`).
+    pub animated: bool,
+}
+
+impl Processed {
+    /// The rendition with `name`, falling back to the next larger one when it was not
+    /// needed (a small photo has no separate display size).
+    pub fn get(&self, name: &str) -> &Rendition {
+        self.renditions
+            .iter()
+            .find(|r| r.name == name)
+            .or_else(|| self.renditions.iter().rev().find(|r| r.name != "thumbnail"))
+            .unwrap_or(&self.renditions[0])
+    }
+}
+
+fn corrupt(e: impl std::fmt::Display) -> MediaError {
+    MediaError::Corrupt(e.to_string())
+}
+
+/// Runs the whole pipeline on one upload.
+pub fn process(bytes: &[u8], config: &MediaConfig) -> Result<Processed, MediaError> {
+    if bytes.len() > config.max_bytes {
+        return Err(MediaError::TooManyBytes(bytes.len(), config.max_bytes));
+    }
+    let format = match detect(bytes) {
+        Some(Detected::Jpeg) => ImageFormat::Jpeg,
+        Some(Detected::Png) => ImageFormat::Png,
+        Some(Detected::Webp) => ImageFormat::WebP,
+        Some(Detected::Gif) => ImageFormat::Gif,
+        Some(Detected::Avif) => {
+            return Err(MediaError::Unsupported(
+                ": AVIF is recognised but cannot be decoded by this build yet".into(),
+            ));
+        }
+        Some(Detected::Heic) => {
+            return Err(MediaError::Unsupported(
+                ": HEIC is recognised but cannot be decoded by this build yet".into(),
+            ));
+        }
+        None => {
+            return Err(MediaError::Unsupported(
+                " (accepted: JPEG, PNG, WebP, GIF)".into(),
+            ));
+        }
+    };
+    // Dimensions from the header alone, before any pixel is decoded.
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(corrupt)?;
+    if u64::from(width) * u64::from(height) > config.max_pixels {
+        return Err(MediaError::TooManyPixels(width, height, config.max_pixels));
+    }
+    if width == 0 || height == 0 {
+        return Err(MediaError::Corrupt("the image has no pixels".into()));
+    }
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(MediaError::Corrupt("the JPEG data is truncated".into()));
+    }
+    if format == ImageFormat::Gif
+        && let Some(animated) = animated_gif(bytes, config)?
+    {
+        return Ok(animated);
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(limits(config));
+    let mut decoder = reader.into_decoder().map_err(corrupt)?;
+    let orientation = decoder.orientation().map_err(corrupt)?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
+    image.apply_orientation(orientation);
+    still(image, config)
+}
+
+fn limits(config: &MediaConfig) -> Limits {
+    let mut limits = Limits::default();
+    // Room for RGBA at the pixel limit plus decoder overhead.
+    limits.max_alloc = Some(config.max_pixels.saturating_mul(5));
+    limits
+}
+
+/// A JPEG must reach its End Of Image marker; decoders otherwise fill a cut-off photo with
+/// grey and report success. Trailing bytes after EOI (seen from some cameras) are allowed.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(64 * 1024)..];
+    tail.windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+fn has_transparency(image: &DynamicImage) -> bool {
+    image.color().has_alpha() && image.to_rgba8().pixels().any(|p| p.0[3] < 255)
+}
+
+/// Scales `image` so its long edge is at most `edge` (never up).
+fn fit(resizer: &mut Resizer, image: &DynamicImage, edge: u32) -> Result<DynamicImage, MediaError> {
+    let (w, h) = (image.width(), image.height());
+    if w.max(h) <= edge {
+        return Ok(image.clone());
+    }
+    let (nw, nh) = if w >= h {
+        (
+            edge,
+            ((u64::from(h) * u64::from(edge)) / u64::from(w)).max(1) as u32,
+        )
+    } else {
+        (
+            ((u64::from(w) * u64::from(edge)) / u64::from(h)).max(1) as u32,
+            edge,
+        )
+    };
+    let pixel_type = image
+        .pixel_type()
+        .ok_or_else(|| MediaError::Internal("unsupported pixel layout".into()))?;
+    let mut dst = FirImage::new(nw, nh, pixel_type);
+    resizer
+        .resize(
+            image,
+            &mut dst,
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(
+                fast_image_resize::FilterType::Lanczos3,
+            )),
+        )
+        .map_err(|e| MediaError::Internal(e.to_string()))?;
+    let buffer = dst.into_vec();
+    let out = match image {
+        DynamicImage::ImageRgba8(_) => {
+            image::RgbaImage::from_raw(nw, nh, buffer).map(DynamicImage::ImageRgba8)
+        }
+        _ => image::RgbImage::from_raw(nw, nh, buffer).map(DynamicImage::ImageRgb8),
+    };
+    out.ok_or_else(|| MediaError::Internal("resize produced a bad buffer".into()))
+}
+
+fn encode(
+    image: &DynamicImage,
+    name: &'static str,
+    alpha: bool,
+    quality: u8,
+) -> Result<Rendition, MediaError> {
+    let mut out = Vec::new();
+    let (width, height) = (image.width(), image.height());
+    let internal = |e: image::ImageError| MediaError::Internal(e.to_string());
+    let (content_type, extension) = if alpha {
+        PngEncoder::new(&mut out)
+            .write_image(image.as_bytes(), width, height, image.color().into())
+            .map_err(internal)?;
+        ("image/png", "png")
+    } else {
+        JpegEncoder::new_with_quality(&mut out, quality)
+            .write_image(image.as_bytes(), width, height, image.color().into())
+            .map_err(internal)?;
+        ("image/jpeg", "jpg")
+    };
+    Ok(Rendition {
+        name,
+        bytes: out,
+        content_type,
+        extension,
+        width,
+        height,
+    })
+}
+
+fn blurhash_of(resizer: &mut Resizer, image: &DynamicImage) -> Result<String, MediaError> {
+    let small = fit(resizer, &DynamicImage::ImageRgba8(image.to_rgba8()), 32)?.to_rgba8();
+    blurhash::encode(4, 3, small.width(), small.height(), small.as_raw())
+        .map_err(|e| MediaError::Internal(e.to_string()))
+}
+
+fn still(image: DynamicImage, config: &MediaConfig) -> Result<Processed, MediaError> {
+    let alpha = has_transparency(&image);
+    let image = if alpha {
+        DynamicImage::ImageRgba8(image.to_rgba8())
+    } else {
+        DynamicImage::ImageRgb8(image.to_rgb8())
+    };
+    let mut resizer = Resizer::new();
+    let original = fit(&mut resizer, &image, config.original_max_edge)?;
+    drop(image);
+    let display = fit(&mut resizer, &original, config.display_edge)?;
+    let thumbnail = fit(&mut resizer, &display, config.thumbnail_edge)?;
+    let q = config.jpeg_quality;
+    let mut renditions = vec![encode(&original, "original", alpha, q)?];
+    if display.dimensions_differ(&original) {
+        renditions.push(encode(&display, "display", alpha, q)?);
+    }
+    if thumbnail.dimensions_differ(&display) {
+        renditions.push(encode(&thumbnail, "thumbnail", alpha, q)?);
+    }
+    Ok(Processed {
+        renditions,
+        blurhash: blurhash_of(&mut resizer, &thumbnail)?,
+        animated: false,
+    })
+}
+
+trait Dimensions {
+    fn dimensions_differ(&self, other: &DynamicImage) -> bool;
+}
+
+impl Dimensions for DynamicImage {
+    fn dimensions_differ(&self, other: &DynamicImage) -> bool {
+        self.width() != other.width() || self.height() != other.height()
+    }
+}
+
+/// An animated GIF is re-encoded frame by frame (dropping comments and application data
+/// other than looping) and gets a still thumbnail from its first frame. `None` for a
+/// single-frame GIF, which is treated as a still image.
+fn animated_gif(bytes: &[u8], config: &MediaConfig) -> Result<Option<Processed>, MediaError> {
+    let decoder = GifDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;
+    let (width, height) = decoder.dimensions();
+    let mut frames = Vec::new();
+    let mut total_pixels: u64 = 0;
+    for frame in decoder.into_frames() {
+        let frame = frame.map_err(corrupt)?;
+        total_pixels += u64::from(width) * u64::from(height);
+        // Every frame is a full canvas in memory: bound the total, not just one frame.
+        if total_pixels > config.max_pixels {
+            return Err(MediaError::TooManyPixels(width, height, config.max_pixels));
+        }
+        frames.push(frame);
+    }
+    if frames.len() < 2 {
+        return Ok(None);
+    }
+    let first = DynamicImage::ImageRgba8(frames[0].buffer().clone());
+    let mut out = Vec::new();
+    {
+        let mut encoder = GifEncoder::new_with_speed(&mut out, 10);
+        encoder
+            .set_repeat(Repeat::Infinite)
+            .map_err(|e| MediaError::Internal(e.to_string()))?;
+        encoder
+            .encode_frames(frames)
+            .map_err(|e| MediaError::Internal(e.to_string()))?;
+    }
+    let mut resizer = Resizer::new();
+    let alpha = has_transparency(&first);
+    let still_first = if alpha {
+        first.clone()
+    } else {
+        DynamicImage::ImageRgb8(first.to_rgb8())
+    };
+    let thumbnail = fit(&mut resizer, &still_first, config.thumbnail_edge)?;
+    Ok(Some(Processed {
+        renditions: vec![
+            Rendition {
+                name: "original",
+                bytes: out,
+                content_type: "image/gif",
+                extension: "gif",
+                width,
+                height,
+            },
+            encode(&thumbnail, "thumbnail", alpha, config.jpeg_quality)?,
+        ],
+        blurhash: blurhash_of(&mut resizer, &thumbnail)?,
+        animated: true,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_bytes() {
+        assert_eq!(detect(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(Detected::Jpeg));
+        assert_eq!(detect(b"\x89PNG\r\n\x1a\n...."), Some(Detected::Png));
+        assert_eq!(detect(b"GIF89a......"), Some(Detected::Gif));
+        assert_eq!(detect(b"RIFF\0\0\0\0WEBPVP8 "), Some(Detected::Webp));
+        assert_eq!(detect(b"\0\0\0\x1cftypavif\0\0"), Some(Detected::Avif));
+        assert_eq!(detect(b"\0\0\0\x18ftypheic\0\0"), Some(Detected::Heic));
+        assert_eq!(detect(b"<html><img src=x.jpg>"), None);
+        assert_eq!(detect(b""), None);
+    }
+}
