@@ -340,25 +340,228 @@ pub async fn run_fanout(params: FanoutParams) -> Result<String, BenchError> {
         params.dead_percent
     ));
     if let Some(path) = params.output {
-        write_section(&path, &report).map_err(err)?;
+        write_named_section(
+            &path,
+            "fanout",
+            "Delivery fan-out (`pinhole bench fanout`)",
+            &report,
+        )
+        .map_err(err)?;
     }
     Ok(report)
 }
 
-const BEGIN: &str = "<!-- bench:fanout:begin -->";
-const END: &str = "<!-- bench:fanout:end -->";
-
-/// Replaces the fan-out section of the performance page (or appends one).
-fn write_section(path: &std::path::Path, report: &str) -> std::io::Result<()> {
+/// Replaces the section named `name` of the performance page (or appends one).
+fn write_named_section(
+    path: &std::path::Path,
+    name: &str,
+    title: &str,
+    report: &str,
+) -> std::io::Result<()> {
+    let begin = format!("<!-- bench:{name}:begin -->");
+    let end = format!("<!-- bench:{name}:end -->");
     let existing = std::fs::read_to_string(path).unwrap_or_else(|_| "# Performance\n".into());
     let stamp = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
-    let section =
-        format!("{BEGIN}\n## Delivery fan-out (`pinhole bench fanout`, {stamp})\n\n{report}{END}");
-    let updated = match (existing.find(BEGIN), existing.find(END)) {
+    let section = format!("{begin}\n## {title}, {stamp}\n\n{report}{end}");
+    let updated = match (existing.find(&begin), existing.find(&end)) {
         (Some(b), Some(e)) if e > b => {
-            format!("{}{section}{}", &existing[..b], &existing[e + END.len()..])
+            format!("{}{section}{}", &existing[..b], &existing[e + end.len()..])
         }
-        _ => format!("{}\n{section}\n", existing.trim_end()),
+        _ => format!("{}\n\n{section}\n", existing.trim_end()),
     };
     std::fs::write(path, updated)
+}
+
+/// Parameters of `pinhole bench media`.
+#[derive(Debug, Clone)]
+pub struct MediaParams {
+    pub iterations: usize,
+    pub output: Option<PathBuf>,
+    /// A `bench/vips/bench.py` to run with this Python for the same-run libvips comparison.
+    pub vips_python: Option<PathBuf>,
+}
+
+/// A deterministic 4000×3000 "photo": gradients, shapes and noise, so that it compresses
+/// like a real picture rather than a flat colour. JPEG quality 92.
+pub fn synthetic_photo(width: u32, height: u32) -> Result<Vec<u8>, BenchError> {
+    use image::{ImageEncoder, codecs::jpeg::JpegEncoder};
+    let mut state: u32 = 0x1234_5678;
+    let mut noise = move || {
+        // xorshift32: reproducible, no dependency.
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        (state % 41) as i32 - 20
+    };
+    let mut rgb = Vec::with_capacity((width * height * 3) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let gx = (x * 255 / width) as i32;
+            let gy = (y * 255 / height) as i32;
+            let (dx, dy) = (x as i32 - width as i32 / 2, y as i32 - height as i32 / 2);
+            let ring = if ((dx * dx + dy * dy) as f32).sqrt() as i32 / 120 % 2 == 0 {
+                40
+            } else {
+                0
+            };
+            let px = [gx + ring, gy, (255 - gx + gy) / 2 + ring];
+            for c in px {
+                rgb.push((c + noise()).clamp(0, 255) as u8);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, 92)
+        .write_image(&rgb, width, height, image::ExtendedColorType::Rgb8)
+        .map_err(err)?;
+    Ok(out)
+}
+
+/// Peak resident memory of this process so far, KiB (Linux `VmHWM`).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// Runs the media benchmark: Pinhole's pipeline on one core, then libvips if available.
+pub async fn run_media(params: MediaParams) -> Result<String, BenchError> {
+    let photo = synthetic_photo(4000, 3000)?;
+    let config = Config::defaults().map_err(err)?.media;
+    let iterations = params.iterations.max(1);
+    let config_for_run = config.clone();
+    let photo_for_run = photo.clone();
+    let (per_image_cpu, sizes) = tokio::task::spawn_blocking(
+        move || -> Result<(f64, Vec<(String, u32, u32, usize)>), BenchError> {
+            // Warm-up, then timed iterations on this one thread.
+            let first = crate::media::process(&photo_for_run, &config_for_run).map_err(err)?;
+            let cpu_start = thread_cpu_seconds();
+            for _ in 0..iterations {
+                crate::media::process(&photo_for_run, &config_for_run).map_err(err)?;
+            }
+            let cpu = thread_cpu_seconds()
+                .zip(cpu_start)
+                .map(|(a, b)| a - b)
+                .unwrap_or(0.0);
+            let sizes = first
+                .renditions
+                .iter()
+                .map(|r| (r.name.to_string(), r.width, r.height, r.bytes.len()))
+                .collect();
+            Ok((cpu / iterations as f64, sizes))
+        },
+    )
+    .await
+    .map_err(err)??;
+    let peak = peak_rss_kib().unwrap_or(0);
+    let pinhole_rate = 1.0 / per_image_cpu;
+    let total: usize = sizes.iter().map(|s| s.3).sum();
+    let mut report = format!(
+        "Input: synthetic 4000×3000 JPEG (q92, {} bytes); sizes: long edge ≤ {} / {} / {} px, JPEG q{}; one thread, {iterations} iterations after a warm-up.\n\n",
+        photo.len(),
+        config.original_max_edge,
+        config.display_edge,
+        config.thumbnail_edge,
+        config.jpeg_quality
+    );
+    report.push_str(&format!(
+        "- Pinhole (image + fast_image_resize): **{pinhole_rate:.2} images/core-s** ({:.0} ms CPU per image), peak RSS {} MiB, output {} bytes ({})\n",
+        per_image_cpu * 1000.0,
+        peak / 1024,
+        total,
+        sizes
+            .iter()
+            .map(|(n, w, h, b)| format!("{n} {w}×{h}: {b}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    if let Some(python) = &params.vips_python {
+        match run_vips(python, &photo, &config, iterations) {
+            Ok(v) => {
+                let rate = v["images_per_core_second"].as_f64().unwrap_or(0.0);
+                let vbytes = v["output_bytes_total"].as_u64().unwrap_or(0);
+                report.push_str(&format!(
+                    "- libvips {} ({}): **{rate:.2} images/core-s**, peak RSS {} MiB, output {vbytes} bytes\n",
+                    v["version"].as_str().unwrap_or("?"),
+                    v["approach"].as_str().unwrap_or("?"),
+                    v["peak_rss_kib"].as_u64().unwrap_or(0) / 1024,
+                ));
+                if rate > 0.0 && vbytes > 0 {
+                    report.push_str(&format!(
+                        "- Pinhole / libvips: **{:.2}× speed**, output bytes {:+.1}%\n",
+                        pinhole_rate / rate,
+                        (total as f64 / vbytes as f64 - 1.0) * 100.0
+                    ));
+                }
+            }
+            Err(e) => report.push_str(&format!("- libvips: not measured ({e})\n")),
+        }
+    } else {
+        report.push_str(
+            "- libvips: not measured (pass --vips-python PATH; see bench/vips/README.md)\n",
+        );
+    }
+    if let Some(path) = params.output {
+        write_named_section(
+            &path,
+            "media",
+            "Media pipeline (`pinhole bench media`)",
+            &report,
+        )
+        .map_err(err)?;
+    }
+    Ok(report)
+}
+
+fn run_vips(
+    python: &std::path::Path,
+    photo: &[u8],
+    config: &crate::config::MediaConfig,
+    iterations: usize,
+) -> Result<serde_json::Value, BenchError> {
+    let input = std::env::temp_dir().join(format!("pinhole-bench-{}.jpg", std::process::id()));
+    std::fs::write(&input, photo).map_err(err)?;
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("bench/vips/bench.py");
+    let output = std::process::Command::new(python)
+        .arg(&script)
+        .arg(&input)
+        .arg("--sizes")
+        .arg(format!(
+            "{},{},{}",
+            config.original_max_edge, config.display_edge, config.thumbnail_edge
+        ))
+        .arg("--quality")
+        .arg(config.jpeg_quality.to_string())
+        .arg("--iterations")
+        .arg(iterations.to_string())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    let _ = std::fs::remove_file(&input);
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .last()
+            .unwrap_or("failed")
+            .to_string());
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .ok_or("no JSON output")?;
+    serde_json::from_str(line).map_err(err)
+}
+
+/// CPU seconds used by the calling thread (Linux `/proc/thread-self/stat`).
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }

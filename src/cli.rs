@@ -63,6 +63,17 @@ pub enum BenchCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Process a 4000×3000 photo to every stored size; compare with libvips.
+    Media {
+        #[arg(long, default_value_t = 10)]
+        iterations: usize,
+        /// Python with pyvips installed (see bench/vips/README.md) for the comparison.
+        #[arg(long)]
+        vips_python: Option<PathBuf>,
+        /// Markdown file whose media section is replaced with the results.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// `pinhole follows …`
@@ -256,6 +267,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 inboxes,
                 dead_percent,
                 output,
+            })
+            .await
+            .map_err(CliError::Bench)?;
+            print!("{report}");
+        }
+        Command::Bench(BenchCommand::Media {
+            iterations,
+            vips_python,
+            output,
+        }) => {
+            let report = crate::bench::run_media(crate::bench::MediaParams {
+                iterations,
+                output,
+                vips_python,
             })
             .await
             .map_err(CliError::Bench)?;

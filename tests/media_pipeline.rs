@@ -191,6 +191,33 @@ async fn exif_orientation_is_applied_and_metadata_stripped() {
 }
 
 #[tokio::test]
+async fn upright_jpeg_original_is_kept_losslessly_without_metadata() {
+    let app = setup().await;
+    let plain = halves_jpeg(360, 240);
+    let mut input = with_exif(&plain, 1);
+    // A comment and trailing bytes after the end of the image go too.
+    input.splice(
+        2..2,
+        [0xFF, 0xFE, 0x00, 0x0B]
+            .iter()
+            .copied()
+            .chain(*b"secret\0\0\0"),
+    );
+    input.extend_from_slice(b"TRAILING-GPSMARKER");
+    let a = upload(&app, input).await.unwrap();
+    assert_eq!((a.width, a.height), (Some(360), Some(240)));
+    let original = fetch_bytes(&app, &a, a.original_name.as_ref()).await;
+    // Same compressed picture as before the metadata was added: not re-encoded.
+    assert_eq!(original, plain);
+    for name in [&a.display_name, &a.thumbnail_name] {
+        let bytes = fetch_bytes(&app, &a, name.as_ref()).await;
+        assert!(!bytes.windows(9).any(|w| w == b"GPSMARKER"));
+    }
+    assert_eq!((a.display_width, a.display_height), (Some(200), Some(133)));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn every_accepted_format_decodes() {
     let app = setup().await;
     // PNG with real transparency stays PNG.

@@ -167,6 +167,13 @@ pub fn process(bytes: &[u8], config: &MediaConfig) -> Result<Processed, MediaErr
     reader.limits(limits(config));
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
     let orientation = decoder.orientation().map_err(corrupt)?;
+    if format == ImageFormat::Jpeg
+        && orientation == image::metadata::Orientation::NoTransforms
+        && width.max(height) <= config.original_max_edge
+        && let Some(fast) = upright_jpeg(bytes, width, height, config)?
+    {
+        return Ok(fast);
+    }
     let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     image.apply_orientation(orientation);
     still(image, config)
@@ -177,6 +184,114 @@ fn limits(config: &MediaConfig) -> Limits {
     // Room for RGBA at the pixel limit plus decoder overhead.
     limits.max_alloc = Some(config.max_pixels.saturating_mul(5));
     limits
+}
+
+/// The common case, an upright JPEG within the size cap, without decoding it at full size:
+/// the original is kept losslessly with its metadata segments cut out, and the smaller sizes
+/// come from a decode at 1/2, 1/4 or 1/8 scale (the IDCT does the first downscale for free).
+/// `None` when the file needs the general path (CMYK, 16-bit).
+fn upright_jpeg(
+    bytes: &[u8],
+    width: u32,
+    height: u32,
+    config: &MediaConfig,
+) -> Result<Option<Processed>, MediaError> {
+    use jpeg_decoder::{Decoder, PixelFormat};
+    let Some(original) = strip_jpeg(bytes) else {
+        return Ok(None);
+    };
+    let mut decoder = Decoder::new(Cursor::new(bytes));
+    decoder.read_info().map_err(corrupt)?;
+    let info = decoder.info().ok_or_else(|| corrupt("no JPEG header"))?;
+    if !matches!(info.pixel_format, PixelFormat::RGB24 | PixelFormat::L8) {
+        return Ok(None);
+    }
+    let long = width.max(height);
+    let edge = config.display_edge.min(long);
+    let want = |d: u32| {
+        ((u64::from(d) * u64::from(edge)).div_ceil(u64::from(long))).clamp(1, 65535) as u16
+    };
+    let (sw, sh) = decoder.scale(want(width), want(height)).map_err(corrupt)?;
+    let pixels = decoder.decode().map_err(corrupt)?;
+    let (sw, sh) = (u32::from(sw), u32::from(sh));
+    let scaled = match info.pixel_format {
+        PixelFormat::RGB24 => {
+            image::RgbImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageRgb8)
+        }
+        _ => image::GrayImage::from_raw(sw, sh, pixels)
+            .map(|g| DynamicImage::ImageRgb8(DynamicImage::ImageLuma8(g).to_rgb8())),
+    }
+    .ok_or_else(|| corrupt("decoded buffer has the wrong size"))?;
+    let mut resizer = Resizer::new();
+    let display = fit(&mut resizer, &scaled, config.display_edge)?;
+    drop(scaled);
+    let thumbnail = fit(&mut resizer, &display, config.thumbnail_edge)?;
+    let q = config.jpeg_quality;
+    let mut renditions = vec![Rendition {
+        name: "original",
+        bytes: original,
+        content_type: "image/jpeg",
+        extension: "jpg",
+        width,
+        height,
+    }];
+    if display.width() != width || display.height() != height {
+        renditions.push(encode(&display, "display", false, q)?);
+    }
+    if thumbnail.dimensions_differ(&display) {
+        renditions.push(encode(&thumbnail, "thumbnail", false, q)?);
+    }
+    Ok(Some(Processed {
+        renditions,
+        blurhash: blurhash_of(&mut resizer, &thumbnail)?,
+        animated: false,
+    }))
+}
+
+/// Copies a JPEG without its metadata: every APPn segment except JFIF (APP0) and Adobe
+/// (APP14, which says how to read the colour channels) and every comment go; so do EXIF
+/// (with GPS and the embedded thumbnail), XMP, IPTC, ICC and maker notes, and anything after
+/// the end-of-image marker. `None` if the structure is not what a baseline or progressive
+/// JPEG looks like.
+pub fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(bytes.get(0..2)?);
+    let mut i = 2;
+    loop {
+        // Fill bytes (0xFF runs) may precede a marker.
+        while bytes.get(i) == Some(&0xFF) && bytes.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        if *bytes.get(i)? != 0xFF {
+            return None;
+        }
+        let marker = *bytes.get(i + 1)?;
+        if marker == 0xD9 {
+            out.extend_from_slice(&[0xFF, 0xD9]);
+            return Some(out);
+        }
+        let len = usize::from(u16::from_be_bytes([*bytes.get(i + 2)?, *bytes.get(i + 3)?]));
+        let segment = bytes.get(i..i + 2 + len)?;
+        if marker == 0xDA {
+            // Start of scan: entropy-coded data and any later scans run to the first EOI
+            // (0xFFD9 cannot occur inside entropy-coded data).
+            let rest = &bytes[i..];
+            let end = rest.windows(2).position(|w| w == [0xFF, 0xD9])?;
+            out.extend_from_slice(&rest[..end + 2]);
+            return Some(out);
+        }
+        let payload = &segment[4..];
+        let keep = match marker {
+            0xE0 => payload.starts_with(b"JFIF\0"),
+            0xEE => payload.starts_with(b"Adobe"),
+            0xE1..=0xEF | 0xFE => false,
+            _ => true,
+        };
+        if keep {
+            out.extend_from_slice(segment);
+        }
+        i += 2 + len;
+    }
 }
 
 /// A JPEG must reach its End Of Image marker; decoders otherwise fill a cut-off photo with
