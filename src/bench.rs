@@ -372,6 +372,9 @@ fn write_named_section(
     std::fs::write(path, updated)
 }
 
+/// One output size: name, width, height, bytes.
+type SizeRow = (String, u32, u32, usize);
+
 /// Parameters of `pinhole bench media`.
 #[derive(Debug, Clone)]
 pub struct MediaParams {
@@ -434,8 +437,8 @@ pub async fn run_media(params: MediaParams) -> Result<String, BenchError> {
     let iterations = params.iterations.max(1);
     let config_for_run = config.clone();
     let photo_for_run = photo.clone();
-    let (per_image_cpu, sizes) = tokio::task::spawn_blocking(
-        move || -> Result<(f64, Vec<(String, u32, u32, usize)>), BenchError> {
+    let (per_image_cpu, sizes) =
+        tokio::task::spawn_blocking(move || -> Result<(f64, Vec<SizeRow>), BenchError> {
             // Warm-up, then timed iterations on this one thread.
             let first = crate::media::process(&photo_for_run, &config_for_run).map_err(err)?;
             let cpu_start = thread_cpu_seconds();
@@ -452,10 +455,9 @@ pub async fn run_media(params: MediaParams) -> Result<String, BenchError> {
                 .map(|r| (r.name.to_string(), r.width, r.height, r.bytes.len()))
                 .collect();
             Ok((cpu / iterations as f64, sizes))
-        },
-    )
-    .await
-    .map_err(err)??;
+        })
+        .await
+        .map_err(err)??;
     let peak = peak_rss_kib().unwrap_or(0);
     let pinhole_rate = 1.0 / per_image_cpu;
     let total: usize = sizes.iter().map(|s| s.3).sum();
