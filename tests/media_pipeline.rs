@@ -263,6 +263,21 @@ async fn every_accepted_format_decodes() {
     )
     .count();
     assert_eq!(frames, 3);
+    // HEIC and AVIF (made with libheif's heif-enc) decode through libheif into JPEGs.
+    for name in ["media/halves-64x48.heic", "media/halves-64x48.avif"] {
+        let path: std::path::PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", name]
+            .iter()
+            .collect();
+        let a = upload(&app, std::fs::read(path).unwrap()).await.unwrap();
+        assert_eq!((a.width, a.height), (Some(64), Some(48)), "{name}");
+        assert_eq!(a.content_type, "image/jpeg", "{name}");
+        let img = image::load_from_memory(&fetch_bytes(&app, &a, a.original_name.as_ref()).await)
+            .unwrap()
+            .to_rgb8();
+        let (left, right) = (img.get_pixel(8, 24), img.get_pixel(56, 24));
+        assert!(left[0] > 150 && left[2] < 80, "{name}: left {left:?}");
+        assert!(right[2] > 150 && right[0] < 80, "{name}: right {right:?}");
+    }
     // Plain JPEG without EXIF, smaller than every size: one file serves all sizes.
     let a = upload(&app, halves_jpeg(40, 30)).await.unwrap();
     assert_eq!(a.original_name, a.display_name);

@@ -129,19 +129,10 @@ pub fn process(bytes: &[u8], config: &MediaConfig) -> Result<Processed, MediaErr
         Some(Detected::Png) => ImageFormat::Png,
         Some(Detected::Webp) => ImageFormat::WebP,
         Some(Detected::Gif) => ImageFormat::Gif,
-        Some(Detected::Avif) => {
-            return Err(MediaError::Unsupported(
-                ": AVIF is recognised but cannot be decoded by this build yet".into(),
-            ));
-        }
-        Some(Detected::Heic) => {
-            return Err(MediaError::Unsupported(
-                ": HEIC is recognised but cannot be decoded by this build yet".into(),
-            ));
-        }
+        Some(Detected::Avif | Detected::Heic) => return still(decode_heif(bytes, config)?, config),
         None => {
             return Err(MediaError::Unsupported(
-                " (accepted: JPEG, PNG, WebP, GIF)".into(),
+                " (accepted: JPEG, PNG, WebP, GIF, HEIC, AVIF)".into(),
             ));
         }
     };
@@ -177,6 +168,54 @@ pub fn process(bytes: &[u8], config: &MediaConfig) -> Result<Processed, MediaErr
     let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     image.apply_orientation(orientation);
     still(image, config)
+}
+
+#[cfg(not(feature = "heif"))]
+fn decode_heif(_bytes: &[u8], _config: &MediaConfig) -> Result<DynamicImage, MediaError> {
+    Err(MediaError::Unsupported(
+        ": HEIC/AVIF support was not built in (cargo feature `heif`)".into(),
+    ))
+}
+
+/// HEIC and AVIF through libheif. libheif applies the container's rotation and mirroring
+/// (`irot`/`imir`) while decoding, which is what the EXIF orientation in such files repeats,
+/// so no further rotation is applied. Size is checked on the handle, before decoding.
+#[cfg(feature = "heif")]
+fn decode_heif(bytes: &[u8], config: &MediaConfig) -> Result<DynamicImage, MediaError> {
+    use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma};
+    let lib = LibHeif::new();
+    let ctx = HeifContext::read_from_bytes(bytes).map_err(corrupt)?;
+    let handle = ctx.primary_image_handle().map_err(corrupt)?;
+    let (width, height) = (handle.width(), handle.height());
+    if u64::from(width) * u64::from(height) > config.max_pixels {
+        return Err(MediaError::TooManyPixels(width, height, config.max_pixels));
+    }
+    let alpha = handle.has_alpha_channel();
+    let chroma = if alpha {
+        RgbChroma::Rgba
+    } else {
+        RgbChroma::Rgb
+    };
+    // Decoding options stay `None`: libheif-rs 0.20 frees them too early.
+    let image = lib
+        .decode(&handle, ColorSpace::Rgb(chroma), None)
+        .map_err(corrupt)?;
+    let plane = image
+        .planes()
+        .interleaved
+        .ok_or_else(|| corrupt("no interleaved plane"))?;
+    let bpp = if alpha { 4 } else { 3 };
+    let row = plane.width as usize * bpp;
+    let mut buffer = Vec::with_capacity(row * plane.height as usize);
+    for line in plane.data.chunks(plane.stride).take(plane.height as usize) {
+        buffer.extend_from_slice(line.get(..row).ok_or_else(|| corrupt("short row"))?);
+    }
+    let out = if alpha {
+        image::RgbaImage::from_raw(plane.width, plane.height, buffer).map(DynamicImage::ImageRgba8)
+    } else {
+        image::RgbImage::from_raw(plane.width, plane.height, buffer).map(DynamicImage::ImageRgb8)
+    };
+    out.ok_or_else(|| corrupt("decoded buffer has the wrong size"))
 }
 
 fn limits(config: &MediaConfig) -> Limits {
