@@ -15,12 +15,12 @@ use tower_http::{
 
 use crate::{
     api,
-    config::{Config, LogFormat},
+    config::{Config, LogFormat, StorageKind},
     db::{self, ConnectError},
     domain::media::MediaService,
     domain::{self, DomainError},
     federation::{Federation, deliver},
-    media::FsStorage,
+    media::{FsStorage, S3Settings, S3Storage, Storage, StorageError},
     state::AppState,
 };
 
@@ -38,6 +38,8 @@ pub enum AppError {
     },
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error("cannot set up media storage: {0}")]
+    Storage(#[from] StorageError),
     #[error("cannot set up federation: {0}")]
     Federation(#[from] crate::federation::client::FetchError),
 }
@@ -55,7 +57,16 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
     let instance_keys = domain::instance::ensure_keys(&db).await?;
     let config = Arc::new(config);
     let federation = Arc::new(Federation::new(config.clone(), instance_keys.clone())?);
-    let storage = Arc::new(FsStorage::new(config.data_dir.join("media")));
+    let storage: Arc<dyn Storage> = match config.media.storage {
+        StorageKind::Filesystem => Arc::new(FsStorage::new(config.data_dir.join("media"))),
+        StorageKind::S3 => Arc::new(S3Storage::new(&S3Settings {
+            bucket: config.media.s3_bucket.clone(),
+            region: config.media.s3_region.clone(),
+            endpoint: config.media.s3_endpoint.clone(),
+            access_key_id: config.media.s3_access_key_id.clone(),
+            secret_access_key: config.media.s3_secret_access_key.0.clone(),
+        })?),
+    };
     let media = Arc::new(MediaService::new(storage, config.media.clone()));
     Ok(AppState {
         db,

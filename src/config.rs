@@ -99,6 +99,32 @@ pub struct MediaConfig {
     pub thumbnail_edge: u32,
     pub jpeg_quality: u8,
     pub concurrency: usize,
+    pub storage: StorageKind,
+    pub s3_bucket: String,
+    pub s3_region: String,
+    pub s3_endpoint: String,
+    pub s3_access_key_id: String,
+    /// Never logged: `Debug` shows it redacted.
+    pub s3_secret_access_key: Secret,
+}
+
+/// Which media storage backend to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    Filesystem,
+    S3,
+}
+
+/// A string that must not appear in logs or debug output.
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
+    }
 }
 
 /// Log output settings.
@@ -209,6 +235,11 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "media sizes must satisfy 0 < thumbnail_edge ≤ display_edge ≤ original_max_edge"
                     .into(),
+            ));
+        }
+        if m.storage == StorageKind::S3 && m.s3_bucket.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "media.storage = \"s3\" needs media.s3_bucket".into(),
             ));
         }
         if !(1..=100).contains(&m.jpeg_quality) {

@@ -5,4 +5,4 @@ pub mod process;
 pub mod storage;
 
 pub use process::{MediaError, Processed, Rendition, process};
-pub use storage::{FsStorage, Storage, StorageError};
+pub use storage::{FsStorage, S3Settings, S3Storage, Storage, StorageError};

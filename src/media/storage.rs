@@ -10,6 +10,8 @@ pub enum StorageError {
     BadKey(String),
     #[error("storage I/O failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error("object storage failed: {0}")]
+    Backend(String),
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -102,6 +104,89 @@ impl Storage for FsStorage {
                 let _ = tokio::fs::remove_dir(dir).await;
             }
             Ok(())
+        })
+    }
+}
+
+/// An S3-compatible bucket (AWS, MinIO, Garage, Ceph, …) through `object_store`.
+pub struct S3Storage {
+    store: object_store::aws::AmazonS3,
+}
+
+/// Connection settings for [`S3Storage`].
+pub struct S3Settings {
+    pub bucket: String,
+    pub region: String,
+    /// Empty for AWS itself; e.g. `http://127.0.0.1:9000` for a local MinIO.
+    pub endpoint: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl S3Storage {
+    pub fn new(s: &S3Settings) -> Result<Self, StorageError> {
+        let mut builder = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name(&s.bucket)
+            .with_region(&s.region)
+            .with_access_key_id(&s.access_key_id)
+            .with_secret_access_key(&s.secret_access_key);
+        if !s.endpoint.is_empty() {
+            builder = builder
+                .with_endpoint(&s.endpoint)
+                .with_allow_http(s.endpoint.starts_with("http://"));
+        }
+        let store = builder
+            .build()
+            .map_err(|e| StorageError::Backend(e.to_string()))?;
+        Ok(S3Storage { store })
+    }
+
+    fn path(key: &str) -> Result<object_store::path::Path, StorageError> {
+        if !valid_key(key) {
+            return Err(StorageError::BadKey(key.to_string()));
+        }
+        Ok(object_store::path::Path::from(key))
+    }
+}
+
+impl Storage for S3Storage {
+    fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> BoxFuture<'a, Result<(), StorageError>> {
+        Box::pin(async move {
+            use object_store::ObjectStore;
+            let path = Self::path(key)?;
+            self.store
+                .put_opts(&path, bytes.into(), Default::default())
+                .await
+                .map_err(|e| StorageError::Backend(e.to_string()))?;
+            Ok(())
+        })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StorageError>> {
+        Box::pin(async move {
+            use object_store::ObjectStore;
+            let path = Self::path(key)?;
+            match self.store.get_opts(&path, Default::default()).await {
+                Ok(r) => Ok(Some(
+                    r.bytes()
+                        .await
+                        .map_err(|e| StorageError::Backend(e.to_string()))?
+                        .to_vec(),
+                )),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(StorageError::Backend(e.to_string())),
+            }
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StorageError>> {
+        Box::pin(async move {
+            use object_store::ObjectStoreExt;
+            let path = Self::path(key)?;
+            match self.store.delete(&path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(e) => Err(StorageError::Backend(e.to_string())),
+            }
         })
     }
 }
