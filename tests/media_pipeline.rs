@@ -217,6 +217,100 @@ async fn upright_jpeg_original_is_kept_losslessly_without_metadata() {
     app.stop().await;
 }
 
+/// A minimal ICC v2 display profile with Display P3 primaries (D50-adapted) and gamma 2.2.
+fn p3_icc() -> Vec<u8> {
+    fn s15(v: f64) -> [u8; 4] {
+        ((v * 65536.0).round() as i32).to_be_bytes()
+    }
+    fn xyz(x: f64, y: f64, z: f64) -> Vec<u8> {
+        let mut t = b"XYZ \0\0\0\0".to_vec();
+        for v in [x, y, z] {
+            t.extend_from_slice(&s15(v));
+        }
+        t
+    }
+    let curve = {
+        let mut t = b"curv\0\0\0\0".to_vec();
+        t.extend_from_slice(&1u32.to_be_bytes());
+        t.extend_from_slice(&[0x02, 0x33, 0, 0]); // gamma 2.2 (u8Fixed8), padded
+        t
+    };
+    let desc = {
+        let mut t = b"desc\0\0\0\0".to_vec();
+        let name = b"Test P3\0";
+        t.extend_from_slice(&(name.len() as u32).to_be_bytes());
+        t.extend_from_slice(name);
+        t.extend_from_slice(&[0u8; 4 + 4 + 2 + 1 + 67]);
+        t
+    };
+    let tags: Vec<(&[u8; 4], Vec<u8>)> = vec![
+        (b"desc", desc),
+        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", xyz(0.5151, 0.2412, -0.0011)),
+        (b"gXYZ", xyz(0.2920, 0.6922, 0.0419)),
+        (b"bXYZ", xyz(0.1571, 0.0666, 0.7841)),
+        (b"rTRC", curve.clone()),
+        (b"gTRC", curve.clone()),
+        (b"bTRC", curve),
+    ];
+    let mut offset = 128 + 4 + 12 * tags.len();
+    let mut table = (tags.len() as u32).to_be_bytes().to_vec();
+    let mut data = Vec::new();
+    for (sig, body) in &tags {
+        table.extend_from_slice(*sig);
+        table.extend_from_slice(&(offset as u32).to_be_bytes());
+        table.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        let mut padded = body.clone();
+        while padded.len() % 4 != 0 {
+            padded.push(0);
+        }
+        offset += padded.len();
+        data.extend(padded);
+    }
+    let total = 128 + table.len() + data.len();
+    let mut header = vec![0u8; 128];
+    header[0..4].copy_from_slice(&(total as u32).to_be_bytes());
+    header[8..12].copy_from_slice(&[0x02, 0x10, 0, 0]);
+    header[12..16].copy_from_slice(b"mntr");
+    header[16..20].copy_from_slice(b"RGB ");
+    header[20..24].copy_from_slice(b"XYZ ");
+    header[36..40].copy_from_slice(b"acsp");
+    header[68..72].copy_from_slice(&s15(0.9642));
+    header[72..76].copy_from_slice(&s15(1.0));
+    header[76..80].copy_from_slice(&s15(0.8249));
+    [header, table, data].concat()
+}
+
+#[tokio::test]
+async fn wide_gamut_photos_are_converted_to_srgb() {
+    let app = setup().await;
+    let img = RgbImage::from_pixel(64, 64, Rgb([30, 200, 60]));
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, 95)
+        .write_image(img.as_raw(), 64, 64, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    let icc = p3_icc();
+    let mut app2 = vec![0xFF, 0xE2];
+    app2.extend_from_slice(&((2 + 14 + icc.len()) as u16).to_be_bytes());
+    app2.extend_from_slice(b"ICC_PROFILE\0\x01\x01");
+    app2.extend_from_slice(&icc);
+    let mut input = jpeg[..2].to_vec();
+    input.extend_from_slice(&app2);
+    input.extend_from_slice(&jpeg[2..]);
+    let a = upload(&app, input).await.unwrap();
+    let bytes = fetch_bytes(&app, &a, a.original_name.as_ref()).await;
+    assert!(
+        !bytes.windows(11).any(|w| w == b"ICC_PROFILE"),
+        "profile shipped"
+    );
+    let out = image::load_from_memory(&bytes).unwrap().to_rgb8();
+    let p = out.get_pixel(32, 32);
+    // P3 green is more saturated than sRGB can show: red drops, green stays high.
+    assert!(p[0] < 10, "not converted: {p:?}");
+    assert!(p[1] > 190, "{p:?}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn every_accepted_format_decodes() {
     let app = setup().await;

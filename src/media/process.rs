@@ -158,7 +158,13 @@ pub fn process(bytes: &[u8], config: &MediaConfig) -> Result<Processed, MediaErr
     reader.limits(limits(config));
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
     let orientation = decoder.orientation().map_err(corrupt)?;
+    let icc = decoder
+        .icc_profile()
+        .ok()
+        .flatten()
+        .filter(|p| !is_srgb_profile(p));
     if format == ImageFormat::Jpeg
+        && icc.is_none()
         && orientation == image::metadata::Orientation::NoTransforms
         && width.max(height) <= config.original_max_edge
         && let Some(fast) = upright_jpeg(bytes, width, height, config)?
@@ -167,7 +173,51 @@ pub fn process(bytes: &[u8], config: &MediaConfig) -> Result<Processed, MediaErr
     }
     let mut image = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     image.apply_orientation(orientation);
+    if let Some(profile) = icc {
+        image = to_srgb(image, &profile);
+    }
     still(image, config)
+}
+
+/// Whether an ICC profile describes sRGB (its description names it, in ASCII for ICC v2 or
+/// UTF-16 for v4); such a profile can be dropped without changing colours.
+fn is_srgb_profile(icc: &[u8]) -> bool {
+    icc.windows(4).any(|w| w == b"sRGB") || icc.windows(7).any(|w| w == b"s\0R\0G\0B")
+}
+
+/// Converts pixels from their embedded profile (Display P3, Adobe RGB, …) to sRGB, so that
+/// the stored files, which carry no profile, show the colours the photographer saw. An
+/// unreadable profile leaves the pixels as they are.
+fn to_srgb(image: DynamicImage, icc: &[u8]) -> DynamicImage {
+    let Some(input) = qcms::Profile::new_from_slice(icc, false) else {
+        return image;
+    };
+    let mut output = qcms::Profile::new_sRGB();
+    output.precache_output_transform();
+    if image.color().has_alpha() {
+        let mut rgba = image.to_rgba8();
+        match qcms::Transform::new(
+            &input,
+            &output,
+            qcms::DataType::RGBA8,
+            qcms::Intent::Perceptual,
+        ) {
+            Some(t) => t.apply(&mut rgba),
+            None => return DynamicImage::ImageRgba8(rgba),
+        }
+        DynamicImage::ImageRgba8(rgba)
+    } else {
+        let mut rgb = image.to_rgb8();
+        if let Some(t) = qcms::Transform::new(
+            &input,
+            &output,
+            qcms::DataType::RGB8,
+            qcms::Intent::Perceptual,
+        ) {
+            t.apply(&mut rgb);
+        }
+        DynamicImage::ImageRgb8(rgb)
+    }
 }
 
 #[cfg(not(feature = "heif"))]
