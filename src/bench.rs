@@ -380,13 +380,13 @@ type SizeRow = (String, u32, u32, usize);
 pub struct MediaParams {
     pub iterations: usize,
     pub output: Option<PathBuf>,
-    /// A `bench/vips/bench.py` to run with this Python for the same-run libvips comparison.
+    /// A `benches/vips/bench.py` to run with this Python for the same-run libvips comparison.
     pub vips_python: Option<PathBuf>,
 }
 
 /// A deterministic "photo" (gradients, texture, flat shapes, mild noise; about 2 bits per
 /// pixel at q92, like a real 12 MP picture). Pixel for pixel the same image as
-/// `bench/vips/gen_image.py` makes, so both libraries get identical input.
+/// `benches/vips/gen_image.py` makes, so both libraries get identical input.
 pub fn synthetic_rgb(w: u32, h: u32) -> Vec<u8> {
     let (wi, hi) = (i64::from(w), i64::from(h));
     let tri = |t: i64, p: i64| (t.rem_euclid(p) - p / 2).abs();
@@ -426,7 +426,9 @@ pub fn synthetic_rgb(w: u32, h: u32) -> Vec<u8> {
                             1 => 30 + (180 * y) / (hi - 1),
                             _ => 210 - (180 * (x + y)) / (wi + hi - 2),
                         };
-                        let t = ((tri(x + 2 * y + 40 * c, 192) - 48) * (tri(3 * x - y + 24 * c, 128) - 32)) >> 6;
+                        let t = ((tri(x + 2 * y + 40 * c, 192) - 48)
+                            * (tri(3 * x - y + 24 * c, 128) - 32))
+                            >> 6;
                         g + t
                     }
                 };
@@ -451,7 +453,12 @@ pub fn synthetic_photo(width: u32, height: u32) -> Result<Vec<u8>, BenchError> {
     let mut encoder = jpeg_encoder::Encoder::new(&mut out, 92);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
     encoder
-        .encode(&rgb, width as u16, height as u16, jpeg_encoder::ColorType::Rgb)
+        .encode(
+            &rgb,
+            width as u16,
+            height as u16,
+            jpeg_encoder::ColorType::Rgb,
+        )
         .map_err(err)?;
     Ok(out)
 }
@@ -497,7 +504,11 @@ pub async fn run_media(params: MediaParams) -> Result<String, BenchError> {
     let peak = peak_rss_kib().unwrap_or(0);
     let pinhole_rate = 1.0 / per_image_cpu;
     let total: usize = sizes.iter().map(|s| s.3).sum();
-    let derived_bytes: usize = sizes.iter().filter(|s| s.0 != "original").map(|s| s.3).sum();
+    let derived_bytes: usize = sizes
+        .iter()
+        .filter(|s| s.0 != "original")
+        .map(|s| s.3)
+        .sum();
     let mut report = format!(
         "Input: synthetic 4000×3000 JPEG (q92, {} bytes); sizes: long edge ≤ {} / {} / {} px, JPEG q{}; one thread, {iterations} iterations after a warm-up.\n\n",
         photo.len(),
@@ -546,7 +557,9 @@ pub async fn run_media(params: MediaParams) -> Result<String, BenchError> {
             }
         }
     } else {
-        report.push_str("- libvips: not measured (pass --vips-python PATH; see bench/vips/README.md)\n");
+        report.push_str(
+            "- libvips: not measured (pass --vips-python PATH; see benches/vips/README.md)\n",
+        );
     }
     if let Some(path) = params.output {
         write_named_section(
@@ -569,7 +582,7 @@ fn run_vips(
 ) -> Result<serde_json::Value, BenchError> {
     let input = std::env::temp_dir().join(format!("pinhole-bench-{}.jpg", std::process::id()));
     std::fs::write(&input, photo).map_err(err)?;
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("bench/vips/bench.py");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/vips/bench.py");
     let output = std::process::Command::new(python)
         .arg(&script)
         .arg(&input)
@@ -618,7 +631,7 @@ mod tests {
     #[test]
     fn synthetic_photo_matches_the_python_generator() {
         use sha2::Digest;
-        // Checksum printed by bench/vips/gen_image.py for the same 4000×3000 spec.
+        // Checksum printed by benches/vips/gen_image.py for the same 4000×3000 spec.
         let rgb = super::synthetic_rgb(4000, 3000);
         assert_eq!(
             hex::encode(sha2::Sha256::digest(&rgb)),

@@ -67,7 +67,7 @@ pub enum BenchCommand {
     Media {
         #[arg(long, default_value_t = 10)]
         iterations: usize,
-        /// Python with pyvips installed (see bench/vips/README.md) for the comparison.
+        /// Python with pyvips installed (see benches/vips/README.md) for the comparison.
         #[arg(long)]
         vips_python: Option<PathBuf>,
         /// Markdown file whose media section is replaced with the results.

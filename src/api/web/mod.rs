@@ -13,8 +13,8 @@ use crate::{
     state::AppState,
 };
 
-const MISSING_AVATAR: &[u8] = include_bytes!("../../../assets/avatar-missing.png");
-const MISSING_HEADER: &[u8] = include_bytes!("../../../assets/header-missing.png");
+const MISSING_AVATAR: &[u8] = include_bytes!("assets/avatar-missing.png");
+const MISSING_HEADER: &[u8] = include_bytes!("assets/header-missing.png");
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
