@@ -308,6 +308,24 @@ async fn wide_gamut_photos_are_converted_to_srgb() {
     // P3 green is more saturated than sRGB can show: red drops, green stays high.
     assert!(p[0] < 10, "not converted: {p:?}");
     assert!(p[1] > 190, "{p:?}");
+
+    // The same colour in a HEIC with the same profile (as iPhones embed Display P3).
+    let path: std::path::PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests",
+        "fixtures",
+        "media",
+        "p3-green-64x64.heic",
+    ]
+    .iter()
+    .collect();
+    let a = upload(&app, std::fs::read(path).unwrap()).await.unwrap();
+    let out = image::load_from_memory(&fetch_bytes(&app, &a, a.original_name.as_ref()).await)
+        .unwrap()
+        .to_rgb8();
+    let p = out.get_pixel(32, 32);
+    assert!(p[0] < 12, "HEIC not converted: {p:?}");
+    assert!(p[1] > 185, "{p:?}");
     app.stop().await;
 }
 
@@ -357,6 +375,21 @@ async fn every_accepted_format_decodes() {
     )
     .count();
     assert_eq!(frames, 3);
+    // A larger animation is scaled down to the original cap (400 px in these tests).
+    let mut big = Vec::new();
+    {
+        let mut enc = GifEncoder::new(&mut big);
+        enc.set_repeat(Repeat::Infinite).unwrap();
+        for c in [[255u8, 0, 0, 255], [0, 0, 255, 255]] {
+            enc.encode_frame(image::Frame::new(RgbaImage::from_pixel(800, 200, Rgba(c))))
+                .unwrap();
+        }
+    }
+    let a = upload(&app, big).await.unwrap();
+    assert_eq!(
+        (a.kind.as_str(), a.width, a.height),
+        ("gifv", Some(400), Some(100))
+    );
     // HEIC and AVIF (made with libheif's heif-enc) decode through libheif into JPEGs.
     for name in ["media/halves-64x48.heic", "media/halves-64x48.avif"] {
         let path: std::path::PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", name]

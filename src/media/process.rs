@@ -128,7 +128,14 @@ pub fn process(bytes: &[u8], config: &MediaConfig) -> Result<Processed, MediaErr
         Some(Detected::Png) => ImageFormat::Png,
         Some(Detected::Webp) => ImageFormat::WebP,
         Some(Detected::Gif) => ImageFormat::Gif,
-        Some(Detected::Avif | Detected::Heic) => return still(decode_heif(bytes, config)?, config),
+        Some(Detected::Avif | Detected::Heic) => {
+            let (image, icc) = decode_heif(bytes, config)?;
+            let image = match icc.filter(|p| !is_srgb_profile(p)) {
+                Some(profile) => to_srgb(image, &profile),
+                None => image,
+            };
+            return still(image, config);
+        }
         None => {
             return Err(MediaError::Unsupported(
                 " (accepted: JPEG, PNG, WebP, GIF, HEIC, AVIF)".into(),
@@ -220,7 +227,10 @@ fn to_srgb(image: DynamicImage, icc: &[u8]) -> DynamicImage {
 }
 
 #[cfg(not(feature = "heif"))]
-fn decode_heif(_bytes: &[u8], _config: &MediaConfig) -> Result<DynamicImage, MediaError> {
+fn decode_heif(
+    _bytes: &[u8],
+    _config: &MediaConfig,
+) -> Result<(DynamicImage, Option<Vec<u8>>), MediaError> {
     Err(MediaError::Unsupported(
         ": HEIC/AVIF support was not built in (cargo feature `heif`)".into(),
     ))
@@ -229,8 +239,12 @@ fn decode_heif(_bytes: &[u8], _config: &MediaConfig) -> Result<DynamicImage, Med
 /// HEIC and AVIF through libheif. libheif applies the container's rotation and mirroring
 /// (`irot`/`imir`) while decoding, which is what the EXIF orientation in such files repeats,
 /// so no further rotation is applied. Size is checked on the handle, before decoding.
+/// Returns the pixels and the embedded ICC profile, if any (iPhones embed Display P3).
 #[cfg(feature = "heif")]
-fn decode_heif(bytes: &[u8], config: &MediaConfig) -> Result<DynamicImage, MediaError> {
+fn decode_heif(
+    bytes: &[u8],
+    config: &MediaConfig,
+) -> Result<(DynamicImage, Option<Vec<u8>>), MediaError> {
     use libheif_rs::{ColorSpace, HeifContext, LibHeif, RgbChroma};
     let lib = LibHeif::new();
     let ctx = HeifContext::read_from_bytes(bytes).map_err(corrupt)?;
@@ -239,6 +253,7 @@ fn decode_heif(bytes: &[u8], config: &MediaConfig) -> Result<DynamicImage, Media
     if u64::from(width) * u64::from(height) > config.max_pixels {
         return Err(MediaError::TooManyPixels(width, height, config.max_pixels));
     }
+    let icc = handle.color_profile_raw().map(|p| p.data);
     let alpha = handle.has_alpha_channel();
     let chroma = if alpha {
         RgbChroma::Rgba
@@ -264,7 +279,8 @@ fn decode_heif(bytes: &[u8], config: &MediaConfig) -> Result<DynamicImage, Media
     } else {
         image::RgbImage::from_raw(plane.width, plane.height, buffer).map(DynamicImage::ImageRgb8)
     };
-    out.ok_or_else(|| corrupt("decoded buffer has the wrong size"))
+    out.map(|image| (image, icc))
+        .ok_or_else(|| corrupt("decoded buffer has the wrong size"))
 }
 
 fn limits(config: &MediaConfig) -> Limits {
@@ -513,7 +529,8 @@ impl Dimensions for DynamicImage {
 }
 
 /// An animated GIF is re-encoded frame by frame (dropping comments and application data
-/// other than looping) and gets a still thumbnail from its first frame. `None` for a
+/// other than looping), scaled down to the original cap if larger, and gets a still
+/// thumbnail from its first frame. `None` for a
 /// single-frame GIF, which is treated as a still image.
 fn animated_gif(bytes: &[u8], config: &MediaConfig) -> Result<Option<Processed>, MediaError> {
     let decoder = GifDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;
@@ -532,6 +549,24 @@ fn animated_gif(bytes: &[u8], config: &MediaConfig) -> Result<Option<Processed>,
     if frames.len() < 2 {
         return Ok(None);
     }
+    // Animations larger than the original cap are scaled down frame by frame.
+    let mut resizer = Resizer::new();
+    let (mut width, mut height) = (width, height);
+    if width.max(height) > config.original_max_edge {
+        let mut scaled = Vec::with_capacity(frames.len());
+        for frame in frames {
+            let delay = frame.delay();
+            let small = fit(
+                &mut resizer,
+                &DynamicImage::ImageRgba8(frame.into_buffer()),
+                config.original_max_edge,
+            )?
+            .to_rgba8();
+            (width, height) = small.dimensions();
+            scaled.push(image::Frame::from_parts(small, 0, 0, delay));
+        }
+        frames = scaled;
+    }
     let first = DynamicImage::ImageRgba8(frames[0].buffer().clone());
     let mut out = Vec::new();
     {
@@ -543,7 +578,6 @@ fn animated_gif(bytes: &[u8], config: &MediaConfig) -> Result<Option<Processed>,
             .encode_frames(frames)
             .map_err(|e| MediaError::Internal(e.to_string()))?;
     }
-    let mut resizer = Resizer::new();
     let alpha = has_transparency(&first);
     let still_first = if alpha {
         first.clone()
