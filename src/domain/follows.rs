@@ -13,6 +13,16 @@ use crate::db::{
     entities::{accounts::Model as Account, follows::Model as Follow},
 };
 
+/// Writes the deliveries that tell other servers about `event`, in the caller's transaction.
+async fn publish<C: ConnectionTrait>(
+    db: &C,
+    publisher: &dyn Publisher,
+    event: Event<'_>,
+) -> Result<(), DomainError> {
+    db::deliveries::enqueue(db, publisher.render(event), chrono::Utc::now()).await?;
+    Ok(())
+}
+
 fn store(e: sea_orm::DbErr) -> DomainError {
     DomainError::Store(StoreError::from(e))
 }
@@ -60,12 +70,16 @@ pub async fn follow(
         }
     };
     if !target.is_local() && !follow.accepted {
-        let deliveries = publisher.render(Event::FollowRequested {
-            follow: &follow,
-            follower,
-            target,
-        });
-        db::deliveries::enqueue(&txn, deliveries, now).await?;
+        publish(
+            &txn,
+            publisher,
+            Event::FollowRequested {
+                follow: &follow,
+                follower,
+                target,
+            },
+        )
+        .await?;
     }
     txn.commit().await.map_err(store)?;
     let state = if follow.accepted {
@@ -92,12 +106,16 @@ pub async fn unfollow(
     };
     db::follows::delete(&txn, follow.id).await?;
     if !target.is_local() && follower.is_local() {
-        let deliveries = publisher.render(Event::FollowUndone {
-            follow: &follow,
-            follower,
-            target,
-        });
-        db::deliveries::enqueue(&txn, deliveries, chrono::Utc::now()).await?;
+        publish(
+            &txn,
+            publisher,
+            Event::FollowUndone {
+                follow: &follow,
+                follower,
+                target,
+            },
+        )
+        .await?;
     }
     txn.commit().await.map_err(store)?;
     Ok(())
@@ -137,12 +155,16 @@ pub async fn receive_follow<C: ConnectionTrait>(
         uri: uri.to_string(),
         ..follow
     };
-    let deliveries = publisher.render(Event::FollowAccepted {
-        follow: &answered,
-        follower,
-        target,
-    });
-    db::deliveries::enqueue(db, deliveries, now).await?;
+    publish(
+        db,
+        publisher,
+        Event::FollowAccepted {
+            follow: &answered,
+            follower,
+            target,
+        },
+    )
+    .await?;
     Ok(FollowState::Accepted)
 }
 
@@ -158,12 +180,16 @@ pub async fn approve(
     let now = chrono::Utc::now();
     let follow = db::follows::set_accepted(&txn, follow, now).await?;
     if !follower.is_local() {
-        let deliveries = publisher.render(Event::FollowAccepted {
-            follow: &follow,
-            follower,
-            target,
-        });
-        db::deliveries::enqueue(&txn, deliveries, now).await?;
+        publish(
+            &txn,
+            publisher,
+            Event::FollowAccepted {
+                follow: &follow,
+                follower,
+                target,
+            },
+        )
+        .await?;
     }
     txn.commit().await.map_err(store)?;
     Ok(())
@@ -180,12 +206,16 @@ pub async fn reject(
     let follow = pending(&txn, follower, target).await?;
     db::follows::delete(&txn, follow.id).await?;
     if !follower.is_local() {
-        let deliveries = publisher.render(Event::FollowRejected {
-            follow: &follow,
-            follower,
-            target,
-        });
-        db::deliveries::enqueue(&txn, deliveries, chrono::Utc::now()).await?;
+        publish(
+            &txn,
+            publisher,
+            Event::FollowRejected {
+                follow: &follow,
+                follower,
+                target,
+            },
+        )
+        .await?;
     }
     txn.commit().await.map_err(store)?;
     Ok(())
