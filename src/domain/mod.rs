@@ -7,6 +7,7 @@ pub mod instance;
 pub mod keys;
 pub mod media;
 pub mod publish;
+pub mod text;
 pub mod tokens;
 
 use crate::db::StoreError;
