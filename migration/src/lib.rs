@@ -9,6 +9,7 @@ mod m20261125_000002_create_api_tokens;
 mod m20261125_000003_create_instance_keys;
 mod m20261125_000004_federation;
 mod m20261125_000005_media;
+mod m20261126_000006_posts;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_create_instance_keys::Migration),
             Box::new(m20261125_000004_federation::Migration),
             Box::new(m20261125_000005_media::Migration),
+            Box::new(m20261126_000006_posts::Migration),
         ]
     }
 }

@@ -171,6 +171,17 @@ pub async fn find_by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Mo
     Ok(Entity::find_by_id(id).one(db).await?)
 }
 
+/// Accounts by primary key, in no particular order.
+pub async fn find_many<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(Entity::find().filter(Column::Id.is_in(ids)).all(db).await?)
+}
+
 /// All local accounts, oldest first.
 pub async fn list_local<C: ConnectionTrait>(db: &C) -> Result<Vec<Model>, StoreError> {
     Ok(Entity::find()

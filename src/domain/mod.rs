@@ -6,8 +6,11 @@ pub mod follows;
 pub mod instance;
 pub mod keys;
 pub mod media;
+pub mod posts;
 pub mod publish;
+pub mod sanitize;
 pub mod text;
+pub mod timelines;
 pub mod tokens;
 
 use crate::db::StoreError;

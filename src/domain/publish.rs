@@ -1,9 +1,10 @@
 //! The seam between rules and federation: domain code says *what happened*; the federation
 //! layer renders it as activities and the deliveries are written in the same transaction.
 
+use super::posts::PostView;
 use crate::db::{
     deliveries::NewDelivery,
-    entities::{accounts::Model as Account, follows::Model as Follow},
+    entities::{accounts::Model as Account, follows::Model as Follow, posts::Model as Post},
 };
 
 /// Something other servers must hear about.
@@ -33,12 +34,63 @@ pub enum Event<'a> {
         follower: &'a Account,
         target: &'a Account,
     },
+    /// A local post was published; `inboxes` are the remote inboxes that must receive it.
+    PostCreated {
+        view: &'a PostView,
+        inboxes: &'a [String],
+    },
+    /// A local post was edited.
+    PostUpdated {
+        view: &'a PostView,
+        inboxes: &'a [String],
+    },
+    /// A local post was deleted.
+    PostDeleted {
+        post: &'a Post,
+        author: &'a Account,
+        inboxes: &'a [String],
+    },
+    /// A local account liked a remote post.
+    Liked {
+        like_uri: &'a str,
+        liker: &'a Account,
+        post: &'a Post,
+        author: &'a Account,
+    },
+    /// A local account withdrew a like of a remote post.
+    Unliked {
+        like_uri: &'a str,
+        liker: &'a Account,
+        post: &'a Post,
+        author: &'a Account,
+    },
+    /// A local account boosted a post.
+    Boosted {
+        boost: &'a Post,
+        booster: &'a Account,
+        original: &'a Post,
+        author: &'a Account,
+        inboxes: &'a [String],
+    },
+    /// A local account withdrew a boost.
+    Unboosted {
+        boost: &'a Post,
+        booster: &'a Account,
+        original: &'a Post,
+        author: &'a Account,
+        inboxes: &'a [String],
+    },
 }
 
 /// Renders events into deliveries; implemented by the federation layer.
 pub trait Publisher: Send + Sync {
     /// A fresh id for an activity `actor` performs (e.g. a Follow).
     fn new_activity_id(&self, actor: &Account) -> String;
+    /// The ActivityPub id and HTML page of a local post (ids are public URLs, which only
+    /// the federation layer knows how to build).
+    fn post_uri(&self, author: &Account, id: i64) -> (String, String);
+    /// The profile page of any account, for mention links.
+    fn profile_url(&self, account: &Account) -> String;
     /// The POSTs that tell the right inboxes about `event`.
     fn render(&self, event: Event<'_>) -> Vec<NewDelivery>;
 }

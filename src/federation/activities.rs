@@ -7,7 +7,8 @@ use rand::RngCore;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::{objects::actor::local_actor_urls, protocol::context::ACTIVITYSTREAMS};
+use super::{
+    objects::{actor::local_actor_urls, note}, protocol::context::ACTIVITYSTREAMS};
 use crate::{
     config::Config,
     db::{
@@ -79,6 +80,22 @@ impl ActivityPublisher {
 }
 
 impl ActivityPublisher {
+    /// The same body to many inboxes, signed by `signer`.
+    fn to_inboxes(&self, inboxes: &[String], signer: &Account, body: &Value) -> Vec<NewDelivery> {
+        let body = body.to_string();
+        inboxes
+            .iter()
+            .filter_map(|inbox| {
+                Some(NewDelivery {
+                    inbox_url: inbox.clone(),
+                    domain: domain_of(inbox)?,
+                    signer_account_id: Some(signer.id),
+                    body: body.clone(),
+                })
+            })
+            .collect()
+    }
+
     /// `Accept` or `Reject` of a Follow, sent by the followed (local) account to the follower.
     fn answer_follow(
         &self,
@@ -113,6 +130,28 @@ impl Publisher for ActivityPublisher {
             self.config.base_url(),
             hex::encode(bytes)
         )
+    }
+
+    fn post_uri(&self, author: &Account, id: i64) -> (String, String) {
+        let urls = local_actor_urls(&self.config, &author.username);
+        (
+            format!("{}/statuses/{id}", urls.id),
+            format!("{}/{id}", urls.profile),
+        )
+    }
+
+    fn profile_url(&self, account: &Account) -> String {
+        if account.is_local() {
+            local_actor_urls(&self.config, &account.username)
+                .profile
+                .to_string()
+        } else {
+            account
+                .profile_url
+                .clone()
+                .or_else(|| account.uri.clone())
+                .unwrap_or_default()
+        }
     }
 
     fn render(&self, event: Event<'_>) -> Vec<NewDelivery> {
@@ -151,6 +190,59 @@ impl Publisher for ActivityPublisher {
                 follower,
                 target,
             } => self.answer_follow("Reject", follow, follower, target),
+            Event::PostCreated { view, inboxes } => {
+                let body = note::create_or_update(config, view, false);
+                self.to_inboxes(inboxes, &view.author, &body)
+            }
+            Event::PostUpdated { view, inboxes } => {
+                let body = note::create_or_update(config, view, true);
+                self.to_inboxes(inboxes, &view.author, &body)
+            }
+            Event::PostDeleted {
+                post,
+                author,
+                inboxes,
+            } => self.to_inboxes(inboxes, author, &note::delete(config, post, author)),
+            Event::Liked {
+                like_uri,
+                liker,
+                post,
+                author,
+            } => {
+                let mut body = note::like(config, like_uri, liker, post);
+                body["@context"] = json!(ACTIVITYSTREAMS);
+                self.to_inbox(author, liker, body)
+            }
+            Event::Unliked {
+                like_uri,
+                liker,
+                post,
+                author,
+            } => {
+                let body = note::undo(config, liker, note::like(config, like_uri, liker, post));
+                self.to_inbox(author, liker, body)
+            }
+            Event::Boosted {
+                boost,
+                booster,
+                original,
+                author,
+                inboxes,
+            } => {
+                let mut body = note::announce(config, boost, booster, original, author);
+                body["@context"] = json!(ACTIVITYSTREAMS);
+                self.to_inboxes(inboxes, booster, &body)
+            }
+            Event::Unboosted {
+                boost,
+                booster,
+                original,
+                author,
+                inboxes,
+            } => {
+                let inner = note::announce(config, boost, booster, original, author);
+                self.to_inboxes(inboxes, booster, &note::undo(config, booster, inner))
+            }
         }
     }
 }

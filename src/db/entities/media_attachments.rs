@@ -34,6 +34,8 @@ pub struct Model {
     pub focus_x: f64,
     pub focus_y: f64,
     pub remote_url: Option<String>,
+    /// Order within the post.
+    pub position: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,3 +1,4 @@
 //! Our models → ActivityStreams documents.
 
 pub mod actor;
+pub mod note;

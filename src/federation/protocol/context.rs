@@ -31,3 +31,19 @@ pub fn actor_context() -> Value {
         }
     ])
 }
+
+/// Context for posts and their activities: AS2 plus the Mastodon terms a Note carries.
+pub fn note_context() -> Value {
+    json!([
+        ACTIVITYSTREAMS,
+        {
+            "ostatus": "http://ostatus.org#",
+            "atomUri": "ostatus:atomUri",
+            "sensitive": "as:sensitive",
+            "toot": "http://joinmastodon.org/ns#",
+            "blurhash": "toot:blurhash",
+            "focalPoint": { "@container": "@list", "@id": "toot:focalPoint" },
+            "Hashtag": "as:Hashtag"
+        }
+    ])
+}

@@ -1,0 +1,698 @@
+//! Post queries: posts and what hangs off them (media, mentions, tags, edits, favourites,
+//! boosts), tombstones, notifications and the timeline queries.
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
+};
+
+use super::{
+    StoreError,
+    entities::{
+        favourites, follows, media_attachments, mentions, notifications, post_edits, post_tags,
+        posts::{ActiveModel, Column, Entity, Model},
+        tags, tombstones,
+    },
+};
+
+type Time = chrono::DateTime<chrono::Utc>;
+
+/// Stores a new post.
+pub async fn insert<C: ConnectionTrait>(db: &C, row: ActiveModel) -> Result<Model, StoreError> {
+    Ok(row.insert(db).await?)
+}
+
+/// Writes changed columns of a post.
+pub async fn update<C: ConnectionTrait>(db: &C, row: ActiveModel) -> Result<Model, StoreError> {
+    Ok(row.update(db).await?)
+}
+
+/// A post by id.
+pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Model>, StoreError> {
+    Ok(Entity::find_by_id(id).one(db).await?)
+}
+
+/// Posts by id, in no particular order.
+pub async fn find_many<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(Entity::find()
+        .filter(Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
+/// A post by its ActivityPub id.
+pub async fn find_by_uri<C: ConnectionTrait>(
+    db: &C,
+    uri: &str,
+) -> Result<Option<Model>, StoreError> {
+    Ok(Entity::find().filter(Column::Uri.eq(uri)).one(db).await?)
+}
+
+/// Removes a post; its boosts, mentions, tags, edits, favourites and notifications go with it.
+pub async fn delete<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), StoreError> {
+    Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// The boost of `post_id` by `account_id`, if any.
+pub async fn find_reblog<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    post_id: i64,
+) -> Result<Option<Model>, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::AccountId.eq(account_id))
+        .filter(Column::ReblogOfId.eq(post_id))
+        .one(db)
+        .await?)
+}
+
+/// Accounts that boosted a post.
+pub async fn reblogger_ids<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::ReblogOfId.eq(post_id))
+        .select_only()
+        .column(Column::AccountId)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Direct replies to any of `parent_ids`.
+pub async fn replies_to<C: ConnectionTrait>(
+    db: &C,
+    parent_ids: &[i64],
+) -> Result<Vec<Model>, StoreError> {
+    if parent_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(Entity::find()
+        .filter(Column::InReplyToId.is_in(parent_ids.to_vec()))
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Links uploaded attachments to a post, in the given order.
+pub async fn attach_media<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+    media_ids: &[i64],
+) -> Result<(), StoreError> {
+    for (position, id) in media_ids.iter().enumerate() {
+        media_attachments::Entity::update_many()
+            .col_expr(media_attachments::Column::PostId, Expr::value(post_id))
+            .col_expr(
+                media_attachments::Column::Position,
+                Expr::value(position as i32),
+            )
+            .filter(media_attachments::Column::Id.eq(*id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Unlinks attachments no longer used by an edited post (they become unattached uploads).
+pub async fn detach_media<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+    keep: &[i64],
+) -> Result<(), StoreError> {
+    media_attachments::Entity::update_many()
+        .col_expr(
+            media_attachments::Column::PostId,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(media_attachments::Column::PostId.eq(post_id))
+        .filter(media_attachments::Column::Id.is_not_in(keep.to_vec()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Stores remote attachments for a post.
+pub async fn insert_media<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<media_attachments::ActiveModel>,
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    media_attachments::Entity::insert_many(rows).exec(db).await?;
+    Ok(())
+}
+
+/// Removes a post's attachment rows; returns them (local files are the caller's to remove).
+pub async fn take_media<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+) -> Result<Vec<media_attachments::Model>, StoreError> {
+    let rows = media_for(db, &[post_id]).await?;
+    media_attachments::Entity::delete_many()
+        .filter(media_attachments::Column::PostId.eq(post_id))
+        .exec(db)
+        .await?;
+    Ok(rows)
+}
+
+/// Attachments of the given posts, in post order.
+pub async fn media_for<C: ConnectionTrait>(
+    db: &C,
+    post_ids: &[i64],
+) -> Result<Vec<media_attachments::Model>, StoreError> {
+    if post_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(media_attachments::Entity::find()
+        .filter(media_attachments::Column::PostId.is_in(post_ids.to_vec()))
+        .order_by_asc(media_attachments::Column::Position)
+        .order_by_asc(media_attachments::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Replaces a post's mentions.
+pub async fn set_mentions<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+    account_ids: &[i64],
+) -> Result<(), StoreError> {
+    mentions::Entity::delete_many()
+        .filter(mentions::Column::PostId.eq(post_id))
+        .exec(db)
+        .await?;
+    let mut ids = account_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<mentions::ActiveModel> = ids
+        .into_iter()
+        .map(|account_id| mentions::ActiveModel {
+            post_id: Set(post_id),
+            account_id: Set(account_id),
+            ..Default::default()
+        })
+        .collect();
+    mentions::Entity::insert_many(rows).exec(db).await?;
+    Ok(())
+}
+
+/// `(post_id, account_id)` of the mentions in the given posts.
+pub async fn mentions_for<C: ConnectionTrait>(
+    db: &C,
+    post_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    if post_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(mentions::Entity::find()
+        .filter(mentions::Column::PostId.is_in(post_ids.to_vec()))
+        .select_only()
+        .column(mentions::Column::PostId)
+        .column(mentions::Column::AccountId)
+        .order_by_asc(mentions::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Replaces a post's hashtags (creating tags as needed).
+pub async fn set_tags<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+    names: &[String],
+    now: Time,
+) -> Result<(), StoreError> {
+    post_tags::Entity::delete_many()
+        .filter(post_tags::Column::PostId.eq(post_id))
+        .exec(db)
+        .await?;
+    let mut seen = Vec::new();
+    for name in names {
+        let key = name.to_lowercase();
+        if key.is_empty() || seen.contains(&key) {
+            continue;
+        }
+        seen.push(key.clone());
+        tags::Entity::insert(tags::ActiveModel {
+            name: Set(name.clone()),
+            name_key: Set(key.clone()),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .on_conflict(OnConflict::column(tags::Column::NameKey).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+        let Some(tag) = tags::Entity::find()
+            .filter(tags::Column::NameKey.eq(&key))
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        post_tags::Entity::insert(post_tags::ActiveModel {
+            tag_id: Set(tag.id),
+            post_id: Set(post_id),
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// `(post_id, tag name)` of the given posts.
+pub async fn tags_for<C: ConnectionTrait>(
+    db: &C,
+    post_ids: &[i64],
+) -> Result<Vec<(i64, String)>, StoreError> {
+    if post_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let links = post_tags::Entity::find()
+        .filter(post_tags::Column::PostId.is_in(post_ids.to_vec()))
+        .all(db)
+        .await?;
+    let tag_ids: Vec<i64> = links.iter().map(|l| l.tag_id).collect();
+    let names: HashMap<i64, String> = tags::Entity::find()
+        .filter(tags::Column::Id.is_in(tag_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    Ok(links
+        .into_iter()
+        .filter_map(|l| Some((l.post_id, names.get(&l.tag_id)?.clone())))
+        .collect())
+}
+
+/// Keeps the previous version of an edited post.
+pub async fn insert_edit<C: ConnectionTrait>(
+    db: &C,
+    post: &Model,
+    media_json: String,
+) -> Result<(), StoreError> {
+    post_edits::ActiveModel {
+        post_id: Set(post.id),
+        content: Set(post.content.clone()),
+        summary: Set(post.summary.clone()),
+        sensitive: Set(post.sensitive),
+        media_json: Set(media_json),
+        created_at: Set(post.edited_at.unwrap_or(post.published_at)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Previous versions of a post, oldest first.
+pub async fn edits<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+) -> Result<Vec<post_edits::Model>, StoreError> {
+    Ok(post_edits::Entity::find()
+        .filter(post_edits::Column::PostId.eq(post_id))
+        .order_by_asc(post_edits::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Records a like; `Conflict` when the account already likes the post.
+pub async fn insert_favourite<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    post_id: i64,
+    uri: String,
+    now: Time,
+) -> Result<favourites::Model, StoreError> {
+    Ok(favourites::ActiveModel {
+        account_id: Set(account_id),
+        post_id: Set(post_id),
+        uri: Set(uri),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The like of a post by an account, if any.
+pub async fn find_favourite<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    post_id: i64,
+) -> Result<Option<favourites::Model>, StoreError> {
+    Ok(favourites::Entity::find()
+        .filter(favourites::Column::AccountId.eq(account_id))
+        .filter(favourites::Column::PostId.eq(post_id))
+        .one(db)
+        .await?)
+}
+
+/// The like a Like activity id created, if any.
+pub async fn find_favourite_by_uri<C: ConnectionTrait>(
+    db: &C,
+    uri: &str,
+) -> Result<Option<favourites::Model>, StoreError> {
+    Ok(favourites::Entity::find()
+        .filter(favourites::Column::Uri.eq(uri))
+        .one(db)
+        .await?)
+}
+
+/// Removes a like.
+pub async fn delete_favourite<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), StoreError> {
+    favourites::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// Accounts that liked a post, oldest first.
+pub async fn favourite_account_ids<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(favourites::Entity::find()
+        .filter(favourites::Column::PostId.eq(post_id))
+        .order_by_asc(favourites::Column::Id)
+        .select_only()
+        .column(favourites::Column::AccountId)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Counts of replies, boosts and likes of the given posts.
+pub async fn counts<C: ConnectionTrait>(
+    db: &C,
+    post_ids: &[i64],
+) -> Result<HashMap<i64, (u64, u64, u64)>, StoreError> {
+    let mut out: HashMap<i64, (u64, u64, u64)> = HashMap::new();
+    if post_ids.is_empty() {
+        return Ok(out);
+    }
+    let replies: Vec<(Option<i64>, i64)> = Entity::find()
+        .filter(Column::InReplyToId.is_in(post_ids.to_vec()))
+        .select_only()
+        .column(Column::InReplyToId)
+        .column_as(Column::Id.count(), "n")
+        .group_by(Column::InReplyToId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, n) in replies {
+        if let Some(id) = id {
+            out.entry(id).or_default().0 = n as u64;
+        }
+    }
+    let boosts: Vec<(Option<i64>, i64)> = Entity::find()
+        .filter(Column::ReblogOfId.is_in(post_ids.to_vec()))
+        .select_only()
+        .column(Column::ReblogOfId)
+        .column_as(Column::Id.count(), "n")
+        .group_by(Column::ReblogOfId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, n) in boosts {
+        if let Some(id) = id {
+            out.entry(id).or_default().1 = n as u64;
+        }
+    }
+    let likes: Vec<(i64, i64)> = favourites::Entity::find()
+        .filter(favourites::Column::PostId.is_in(post_ids.to_vec()))
+        .select_only()
+        .column(favourites::Column::PostId)
+        .column_as(favourites::Column::Id.count(), "n")
+        .group_by(favourites::Column::PostId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, n) in likes {
+        out.entry(id).or_default().2 = n as u64;
+    }
+    Ok(out)
+}
+
+/// Remembers a deleted post's id (idempotent).
+pub async fn insert_tombstone<C: ConnectionTrait>(
+    db: &C,
+    uri: &str,
+    account_id: Option<i64>,
+    now: Time,
+) -> Result<(), StoreError> {
+    tombstones::Entity::insert(tombstones::ActiveModel {
+        uri: Set(uri.to_string()),
+        account_id: Set(account_id),
+        deleted_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(OnConflict::column(tombstones::Column::Uri).do_nothing().to_owned())
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The tombstone of a deleted post, if any.
+pub async fn find_tombstone<C: ConnectionTrait>(
+    db: &C,
+    uri: &str,
+) -> Result<Option<tombstones::Model>, StoreError> {
+    Ok(tombstones::Entity::find()
+        .filter(tombstones::Column::Uri.eq(uri))
+        .one(db)
+        .await?)
+}
+
+/// Records a notification unless the same one exists.
+pub async fn notify<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    from_account_id: i64,
+    kind: &str,
+    post_id: Option<i64>,
+    now: Time,
+) -> Result<(), StoreError> {
+    let mut existing = notifications::Entity::find()
+        .filter(notifications::Column::AccountId.eq(account_id))
+        .filter(notifications::Column::FromAccountId.eq(from_account_id))
+        .filter(notifications::Column::Kind.eq(kind));
+    existing = match post_id {
+        Some(p) => existing.filter(notifications::Column::PostId.eq(p)),
+        None => existing.filter(notifications::Column::PostId.is_null()),
+    };
+    if existing.count(db).await? > 0 {
+        return Ok(());
+    }
+    notifications::ActiveModel {
+        account_id: Set(account_id),
+        from_account_id: Set(from_account_id),
+        kind: Set(kind.to_string()),
+        post_id: Set(post_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Removes a notification (the like or boost behind it was undone).
+pub async fn unnotify<C: ConnectionTrait>(
+    db: &C,
+    from_account_id: i64,
+    kind: &str,
+    post_id: i64,
+) -> Result<(), StoreError> {
+    notifications::Entity::delete_many()
+        .filter(notifications::Column::FromAccountId.eq(from_account_id))
+        .filter(notifications::Column::Kind.eq(kind))
+        .filter(notifications::Column::PostId.eq(post_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A cursor page, with Mastodon's semantics: `max_id` pages back, `since_id` gives the
+/// newest items above an id, `min_id` the items immediately above an id.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    pub max_id: Option<i64>,
+    pub since_id: Option<i64>,
+    pub min_id: Option<i64>,
+    pub limit: u64,
+}
+
+/// A local account's notifications, newest first.
+pub async fn notifications<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    kinds: &[String],
+    page: Page,
+) -> Result<Vec<notifications::Model>, StoreError> {
+    use notifications::Column as N;
+    let mut q = notifications::Entity::find().filter(N::AccountId.eq(account_id));
+    if !kinds.is_empty() {
+        q = q.filter(N::Kind.is_in(kinds.to_vec()));
+    }
+    if let Some(max) = page.max_id {
+        q = q.filter(N::Id.lt(max));
+    }
+    if let Some(since) = page.since_id {
+        q = q.filter(N::Id.gt(since));
+    }
+    if let Some(min) = page.min_id {
+        let mut rows = q
+            .filter(N::Id.gt(min))
+            .order_by_asc(N::Id)
+            .limit(page.limit)
+            .all(db)
+            .await?;
+        rows.reverse();
+        return Ok(rows);
+    }
+    Ok(q.order_by_desc(N::Id).limit(page.limit).all(db).await?)
+}
+
+/// Posts matching `cond`, newest first, one cursor page.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    cond: Condition,
+    page: Page,
+) -> Result<Vec<Model>, StoreError> {
+    let mut cond = cond;
+    if let Some(max) = page.max_id {
+        cond = cond.add(Column::Id.lt(max));
+    }
+    if let Some(since) = page.since_id {
+        cond = cond.add(Column::Id.gt(since));
+    }
+    if let Some(min) = page.min_id {
+        let mut rows = Entity::find()
+            .filter(cond.add(Column::Id.gt(min)))
+            .order_by_asc(Column::Id)
+            .limit(page.limit)
+            .all(db)
+            .await?;
+        rows.reverse();
+        return Ok(rows);
+    }
+    Ok(Entity::find()
+        .filter(cond)
+        .order_by_desc(Column::Id)
+        .limit(page.limit)
+        .all(db)
+        .await?)
+}
+
+/// Visibilities everyone may see.
+pub const OPEN: [&str; 2] = ["public", "unlisted"];
+
+/// What `viewer` (an account id, or nobody) may see, as a condition on posts.
+pub fn visible_to(viewer: Option<i64>) -> Condition {
+    let Some(me) = viewer else {
+        return Condition::all().add(Column::Visibility.is_in(OPEN));
+    };
+    let followed = Query::select()
+        .column(follows::Column::TargetId)
+        .from(follows::Entity)
+        .and_where(Expr::col(follows::Column::FollowerId).eq(me))
+        .and_where(Expr::col(follows::Column::Accepted).eq(true))
+        .to_owned();
+    let mentioned = Query::select()
+        .column(mentions::Column::PostId)
+        .from(mentions::Entity)
+        .and_where(Expr::col(mentions::Column::AccountId).eq(me))
+        .to_owned();
+    Condition::any()
+        .add(Column::Visibility.is_in(OPEN))
+        .add(Column::AccountId.eq(me))
+        .add(
+            Condition::all()
+                .add(Column::Visibility.eq("private"))
+                .add(Column::AccountId.in_subquery(followed)),
+        )
+        .add(Column::Id.in_subquery(mentioned))
+}
+
+/// The home timeline of `me`: own posts and boosts, those of followed accounts (not their
+/// direct messages to others), and posts mentioning `me`.
+pub fn home_condition(me: i64) -> Condition {
+    let followed = Query::select()
+        .column(follows::Column::TargetId)
+        .from(follows::Entity)
+        .and_where(Expr::col(follows::Column::FollowerId).eq(me))
+        .and_where(Expr::col(follows::Column::Accepted).eq(true))
+        .to_owned();
+    let mentioned = Query::select()
+        .column(mentions::Column::PostId)
+        .from(mentions::Entity)
+        .and_where(Expr::col(mentions::Column::AccountId).eq(me))
+        .to_owned();
+    Condition::any()
+        .add(Column::AccountId.eq(me))
+        .add(
+            Condition::all()
+                .add(Column::AccountId.in_subquery(followed))
+                .add(Column::Visibility.ne("direct")),
+        )
+        .add(Column::Id.in_subquery(mentioned))
+}
+
+/// Ids of posts carrying the tag `name_key`.
+pub fn tagged(name_key: &str) -> Condition {
+    let tag = Query::select()
+        .column(tags::Column::Id)
+        .from(tags::Entity)
+        .and_where(Expr::col(tags::Column::NameKey).eq(name_key))
+        .to_owned();
+    let posts = Query::select()
+        .column(post_tags::Column::PostId)
+        .from(post_tags::Entity)
+        .and_where(Expr::col(post_tags::Column::TagId).in_subquery(tag))
+        .to_owned();
+    Condition::all().add(Column::Id.in_subquery(posts))
+}
+
+/// Local accounts that follow `account_id` (accepted).
+pub async fn local_follower_ids<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    use super::entities::accounts;
+    let follower_ids = Query::select()
+        .column(follows::Column::FollowerId)
+        .from(follows::Entity)
+        .and_where(Expr::col(follows::Column::TargetId).eq(account_id))
+        .and_where(Expr::col(follows::Column::Accepted).eq(true))
+        .to_owned();
+    Ok(accounts::Entity::find()
+        .filter(accounts::Column::Id.in_subquery(follower_ids))
+        .filter(accounts::Column::Domain.is_null())
+        .select_only()
+        .column(accounts::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Number of posts (not boosts) by local accounts.
+pub async fn count_local<C: ConnectionTrait>(db: &C) -> Result<u64, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::Local.eq(true))
+        .filter(Column::ReblogOfId.is_null())
+        .count(db)
+        .await?)
+}

@@ -1,0 +1,1248 @@
+//! Posts: photo posts and notes written here or received from other servers, edits,
+//! deletion (leaving a tombstone), likes and boosts, and who may see what. Every change
+//! and the deliveries it causes are written in one transaction.
+
+use std::{collections::HashMap, future::Future, pin::Pin};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Set, TransactionTrait};
+
+use super::{
+    DomainError,
+    media::{MediaService, file_keys},
+    publish::{Event, Publisher},
+    sanitize,
+    text::{self, Handle, MentionTarget},
+};
+use crate::db::{
+    self, StoreError,
+    entities::{accounts::Model as Account, media_attachments, posts},
+};
+
+/// A stored post row.
+pub type Post = posts::Model;
+/// A stored attachment row.
+pub type Attachment = media_attachments::Model;
+
+/// Who may see a post; Mastodon's names (`private` = followers only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    Public,
+    Unlisted,
+    Private,
+    Direct,
+}
+
+impl Visibility {
+    /// Mastodon's name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Unlisted => "unlisted",
+            Visibility::Private => "private",
+            Visibility::Direct => "direct",
+        }
+    }
+
+    /// Parses Mastodon's names.
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        match s {
+            "public" => Ok(Visibility::Public),
+            "unlisted" => Ok(Visibility::Unlisted),
+            "private" => Ok(Visibility::Private),
+            "direct" => Ok(Visibility::Direct),
+            other => Err(DomainError::Invalid(format!(
+                "visibility `{other}` is not one of public, unlisted, private, direct"
+            ))),
+        }
+    }
+
+    /// A stored value (unknown values are treated as the most private).
+    pub fn of(post: &Post) -> Self {
+        Visibility::parse(&post.visibility).unwrap_or(Visibility::Direct)
+    }
+}
+
+/// A post with everything needed to show or federate it.
+#[derive(Debug, Clone)]
+pub struct PostView {
+    pub post: Post,
+    pub author: Account,
+    pub media: Vec<Attachment>,
+    pub mentions: Vec<Account>,
+    pub tags: Vec<String>,
+    /// The id of the post this one replies to and its author's account, when known.
+    pub reply_to: Option<(String, Option<Account>)>,
+    /// For a boost: the boosted post.
+    pub reblog: Option<Box<PostView>>,
+}
+
+/// Finds accounts for written mentions; remote ones are looked up over the network
+/// (WebFinger), which only the federation layer can do.
+pub trait Directory: Send + Sync {
+    /// The account `handle` names, or `None` when it does not exist or cannot be reached.
+    fn resolve<'a>(
+        &'a self,
+        handle: &'a Handle,
+    ) -> Pin<Box<dyn Future<Output = Option<Account>> + Send + 'a>>;
+}
+
+/// What posting needs besides the database.
+pub struct Posting<'a> {
+    pub db: &'a DatabaseConnection,
+    pub publisher: &'a dyn Publisher,
+    pub directory: &'a dyn Directory,
+    pub media: &'a MediaService,
+    pub base_url: &'a str,
+    pub max_characters: usize,
+    pub max_media: usize,
+}
+
+/// A post as its author writes it.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    /// Plain text.
+    pub text: String,
+    /// Uploaded attachments of the author, in display order.
+    pub media_ids: Vec<i64>,
+    /// Content warning.
+    pub spoiler_text: Option<String>,
+    pub sensitive: bool,
+    pub visibility: Visibility,
+    pub language: Option<String>,
+    pub in_reply_to_id: Option<i64>,
+}
+
+fn store(e: sea_orm::DbErr) -> DomainError {
+    DomainError::Store(StoreError::from(e))
+}
+
+/// Mastodon-style ids: milliseconds since the epoch in the high bits, randomness in the low
+/// 16, so ids sort by time (timelines page by id) and cannot be guessed.
+pub fn new_id(at: chrono::DateTime<chrono::Utc>) -> i64 {
+    let millis = at.timestamp_millis().max(0);
+    (millis << 16) | i64::from(rand::random::<u16>())
+}
+
+async fn enqueue<C: ConnectionTrait>(
+    db: &C,
+    publisher: &dyn Publisher,
+    event: Event<'_>,
+) -> Result<(), DomainError> {
+    db::deliveries::enqueue(db, publisher.render(event), chrono::Utc::now()).await?;
+    Ok(())
+}
+
+/// Preferred inboxes (shared first) of remote accounts, without repeats.
+fn inboxes_of<'a>(accounts: impl IntoIterator<Item = &'a Account>) -> Vec<String> {
+    let mut out: Vec<String> = accounts
+        .into_iter()
+        .filter(|a| !a.is_local())
+        .filter_map(|a| a.shared_inbox_url.clone().or_else(|| a.inbox_url.clone()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The inboxes that must hear about `view`: followers (unless direct) and mentioned
+/// accounts, plus the author of the post it replies to.
+async fn audience<C: ConnectionTrait>(db: &C, view: &PostView) -> Result<Vec<String>, DomainError> {
+    let mut inboxes = match Visibility::of(&view.post) {
+        Visibility::Direct => vec![],
+        _ => db::follows::follower_inboxes(db, view.author.id).await?,
+    };
+    let mut extra: Vec<&Account> = view.mentions.iter().collect();
+    if let Some((_, Some(parent_author))) = &view.reply_to {
+        extra.push(parent_author);
+    }
+    inboxes.extend(inboxes_of(extra));
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
+}
+
+/// Loads what a list of posts needs to be shown, in the given order; boosts carry the
+/// boosted post.
+pub async fn load_views<C: ConnectionTrait>(
+    db: &C,
+    posts: Vec<Post>,
+) -> Result<Vec<PostView>, DomainError> {
+    let reblog_ids: Vec<i64> = posts.iter().filter_map(|p| p.reblog_of_id).collect();
+    let originals = db::posts::find_many(db, &reblog_ids).await?;
+    let mut all: Vec<Post> = posts.clone();
+    all.extend(originals.iter().cloned());
+    let ids: Vec<i64> = all.iter().map(|p| p.id).collect();
+    let media = db::posts::media_for(db, &ids).await?;
+    let mentions = db::posts::mentions_for(db, &ids).await?;
+    let tags = db::posts::tags_for(db, &ids).await?;
+    let parent_ids: Vec<i64> = all.iter().filter_map(|p| p.in_reply_to_id).collect();
+    let parents: HashMap<i64, Post> = db::posts::find_many(db, &parent_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut account_ids: Vec<i64> = all.iter().map(|p| p.account_id).collect();
+    account_ids.extend(mentions.iter().map(|(_, a)| *a));
+    account_ids.extend(all.iter().filter_map(|p| p.in_reply_to_account_id));
+    let accounts: HashMap<i64, Account> = db::accounts::find_many(db, &account_ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let build = |p: &Post| -> Option<PostView> {
+        let author = accounts.get(&p.account_id)?.clone();
+        let reply_to = p
+            .in_reply_to_id
+            .and_then(|id| parents.get(&id).map(|parent| parent.uri.clone()))
+            .or_else(|| p.in_reply_to_uri.clone())
+            .map(|uri| {
+                (
+                    uri,
+                    p.in_reply_to_account_id
+                        .and_then(|id| accounts.get(&id).cloned()),
+                )
+            });
+        Some(PostView {
+            post: p.clone(),
+            author,
+            media: media.iter().filter(|m| m.post_id == Some(p.id)).cloned().collect(),
+            mentions: mentions
+                .iter()
+                .filter(|(post, _)| *post == p.id)
+                .filter_map(|(_, a)| accounts.get(a).cloned())
+                .collect(),
+            tags: tags
+                .iter()
+                .filter(|(post, _)| *post == p.id)
+                .map(|(_, t)| t.clone())
+                .collect(),
+            reply_to,
+            reblog: None,
+        })
+    };
+    let originals: HashMap<i64, PostView> = originals
+        .iter()
+        .filter_map(|p| Some((p.id, build(p)?)))
+        .collect();
+    Ok(posts
+        .iter()
+        .filter_map(|p| {
+            let mut view = build(p)?;
+            if let Some(id) = p.reblog_of_id {
+                view.reblog = Some(Box::new(originals.get(&id)?.clone()));
+            }
+            Some(view)
+        })
+        .collect())
+}
+
+/// One post with everything it needs.
+pub async fn load_view<C: ConnectionTrait>(db: &C, post: Post) -> Result<PostView, DomainError> {
+    load_views(db, vec![post])
+        .await?
+        .pop()
+        .ok_or_else(|| DomainError::Internal("post without author".into()))
+}
+
+/// Whether `viewer` (a local or remote account, or an anonymous reader) may see `post`.
+pub async fn can_see<C: ConnectionTrait>(
+    db: &C,
+    viewer: Option<&Account>,
+    post: &Post,
+) -> Result<bool, DomainError> {
+    let visibility = Visibility::of(post);
+    if matches!(visibility, Visibility::Public | Visibility::Unlisted) {
+        return Ok(true);
+    }
+    let Some(viewer) = viewer else {
+        return Ok(false);
+    };
+    if viewer.id == post.account_id {
+        return Ok(true);
+    }
+    if db::posts::mentions_for(db, &[post.id])
+        .await?
+        .iter()
+        .any(|(_, a)| *a == viewer.id)
+    {
+        return Ok(true);
+    }
+    if visibility == Visibility::Private {
+        return Ok(db::follows::find_pair(db, viewer.id, post.account_id)
+            .await?
+            .is_some_and(|f| f.accepted));
+    }
+    Ok(false)
+}
+
+/// A post `viewer` may see, or NotFound (never revealing that a hidden post exists).
+pub async fn get_visible<C: ConnectionTrait>(
+    db: &C,
+    viewer: Option<&Account>,
+    id: i64,
+) -> Result<PostView, DomainError> {
+    let post = db::posts::find(db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("no such post".into()))?;
+    if !can_see(db, viewer, &post).await? {
+        return Err(DomainError::NotFound("no such post".into()));
+    }
+    load_view(db, post).await
+}
+
+fn check_text(
+    ctx: &Posting<'_>,
+    text: &str,
+    media_count: usize,
+    spoiler: &str,
+) -> Result<(), DomainError> {
+    let chars = text.chars().count() + spoiler.chars().count();
+    if chars > ctx.max_characters {
+        return Err(DomainError::Invalid(format!(
+            "text is {chars} characters; the limit is {}",
+            ctx.max_characters
+        )));
+    }
+    if text.trim().is_empty() && media_count == 0 {
+        return Err(DomainError::Invalid(
+            "a post needs text or at least one image".into(),
+        ));
+    }
+    if media_count > ctx.max_media {
+        return Err(DomainError::Invalid(format!(
+            "{media_count} attachments; the limit is {}",
+            ctx.max_media
+        )));
+    }
+    Ok(())
+}
+
+/// The author's uploads named by `ids`, checked: theirs, processed, and not used by
+/// another post (`post_id` may already be `editing`).
+async fn own_media<C: ConnectionTrait>(
+    db: &C,
+    author: &Account,
+    ids: &[i64],
+    editing: Option<i64>,
+) -> Result<Vec<Attachment>, DomainError> {
+    let mut out = Vec::new();
+    for id in ids {
+        let m = db::media::find(db, *id)
+            .await?
+            .filter(|m| m.account_id == author.id)
+            .ok_or_else(|| DomainError::Invalid(format!("media {id} does not exist")))?;
+        if m.post_id.is_some() && m.post_id != editing {
+            return Err(DomainError::Invalid(format!(
+                "media {id} is already attached to another post"
+            )));
+        }
+        if m.state != "ready" {
+            return Err(DomainError::Invalid(format!(
+                "media {id} is still being processed"
+            )));
+        }
+        if out.iter().any(|o: &Attachment| o.id == *id) {
+            return Err(DomainError::Invalid(format!("media {id} is listed twice")));
+        }
+        out.push(m);
+    }
+    Ok(out)
+}
+
+/// Text rendered to HTML with its mentions resolved; the resolved accounts.
+async fn render_text(ctx: &Posting<'_>, text: &str) -> (String, Vec<Account>, Vec<String>) {
+    let extracted = text::extract(text);
+    let mut targets = HashMap::new();
+    let mut accounts: Vec<Account> = Vec::new();
+    for handle in &extracted.mentions {
+        if let Some(account) = ctx.directory.resolve(handle).await {
+            targets.insert(
+                handle.key(),
+                MentionTarget {
+                    url: ctx.publisher.profile_url(&account),
+                    username: account.username.clone(),
+                },
+            );
+            if !accounts.iter().any(|a| a.id == account.id) {
+                accounts.push(account);
+            }
+        }
+    }
+    let html = text::render(text, &targets, ctx.base_url);
+    (html, accounts, extracted.hashtags)
+}
+
+/// Albums longer than Mastodon shows (4) end with a link to the full post, so nothing is
+/// silently lost for readers there.
+pub const MASTODON_VISIBLE_MEDIA: usize = 4;
+
+fn album_footer(html: &str, media_count: usize, url: &str) -> String {
+    if media_count <= MASTODON_VISIBLE_MEDIA {
+        return html.to_string();
+    }
+    let escaped = url.replace('&', "&amp;").replace('"', "&quot;");
+    format!(
+        "{html}<p><a href=\"{escaped}\" target=\"_blank\" rel=\"nofollow noopener noreferrer\">All {media_count} photos: {escaped}</a></p>"
+    )
+}
+
+/// Publishes a post by a local author: stored, its media attached, mentions and tags
+/// recorded, local readers notified, and Create delivered to followers and mentioned
+/// accounts.
+pub async fn create(
+    ctx: &Posting<'_>,
+    author: &Account,
+    new: NewPost,
+) -> Result<PostView, DomainError> {
+    if !author.is_local() {
+        return Err(DomainError::Invalid("only local accounts can post".into()));
+    }
+    let spoiler = sanitize::plain(new.spoiler_text.as_deref().unwrap_or_default())
+        .trim()
+        .to_string();
+    check_text(ctx, &new.text, new.media_ids.len(), &spoiler)?;
+    let parent = match new.in_reply_to_id {
+        Some(id) => Some(get_visible(ctx.db, Some(author), id).await?.post),
+        None => None,
+    };
+    let (html, mut mentioned, hashtags) = render_text(ctx, &new.text).await;
+    if let Some(parent) = &parent
+        && parent.account_id != author.id
+        && !mentioned.iter().any(|a| a.id == parent.account_id)
+        && let Some(parent_author) = db::accounts::find_by_id(ctx.db, parent.account_id).await?
+    {
+        mentioned.push(parent_author);
+    }
+    let now = chrono::Utc::now();
+    let id = new_id(now);
+    let (uri, url) = ctx.publisher.post_uri(author, id);
+    let txn = ctx.db.begin().await.map_err(store)?;
+    let media = own_media(&txn, author, &new.media_ids, None).await?;
+    let content = album_footer(&html, media.len(), &url);
+    let post = db::posts::insert(
+        &txn,
+        posts::ActiveModel {
+            id: Set(id),
+            uri: Set(uri),
+            url: Set(Some(url)),
+            account_id: Set(author.id),
+            local: Set(true),
+            reblog_of_id: Set(None),
+            in_reply_to_id: Set(parent.as_ref().map(|p| p.id)),
+            in_reply_to_uri: Set(parent.as_ref().map(|p| p.uri.clone())),
+            in_reply_to_account_id: Set(parent.as_ref().map(|p| p.account_id)),
+            content: Set(content),
+            source: Set(Some(new.text.clone())),
+            summary: Set(spoiler.clone()),
+            sensitive: Set(new.sensitive || !spoiler.is_empty()),
+            visibility: Set(new.visibility.as_str().to_string()),
+            language: Set(new.language.clone()),
+            has_media: Set(!media.is_empty()),
+            published_at: Set(now),
+            edited_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    let media_ids: Vec<i64> = media.iter().map(|m| m.id).collect();
+    db::posts::attach_media(&txn, post.id, &media_ids).await?;
+    let mention_ids: Vec<i64> = mentioned.iter().map(|a| a.id).collect();
+    db::posts::set_mentions(&txn, post.id, &mention_ids).await?;
+    db::posts::set_tags(&txn, post.id, &hashtags, now).await?;
+    for account in mentioned.iter().filter(|a| a.is_local() && a.id != author.id) {
+        db::posts::notify(&txn, account.id, author.id, "mention", Some(post.id), now).await?;
+    }
+    let view = load_view(&txn, post).await?;
+    let inboxes = audience(&txn, &view).await?;
+    enqueue(
+        &txn,
+        ctx.publisher,
+        Event::PostCreated {
+            view: &view,
+            inboxes: &inboxes,
+        },
+    )
+    .await?;
+    txn.commit().await.map_err(store)?;
+    Ok(view)
+}
+
+/// What an edit may change.
+#[derive(Debug, Clone)]
+pub struct EditPost {
+    pub text: String,
+    pub media_ids: Vec<i64>,
+    pub spoiler_text: Option<String>,
+    pub sensitive: bool,
+    pub language: Option<String>,
+}
+
+fn media_json(media: &[Attachment]) -> String {
+    serde_json::Value::Array(
+        media
+            .iter()
+            .map(|m| serde_json::json!({"id": m.id, "description": m.description}))
+            .collect(),
+    )
+    .to_string()
+}
+
+/// Edits a local post: the previous version goes to the history; Update is delivered to
+/// the same audience as the Create (and to newly mentioned accounts).
+pub async fn edit(
+    ctx: &Posting<'_>,
+    author: &Account,
+    post_id: i64,
+    edit: EditPost,
+) -> Result<PostView, DomainError> {
+    let spoiler = sanitize::plain(edit.spoiler_text.as_deref().unwrap_or_default())
+        .trim()
+        .to_string();
+    check_text(ctx, &edit.text, edit.media_ids.len(), &spoiler)?;
+    let (html, mentioned, hashtags) = render_text(ctx, &edit.text).await;
+    let txn = ctx.db.begin().await.map_err(store)?;
+    let post = db::posts::find(&txn, post_id)
+        .await?
+        .filter(|p| p.account_id == author.id && p.reblog_of_id.is_none())
+        .ok_or_else(|| DomainError::NotFound("no such post".into()))?;
+    let before = load_view(&txn, post.clone()).await?;
+    let media = own_media(&txn, author, &edit.media_ids, Some(post.id)).await?;
+    db::posts::insert_edit(&txn, &post, media_json(&before.media)).await?;
+    let now = chrono::Utc::now();
+    let url = post.url.clone().unwrap_or_else(|| post.uri.clone());
+    let mut row: posts::ActiveModel = post.clone().into();
+    row.content = Set(album_footer(&html, media.len(), &url));
+    row.source = Set(Some(edit.text.clone()));
+    row.summary = Set(spoiler.clone());
+    row.sensitive = Set(edit.sensitive || !spoiler.is_empty());
+    row.language = Set(edit.language.clone().or(post.language.clone()));
+    row.has_media = Set(!media.is_empty());
+    row.edited_at = Set(Some(now));
+    row.updated_at = Set(now);
+    let post = db::posts::update(&txn, row).await?;
+    let media_ids: Vec<i64> = media.iter().map(|m| m.id).collect();
+    db::posts::detach_media(&txn, post.id, &media_ids).await?;
+    db::posts::attach_media(&txn, post.id, &media_ids).await?;
+    let mut mention_ids: Vec<i64> = mentioned.iter().map(|a| a.id).collect();
+    // Whoever was addressed keeps seeing the post (and hears about the edit).
+    mention_ids.extend(before.mentions.iter().map(|a| a.id));
+    db::posts::set_mentions(&txn, post.id, &mention_ids).await?;
+    db::posts::set_tags(&txn, post.id, &hashtags, now).await?;
+    let view = load_view(&txn, post).await?;
+    let inboxes = audience(&txn, &view).await?;
+    enqueue(
+        &txn,
+        ctx.publisher,
+        Event::PostUpdated {
+            view: &view,
+            inboxes: &inboxes,
+        },
+    )
+    .await?;
+    txn.commit().await.map_err(store)?;
+    Ok(view)
+}
+
+/// Deletes a local post (or boost): a tombstone stays at its id and Delete goes to
+/// everyone who received it. Local media files are removed afterwards.
+pub async fn delete(
+    ctx: &Posting<'_>,
+    author: &Account,
+    post_id: i64,
+) -> Result<(), DomainError> {
+    let txn = ctx.db.begin().await.map_err(store)?;
+    let post = db::posts::find(&txn, post_id)
+        .await?
+        .filter(|p| p.account_id == author.id)
+        .ok_or_else(|| DomainError::NotFound("no such post".into()))?;
+    if post.reblog_of_id.is_some() {
+        txn.commit().await.map_err(store)?;
+        return unreblog_post(ctx, author, &post).await;
+    }
+    let view = load_view(&txn, post.clone()).await?;
+    let inboxes = audience(&txn, &view).await?;
+    // Boosters' followers saw it too.
+    let mut inboxes = inboxes;
+    for booster in db::posts::reblogger_ids(&txn, post.id).await? {
+        inboxes.extend(db::follows::follower_inboxes(&txn, booster).await?);
+    }
+    inboxes.sort();
+    inboxes.dedup();
+    let media = db::posts::take_media(&txn, post.id).await?;
+    db::posts::delete(&txn, post.id).await?;
+    db::posts::insert_tombstone(&txn, &post.uri, Some(author.id), chrono::Utc::now()).await?;
+    enqueue(
+        &txn,
+        ctx.publisher,
+        Event::PostDeleted {
+            post: &post,
+            author,
+            inboxes: &inboxes,
+        },
+    )
+    .await?;
+    txn.commit().await.map_err(store)?;
+    for m in &media {
+        for key in file_keys(m) {
+            if let Err(e) = ctx.media.storage.delete(&key).await {
+                tracing::warn!(%key, error = %e, "could not remove a deleted post's file");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `account` likes a post it can see; the author hears about it (Like, or a notification
+/// when local). Liking twice changes nothing.
+pub async fn favourite(
+    ctx: &Posting<'_>,
+    account: &Account,
+    post_id: i64,
+) -> Result<PostView, DomainError> {
+    let view = get_visible(ctx.db, Some(account), post_id).await?;
+    let post = match &view.reblog {
+        Some(original) => original.post.clone(),
+        None => view.post.clone(),
+    };
+    let txn = ctx.db.begin().await.map_err(store)?;
+    if db::posts::find_favourite(&txn, account.id, post.id).await?.is_none() {
+        let now = chrono::Utc::now();
+        let uri = ctx.publisher.new_activity_id(account);
+        let fav = db::posts::insert_favourite(&txn, account.id, post.id, uri, now).await?;
+        let author = db::accounts::find_by_id(&txn, post.account_id)
+            .await?
+            .ok_or_else(|| DomainError::Internal("post without author".into()))?;
+        if author.is_local() {
+            if author.id != account.id {
+                db::posts::notify(&txn, author.id, account.id, "favourite", Some(post.id), now)
+                    .await?;
+            }
+        } else {
+            enqueue(
+                &txn,
+                ctx.publisher,
+                Event::Liked {
+                    like_uri: &fav.uri,
+                    liker: account,
+                    post: &post,
+                    author: &author,
+                },
+            )
+            .await?;
+        }
+    }
+    txn.commit().await.map_err(store)?;
+    load_view(ctx.db, post).await
+}
+
+/// Withdraws a like (Undo{Like} to a remote author).
+pub async fn unfavourite(
+    ctx: &Posting<'_>,
+    account: &Account,
+    post_id: i64,
+) -> Result<PostView, DomainError> {
+    let view = get_visible(ctx.db, Some(account), post_id).await?;
+    let post = view.reblog.map(|r| r.post).unwrap_or(view.post);
+    let txn = ctx.db.begin().await.map_err(store)?;
+    if let Some(fav) = db::posts::find_favourite(&txn, account.id, post.id).await? {
+        db::posts::delete_favourite(&txn, fav.id).await?;
+        db::posts::unnotify(&txn, account.id, "favourite", post.id).await?;
+        let author = db::accounts::find_by_id(&txn, post.account_id)
+            .await?
+            .ok_or_else(|| DomainError::Internal("post without author".into()))?;
+        if !author.is_local() {
+            enqueue(
+                &txn,
+                ctx.publisher,
+                Event::Unliked {
+                    like_uri: &fav.uri,
+                    liker: account,
+                    post: &post,
+                    author: &author,
+                },
+            )
+            .await?;
+        }
+    }
+    txn.commit().await.map_err(store)?;
+    load_view(ctx.db, post).await
+}
+
+/// `account` boosts a public or unlisted post (Mastodon allows nothing else, and neither
+/// boosting a boost): Announce to its followers and the author.
+pub async fn reblog(
+    ctx: &Posting<'_>,
+    account: &Account,
+    post_id: i64,
+) -> Result<PostView, DomainError> {
+    let view = get_visible(ctx.db, Some(account), post_id).await?;
+    let original = view.reblog.map(|r| r.post).unwrap_or(view.post);
+    if !matches!(
+        Visibility::of(&original),
+        Visibility::Public | Visibility::Unlisted
+    ) {
+        return Err(DomainError::Invalid(
+            "only public and unlisted posts can be boosted".into(),
+        ));
+    }
+    let txn = ctx.db.begin().await.map_err(store)?;
+    let boost = match db::posts::find_reblog(&txn, account.id, original.id).await? {
+        Some(existing) => existing,
+        None => {
+            let now = chrono::Utc::now();
+            let id = new_id(now);
+            let (uri, _) = ctx.publisher.post_uri(account, id);
+            let boost = db::posts::insert(
+                &txn,
+                boost_row(id, format!("{uri}/activity"), account, &original, true, now),
+            )
+            .await?;
+            let author = db::accounts::find_by_id(&txn, original.account_id)
+                .await?
+                .ok_or_else(|| DomainError::Internal("post without author".into()))?;
+            if author.is_local() && author.id != account.id {
+                db::posts::notify(&txn, author.id, account.id, "reblog", Some(original.id), now)
+                    .await?;
+            }
+            let mut inboxes = db::follows::follower_inboxes(&txn, account.id).await?;
+            inboxes.extend(inboxes_of([&author]));
+            inboxes.sort();
+            inboxes.dedup();
+            enqueue(
+                &txn,
+                ctx.publisher,
+                Event::Boosted {
+                    boost: &boost,
+                    booster: account,
+                    original: &original,
+                    author: &author,
+                    inboxes: &inboxes,
+                },
+            )
+            .await?;
+            boost
+        }
+    };
+    txn.commit().await.map_err(store)?;
+    load_view(ctx.db, boost).await
+}
+
+fn boost_row(
+    id: i64,
+    uri: String,
+    booster: &Account,
+    original: &Post,
+    local: bool,
+    at: chrono::DateTime<chrono::Utc>,
+) -> posts::ActiveModel {
+    posts::ActiveModel {
+        id: Set(id),
+        uri: Set(uri),
+        url: Set(None),
+        account_id: Set(booster.id),
+        local: Set(local),
+        reblog_of_id: Set(Some(original.id)),
+        in_reply_to_id: Set(None),
+        in_reply_to_uri: Set(None),
+        in_reply_to_account_id: Set(None),
+        content: Set(String::new()),
+        source: Set(None),
+        summary: Set(String::new()),
+        sensitive: Set(false),
+        visibility: Set(original.visibility.clone()),
+        language: Set(None),
+        has_media: Set(false),
+        published_at: Set(at),
+        edited_at: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+}
+
+/// Withdraws `account`'s boost of `post_id` (the original's id or the boost's own).
+pub async fn unreblog(
+    ctx: &Posting<'_>,
+    account: &Account,
+    post_id: i64,
+) -> Result<(), DomainError> {
+    let post = db::posts::find(ctx.db, post_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("no such post".into()))?;
+    let boost = match post.reblog_of_id {
+        Some(_) if post.account_id == account.id => Some(post),
+        Some(original) => db::posts::find_reblog(ctx.db, account.id, original).await?,
+        None => db::posts::find_reblog(ctx.db, account.id, post.id).await?,
+    };
+    match boost {
+        Some(b) => unreblog_post(ctx, account, &b).await,
+        None => Ok(()),
+    }
+}
+
+async fn unreblog_post(
+    ctx: &Posting<'_>,
+    account: &Account,
+    boost: &Post,
+) -> Result<(), DomainError> {
+    let txn = ctx.db.begin().await.map_err(store)?;
+    let Some(original_id) = boost.reblog_of_id else {
+        return Err(DomainError::Invalid("not a boost".into()));
+    };
+    let original = db::posts::find(&txn, original_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("no such post".into()))?;
+    let author = db::accounts::find_by_id(&txn, original.account_id)
+        .await?
+        .ok_or_else(|| DomainError::Internal("post without author".into()))?;
+    db::posts::delete(&txn, boost.id).await?;
+    db::posts::unnotify(&txn, account.id, "reblog", original.id).await?;
+    let mut inboxes = db::follows::follower_inboxes(&txn, account.id).await?;
+    inboxes.extend(inboxes_of([&author]));
+    inboxes.sort();
+    inboxes.dedup();
+    enqueue(
+        &txn,
+        ctx.publisher,
+        Event::Unboosted {
+            boost,
+            booster: account,
+            original: &original,
+            author: &author,
+            inboxes: &inboxes,
+        },
+    )
+    .await?;
+    txn.commit().await.map_err(store)?;
+    Ok(())
+}
+
+/// Ancestors (oldest first) and descendants (depth first, oldest first) of a post that
+/// `viewer` may see; hidden posts are left out.
+pub async fn context(
+    db: &DatabaseConnection,
+    viewer: Option<&Account>,
+    post_id: i64,
+) -> Result<(Vec<PostView>, Vec<PostView>), DomainError> {
+    const MAX: usize = 200;
+    let view = get_visible(db, viewer, post_id).await?;
+    let mut ancestors = Vec::new();
+    let mut cursor = view.post.in_reply_to_id;
+    while let Some(id) = cursor {
+        if ancestors.len() >= MAX {
+            break;
+        }
+        let Some(parent) = db::posts::find(db, id).await? else {
+            break;
+        };
+        cursor = parent.in_reply_to_id;
+        if can_see(db, viewer, &parent).await? {
+            ancestors.push(parent);
+        }
+    }
+    ancestors.reverse();
+    let mut descendants = Vec::new();
+    let mut frontier = vec![view.post.id];
+    while !frontier.is_empty() && descendants.len() < MAX {
+        let children = db::posts::replies_to(db, &frontier).await?;
+        frontier = children.iter().map(|c| c.id).collect();
+        for child in children {
+            if can_see(db, viewer, &child).await? {
+                descendants.push(child);
+            }
+        }
+    }
+    // Depth first: each reply right after its parent.
+    let mut ordered = Vec::with_capacity(descendants.len());
+    fn walk(parent: i64, all: &[Post], out: &mut Vec<Post>) {
+        for c in all.iter().filter(|c| c.in_reply_to_id == Some(parent)) {
+            out.push(c.clone());
+            walk(c.id, all, out);
+        }
+    }
+    walk(view.post.id, &descendants, &mut ordered);
+    Ok((load_views(db, ancestors).await?, load_views(db, ordered).await?))
+}
+
+/// Previous versions of a post, oldest first (content, summary, sensitive, time).
+pub async fn history(
+    db: &DatabaseConnection,
+    viewer: Option<&Account>,
+    post_id: i64,
+) -> Result<Vec<db::entities::post_edits::Model>, DomainError> {
+    let view = get_visible(db, viewer, post_id).await?;
+    Ok(db::posts::edits(db, view.post.id).await?)
+}
+
+// ------------------------------------------------------------------------------------------
+// Posts from other servers.
+
+/// An attachment described by another server.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteMedia {
+    pub url: String,
+    pub media_type: Option<String>,
+    pub description: Option<String>,
+    pub blurhash: Option<String>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub focus: Option<(f64, f64)>,
+}
+
+/// A post as another server describes it (already authenticated as `author`'s).
+#[derive(Debug, Clone)]
+pub struct RemotePost {
+    pub uri: String,
+    pub url: Option<String>,
+    /// Raw HTML from the origin; sanitized here.
+    pub content: String,
+    pub summary: Option<String>,
+    pub sensitive: bool,
+    pub visibility: Visibility,
+    pub language: Option<String>,
+    pub in_reply_to_uri: Option<String>,
+    pub published: chrono::DateTime<chrono::Utc>,
+    pub updated: Option<chrono::DateTime<chrono::Utc>>,
+    pub media: Vec<RemoteMedia>,
+    /// Mentioned accounts that are known here (local ones matter most).
+    pub mentions: Vec<Account>,
+    pub hashtags: Vec<String>,
+}
+
+/// What happened to a received post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    Stored(i64),
+    Updated(i64),
+    /// Deleted earlier, or older than what is stored: nothing changed.
+    Unchanged,
+}
+
+fn media_rows(
+    post_id: i64,
+    author: &Account,
+    media: &[RemoteMedia],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<media_attachments::ActiveModel> {
+    media
+        .iter()
+        .enumerate()
+        .map(|(n, m)| {
+            let content_type = m.media_type.clone().unwrap_or_default();
+            let kind = if content_type.starts_with("video/") {
+                "video"
+            } else if content_type.starts_with("audio/") {
+                "audio"
+            } else if content_type.starts_with("image/") || content_type.is_empty() {
+                "image"
+            } else {
+                "unknown"
+            };
+            let (fx, fy) = m.focus.unwrap_or((0.0, 0.0));
+            media_attachments::ActiveModel {
+                account_id: Set(author.id),
+                post_id: Set(Some(post_id)),
+                kind: Set(kind.into()),
+                state: Set("remote".into()),
+                content_type: Set(content_type),
+                width: Set(m.width),
+                height: Set(m.height),
+                blurhash: Set(m.blurhash.clone().filter(|b| b.len() <= 64)),
+                description: Set(m
+                    .description
+                    .as_deref()
+                    .map(sanitize::plain)
+                    .unwrap_or_default()),
+                focus_x: Set(fx.clamp(-1.0, 1.0)),
+                focus_y: Set(fy.clamp(-1.0, 1.0)),
+                remote_url: Set(Some(m.url.clone())),
+                position: Set(n as i32),
+                size_bytes: Set(0),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        })
+        .collect()
+}
+
+/// Notifies local accounts a received post mentions or replies to.
+async fn notify_locals<C: ConnectionTrait>(
+    db: &C,
+    post: &Post,
+    author: &Account,
+    mentions: &[Account],
+    parent: Option<&Post>,
+) -> Result<(), DomainError> {
+    let mut targets: Vec<i64> = mentions
+        .iter()
+        .filter(|a| a.is_local())
+        .map(|a| a.id)
+        .collect();
+    if let Some(parent) = parent.filter(|p| p.local) {
+        targets.push(parent.account_id);
+    }
+    targets.sort_unstable();
+    targets.dedup();
+    for id in targets.into_iter().filter(|id| *id != author.id) {
+        db::posts::notify(db, id, author.id, "mention", Some(post.id), post.created_at).await?;
+    }
+    Ok(())
+}
+
+/// Stores (or, when known, updates) a post received from `author`'s server. `parent` is
+/// the post it replies to, when known here.
+pub async fn receive<C: ConnectionTrait>(
+    db: &C,
+    author: &Account,
+    remote: RemotePost,
+    parent: Option<&Post>,
+) -> Result<Received, DomainError> {
+    if db::posts::find_tombstone(db, &remote.uri).await?.is_some() {
+        return Ok(Received::Unchanged);
+    }
+    if let Some(existing) = db::posts::find_by_uri(db, &remote.uri).await? {
+        return update_received(db, author, existing, remote).await;
+    }
+    let now = chrono::Utc::now();
+    let id = new_id(remote.published.min(now));
+    let content = sanitize::html(&remote.content);
+    let summary = sanitize::plain(remote.summary.as_deref().unwrap_or_default());
+    let post = db::posts::insert(
+        db,
+        posts::ActiveModel {
+            id: Set(id),
+            uri: Set(remote.uri.clone()),
+            url: Set(remote.url.clone()),
+            account_id: Set(author.id),
+            local: Set(false),
+            reblog_of_id: Set(None),
+            in_reply_to_id: Set(parent.map(|p| p.id)),
+            in_reply_to_uri: Set(remote.in_reply_to_uri.clone()),
+            in_reply_to_account_id: Set(parent.map(|p| p.account_id)),
+            content: Set(content),
+            source: Set(None),
+            summary: Set(summary.trim().to_string()),
+            sensitive: Set(remote.sensitive),
+            visibility: Set(remote.visibility.as_str().to_string()),
+            language: Set(remote.language.clone().filter(|l| l.len() <= 16)),
+            has_media: Set(!remote.media.is_empty()),
+            published_at: Set(remote.published),
+            edited_at: Set(remote.updated.filter(|u| *u > remote.published)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    db::posts::insert_media(db, media_rows(post.id, author, &remote.media, now)).await?;
+    let mention_ids: Vec<i64> = remote.mentions.iter().map(|a| a.id).collect();
+    db::posts::set_mentions(db, post.id, &mention_ids).await?;
+    db::posts::set_tags(db, post.id, &remote.hashtags, now).await?;
+    notify_locals(db, &post, author, &remote.mentions, parent).await?;
+    Ok(Received::Stored(post.id))
+}
+
+async fn update_received<C: ConnectionTrait>(
+    db: &C,
+    author: &Account,
+    existing: Post,
+    remote: RemotePost,
+) -> Result<Received, DomainError> {
+    if existing.account_id != author.id {
+        return Err(DomainError::Invalid(
+            "only the author's server may change a post".into(),
+        ));
+    }
+    let changed_at = remote.updated.unwrap_or(remote.published);
+    let known_at = existing.edited_at.unwrap_or(existing.published_at);
+    if changed_at <= known_at {
+        return Ok(Received::Unchanged);
+    }
+    let before = db::posts::media_for(db, &[existing.id]).await?;
+    db::posts::insert_edit(db, &existing, media_json(&before)).await?;
+    let now = chrono::Utc::now();
+    let mut row: posts::ActiveModel = existing.clone().into();
+    row.content = Set(sanitize::html(&remote.content));
+    row.summary = Set(sanitize::plain(remote.summary.as_deref().unwrap_or_default())
+        .trim()
+        .to_string());
+    row.sensitive = Set(remote.sensitive);
+    row.has_media = Set(!remote.media.is_empty());
+    row.edited_at = Set(Some(changed_at));
+    row.updated_at = Set(now);
+    let post = db::posts::update(db, row).await?;
+    db::posts::take_media(db, post.id).await?;
+    db::posts::insert_media(db, media_rows(post.id, author, &remote.media, now)).await?;
+    let mention_ids: Vec<i64> = remote.mentions.iter().map(|a| a.id).collect();
+    db::posts::set_mentions(db, post.id, &mention_ids).await?;
+    db::posts::set_tags(db, post.id, &remote.hashtags, now).await?;
+    Ok(Received::Updated(post.id))
+}
+
+/// Applies a received Update of a post; unknown posts are stored as new.
+pub async fn receive_update<C: ConnectionTrait>(
+    db: &C,
+    author: &Account,
+    remote: RemotePost,
+    parent: Option<&Post>,
+) -> Result<Received, DomainError> {
+    receive(db, author, remote, parent).await
+}
+
+/// Applies a received Delete: only the author's actor may delete; a tombstone keeps a late
+/// copy from coming back. Deleting an unknown post still leaves the tombstone.
+pub async fn receive_delete<C: ConnectionTrait>(
+    db: &C,
+    actor: &Account,
+    uri: &str,
+) -> Result<bool, DomainError> {
+    let now = chrono::Utc::now();
+    match db::posts::find_by_uri(db, uri).await? {
+        Some(post) if post.account_id != actor.id => Err(DomainError::Invalid(
+            "only the author may delete a post".into(),
+        )),
+        Some(post) => {
+            db::posts::take_media(db, post.id).await?;
+            db::posts::delete(db, post.id).await?;
+            db::posts::insert_tombstone(db, uri, Some(actor.id), now).await?;
+            Ok(true)
+        }
+        None => {
+            db::posts::insert_tombstone(db, uri, Some(actor.id), now).await?;
+            Ok(false)
+        }
+    }
+}
+
+/// A remote account liked `post`.
+pub async fn receive_like<C: ConnectionTrait>(
+    db: &C,
+    actor: &Account,
+    post: &Post,
+    like_uri: &str,
+) -> Result<(), DomainError> {
+    if db::posts::find_favourite(db, actor.id, post.id).await?.is_some() {
+        return Ok(());
+    }
+    let now = chrono::Utc::now();
+    db::posts::insert_favourite(db, actor.id, post.id, like_uri.to_string(), now).await?;
+    if post.local {
+        db::posts::notify(db, post.account_id, actor.id, "favourite", Some(post.id), now).await?;
+    }
+    Ok(())
+}
+
+/// A remote account withdrew a like, named by the Like's id or by the liked post.
+pub async fn receive_undo_like<C: ConnectionTrait>(
+    db: &C,
+    actor: &Account,
+    like_uri: Option<&str>,
+    post: Option<&Post>,
+) -> Result<bool, DomainError> {
+    let fav = match (like_uri, post) {
+        (Some(uri), _) => db::posts::find_favourite_by_uri(db, uri).await?,
+        (None, Some(p)) => db::posts::find_favourite(db, actor.id, p.id).await?,
+        _ => None,
+    };
+    let fav = match (fav, post) {
+        (Some(f), _) => Some(f),
+        (None, Some(p)) => db::posts::find_favourite(db, actor.id, p.id).await?,
+        (None, None) => None,
+    };
+    let Some(fav) = fav.filter(|f| f.account_id == actor.id) else {
+        return Ok(false);
+    };
+    db::posts::delete_favourite(db, fav.id).await?;
+    db::posts::unnotify(db, actor.id, "favourite", fav.post_id).await?;
+    Ok(true)
+}
+
+/// A remote account boosted `original` with Announce `uri`.
+pub async fn receive_announce<C: ConnectionTrait>(
+    db: &C,
+    actor: &Account,
+    original: &Post,
+    uri: &str,
+    published: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DomainError> {
+    if db::posts::find_by_uri(db, uri).await?.is_some()
+        || db::posts::find_reblog(db, actor.id, original.id).await?.is_some()
+    {
+        return Ok(());
+    }
+    if !matches!(
+        Visibility::of(original),
+        Visibility::Public | Visibility::Unlisted
+    ) {
+        return Err(DomainError::Invalid(
+            "only public and unlisted posts can be boosted".into(),
+        ));
+    }
+    let now = chrono::Utc::now();
+    let id = new_id(published.min(now));
+    db::posts::insert(db, boost_row(id, uri.to_string(), actor, original, false, now)).await?;
+    if original.local {
+        db::posts::notify(db, original.account_id, actor.id, "reblog", Some(original.id), now)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A remote account withdrew a boost, named by the Announce's id.
+pub async fn receive_undo_announce<C: ConnectionTrait>(
+    db: &C,
+    actor: &Account,
+    uri: &str,
+) -> Result<bool, DomainError> {
+    let Some(boost) = db::posts::find_by_uri(db, uri).await? else {
+        return Ok(false);
+    };
+    let Some(original) = boost.reblog_of_id else {
+        return Ok(false);
+    };
+    if boost.account_id != actor.id {
+        return Err(DomainError::Invalid(
+            "only the booster may undo a boost".into(),
+        ));
+    }
+    db::posts::delete(db, boost.id).await?;
+    db::posts::unnotify(db, actor.id, "reblog", original).await?;
+    Ok(true)
+}
+
+/// Whether anyone here cares about posts from `author`: a local follower.
+pub async fn has_local_followers<C: ConnectionTrait>(
+    db: &C,
+    author: &Account,
+) -> Result<bool, DomainError> {
+    Ok(!db::posts::local_follower_ids(db, author.id).await?.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_sort_by_time() {
+        let a = new_id(chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default());
+        let b = new_id(chrono::DateTime::from_timestamp(1_700_000_001, 0).unwrap_or_default());
+        assert!(a < b);
+        assert!(a > 0);
+    }
+
+    #[test]
+    fn long_albums_link_to_the_post() {
+        assert_eq!(album_footer("<p>x</p>", 4, "http://h/p/1"), "<p>x</p>");
+        let html = album_footer("<p>x</p>", 7, "http://h/@a/1");
+        assert!(html.contains("All 7 photos"), "{html}");
+        assert!(html.contains("href=\"http://h/@a/1\""), "{html}");
+    }
+
+    #[test]
+    fn visibility_names() {
+        for v in ["public", "unlisted", "private", "direct"] {
+            assert_eq!(Visibility::parse(v).map(Visibility::as_str).ok(), Some(v));
+        }
+        assert!(Visibility::parse("followers").is_err());
+    }
+}

@@ -1,0 +1,130 @@
+//! Remote HTML, cut down to what Mastodon itself keeps (its "strict" sanitizer): simple
+//! formatting, links, and microformat/mention classes. Scripts, styles, event handlers,
+//! images and unknown protocols never reach a reader.
+
+use std::{borrow::Cow, collections::HashSet, sync::OnceLock};
+
+use ammonia::Builder;
+
+/// Link protocols Mastodon keeps.
+const SCHEMES: &[&str] = &[
+    "http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini",
+];
+
+/// Whether Mastodon keeps a class: microformats (`h-`, `p-`, `u-`, `dt-`, `e-`) and the
+/// classes its own rendering uses.
+fn keep_class(class: &str) -> bool {
+    ["h-", "p-", "u-", "dt-", "e-"]
+        .iter()
+        .any(|p| class.starts_with(p))
+        || matches!(class, "mention" | "hashtag" | "ellipsis" | "invisible")
+}
+
+fn builder() -> &'static Builder<'static> {
+    static BUILDER: OnceLock<Builder<'static>> = OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let mut b = Builder::empty();
+        b.add_tags([
+            "p",
+            "br",
+            "span",
+            "a",
+            "abbr",
+            "del",
+            "s",
+            "pre",
+            "blockquote",
+            "code",
+            "b",
+            "strong",
+            "u",
+            "i",
+            "em",
+            "ul",
+            "ol",
+            "li",
+            "sub",
+            "sup",
+        ])
+        .add_tag_attributes("a", ["href", "class", "translate"])
+        .add_tag_attributes("span", ["class", "translate"])
+        .add_tag_attributes("ol", ["start", "reversed"])
+        .add_tag_attributes("li", ["value"])
+        .add_tag_attributes("abbr", ["title"])
+        .url_schemes(SCHEMES.iter().copied().collect::<HashSet<_>>())
+        .link_rel(Some("nofollow noopener noreferrer"))
+        .set_tag_attribute_value("a", "target", "_blank")
+        .clean_content_tags(["script", "style", "template", "noscript"].into_iter().collect())
+        .attribute_filter(|_element, attribute, value| {
+            if attribute != "class" {
+                return Some(Cow::Borrowed(value));
+            }
+            let kept: Vec<&str> = value.split_whitespace().filter(|c| keep_class(c)).collect();
+            if kept.is_empty() {
+                None
+            } else {
+                Some(Cow::Owned(kept.join(" ")))
+            }
+        });
+        b
+    })
+}
+
+/// Sanitizes HTML from another server.
+pub fn html(input: &str) -> String {
+    builder().clean(input).to_string()
+}
+
+/// Plain text for a field that must not carry markup (content warnings, alt text).
+pub fn plain(input: &str) -> String {
+    ammonia::Builder::empty()
+        .clean(input)
+        .to_string()
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_styles_and_handlers_go() {
+        let out = html(
+            r#"<p onclick="x()">Hi<script>alert(1)</script><style>p{}</style><img src=x onerror=y></p>"#,
+        );
+        assert_eq!(out, "<p>Hi</p>");
+    }
+
+    #[test]
+    fn links_keep_href_and_get_rel() {
+        let out = html(r#"<a href="https://ex.com/" class="mention u-url evil" onmouseover="x">@a</a>"#);
+        assert!(out.contains(r#"href="https://ex.com/""#), "{out}");
+        assert!(out.contains(r#"class="mention u-url""#), "{out}");
+        assert!(out.contains("nofollow"), "{out}");
+        assert!(!out.contains("onmouseover"), "{out}");
+        assert!(!out.contains("evil"), "{out}");
+    }
+
+    #[test]
+    fn javascript_urls_are_dropped() {
+        let out = html(r#"<a href="javascript:alert(1)">x</a>"#);
+        assert!(!out.contains("javascript"), "{out}");
+    }
+
+    #[test]
+    fn mastodon_html_survives() {
+        let input = r#"<p>Hello <span class="h-card" translate="no"><a href="https://m.example/@bob" class="u-url mention">@<span>bob</span></a></span> <a href="https://m.example/tags/cats" class="mention hashtag" rel="tag">#<span>cats</span></a></p>"#;
+        let out = html(input);
+        assert!(out.contains(r#"<span class="h-card" translate="no">"#), "{out}");
+        assert!(out.contains(r#"class="mention hashtag""#), "{out}");
+    }
+
+    #[test]
+    fn plain_strips_markup() {
+        assert_eq!(plain("<b>cw</b> & <script>x</script>more"), "cw & more");
+    }
+}

@@ -1,0 +1,118 @@
+//! Reading: the timelines Mastodon apps show, with cursor pagination, and notifications.
+//! Each respects who may see what.
+
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection};
+
+use super::{
+    DomainError,
+    posts::{PostView, load_views},
+};
+use crate::db::{
+    self,
+    entities::{accounts::Model as Account, notifications, posts::Column},
+    posts::{Page, home_condition, tagged, visible_to},
+};
+
+/// Largest page a reader may ask for (Mastodon's limit for statuses).
+pub const MAX_LIMIT: u64 = 40;
+
+fn clamp(mut page: Page) -> Page {
+    page.limit = if page.limit == 0 { 20 } else { page.limit.min(MAX_LIMIT) };
+    page
+}
+
+/// Own posts and boosts, those of followed accounts, and posts mentioning the reader.
+pub async fn home(
+    db: &DatabaseConnection,
+    me: &Account,
+    page: Page,
+) -> Result<Vec<PostView>, DomainError> {
+    let rows = db::posts::page(db, home_condition(me.id), clamp(page)).await?;
+    load_views(db, rows).await
+}
+
+/// Public posts (not boosts): only this server's when `local`, only other servers' when
+/// `remote`.
+pub async fn public(
+    db: &DatabaseConnection,
+    local: bool,
+    remote: bool,
+    only_media: bool,
+    page: Page,
+) -> Result<Vec<PostView>, DomainError> {
+    let mut cond = Condition::all()
+        .add(Column::Visibility.eq("public"))
+        .add(Column::ReblogOfId.is_null());
+    if local {
+        cond = cond.add(Column::Local.eq(true));
+    }
+    if remote {
+        cond = cond.add(Column::Local.eq(false));
+    }
+    if only_media {
+        cond = cond.add(Column::HasMedia.eq(true));
+    }
+    let rows = db::posts::page(db, cond, clamp(page)).await?;
+    load_views(db, rows).await
+}
+
+/// Filters of an account's timeline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountFilter {
+    /// Only posts with media: the photo grid.
+    pub only_media: bool,
+    pub exclude_replies: bool,
+    pub exclude_reblogs: bool,
+}
+
+/// One account's posts and boosts that `viewer` may see.
+pub async fn account(
+    db: &DatabaseConnection,
+    viewer: Option<&Account>,
+    author: &Account,
+    filter: AccountFilter,
+    page: Page,
+) -> Result<Vec<PostView>, DomainError> {
+    let mut cond = Condition::all()
+        .add(Column::AccountId.eq(author.id))
+        .add(visible_to(viewer.map(|v| v.id)));
+    if filter.only_media {
+        cond = cond.add(Column::HasMedia.eq(true));
+    }
+    if filter.exclude_replies {
+        cond = cond.add(
+            Condition::any()
+                .add(Column::InReplyToUri.is_null())
+                .add(Column::InReplyToAccountId.eq(author.id)),
+        );
+    }
+    if filter.exclude_reblogs || filter.only_media {
+        cond = cond.add(Column::ReblogOfId.is_null());
+    }
+    let rows = db::posts::page(db, cond, clamp(page)).await?;
+    load_views(db, rows).await
+}
+
+/// Public posts carrying a hashtag.
+pub async fn hashtag(
+    db: &DatabaseConnection,
+    tag: &str,
+    page: Page,
+) -> Result<Vec<PostView>, DomainError> {
+    let cond = tagged(&tag.trim_start_matches('#').to_lowercase())
+        .add(Column::Visibility.eq("public"));
+    let rows = db::posts::page(db, cond, clamp(page)).await?;
+    load_views(db, rows).await
+}
+
+/// A local account's notifications, newest first, optionally only some types.
+pub async fn notifications(
+    db: &DatabaseConnection,
+    me: &Account,
+    kinds: &[String],
+    page: Page,
+) -> Result<Vec<notifications::Model>, DomainError> {
+    let mut page = page;
+    page.limit = if page.limit == 0 { 40 } else { page.limit.min(80) };
+    Ok(db::posts::notifications(db, me.id, kinds, page).await?)
+}
