@@ -8,7 +8,16 @@ use crate::{
     app::{self, App, AppError},
     config::{Config, ConfigError},
     domain::{self, DomainError, accounts::NewUser, follows::FollowState, tokens::DEFAULT_SCOPES},
-    federation::{activities::actor_uri, objects::actor::local_actor_urls, resolve},
+    domain::{
+        media::NewMedia,
+        posts::{NewPost, Visibility},
+    },
+    federation::{
+        activities::actor_uri,
+        objects::actor::local_actor_urls,
+        posts::{StateDirectory, posting},
+        resolve,
+    },
 };
 
 /// Pinhole: a federated home for photos and short notes.
@@ -42,6 +51,31 @@ pub enum Command {
     /// Follow requests to locked accounts.
     #[command(subcommand)]
     Follows(FollowsCommand),
+    /// Publish a post as local account NAME (a photo post with --image, else a note).
+    Post {
+        name: String,
+        /// The text (plain text; URLs, #tags and @mentions are linked).
+        #[arg(long, default_value = "")]
+        text: String,
+        /// An image to attach (repeatable; JPEG, PNG, WebP, GIF, HEIC, AVIF).
+        #[arg(long, value_name = "FILE")]
+        image: Vec<PathBuf>,
+        /// Alt text of the --image just before it.
+        #[arg(long)]
+        alt: Vec<String>,
+        /// public, unlisted, private (followers only) or direct.
+        #[arg(long, default_value = "public")]
+        visibility: String,
+        /// Content warning (marks the post sensitive).
+        #[arg(long)]
+        cw: Option<String>,
+        /// Language code of the text (e.g. en).
+        #[arg(long)]
+        language: Option<String>,
+        /// Which --image each --alt belongs to (filled from the argument order).
+        #[arg(skip)]
+        alt_for: Vec<Option<String>>,
+    },
     /// Benchmarks (they print numbers and can write them to docs/performance.md).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -136,6 +170,8 @@ pub enum CliError {
     EmptyPassword,
     #[error(transparent)]
     Resolve(#[from] crate::federation::resolve::ResolveError),
+    #[error("cannot read {0}: {1}")]
+    File(PathBuf, std::io::Error),
     #[error("benchmark failed: {0}")]
     Bench(String),
 }
@@ -143,6 +179,50 @@ pub enum CliError {
 impl From<crate::db::ConnectError> for CliError {
     fn from(e: crate::db::ConnectError) -> Self {
         CliError::App(AppError::Database(e))
+    }
+}
+
+impl Cli {
+    /// Parses the process arguments. `pinhole post` pairs each `--alt` with the `--image`
+    /// before it, which needs the arguments' positions (derive alone loses them).
+    pub fn parse_args() -> Result<Cli, clap::Error> {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().try_get_matches()?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        if let Some(Command::Post {
+            image,
+            alt,
+            alt_for,
+            ..
+        }) = &mut cli.command
+            && let Some(("post", sub)) = matches.subcommand()
+        {
+            let images: Vec<usize> = sub
+                .indices_of("image")
+                .map(Iterator::collect)
+                .unwrap_or_default();
+            let alts: Vec<usize> = sub
+                .indices_of("alt")
+                .map(Iterator::collect)
+                .unwrap_or_default();
+            *alt_for = vec![None; image.len()];
+            for (text, at) in alt.iter().zip(alts) {
+                let Some(owner) = images.iter().rposition(|i| *i < at) else {
+                    return Err(Cli::command().error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        "--alt must come after the --image it describes",
+                    ));
+                };
+                if alt_for[owner].is_some() {
+                    return Err(Cli::command().error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!("image {} has two --alt texts", owner + 1),
+                    ));
+                }
+                alt_for[owner] = Some(text.clone());
+            }
+        }
+        Ok(cli)
     }
 }
 
@@ -249,6 +329,42 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let follower = resolve::resolve_handle(&state, &handle).await?;
             domain::follows::reject(&state.db, &state.federation.publisher, &me, &follower).await?;
             println!("refused {handle}'s request to follow {name}");
+        }
+        Command::Post {
+            name,
+            text,
+            image,
+            visibility,
+            cw,
+            language,
+            alt_for,
+            ..
+        } => {
+            let visibility = Visibility::parse(&visibility)?;
+            let mut images = Vec::new();
+            for (n, path) in image.iter().enumerate() {
+                let bytes = std::fs::read(path).map_err(|e| CliError::File(path.clone(), e))?;
+                images.push(NewMedia {
+                    bytes,
+                    description: alt_for.get(n).cloned().flatten(),
+                    focus: None,
+                });
+            }
+            let state = app::prepare_state(config).await?;
+            let author = domain::accounts::get_local(&state.db, &name).await?;
+            let directory = StateDirectory(&state);
+            let ctx = posting(&state, &directory);
+            let new = NewPost {
+                text,
+                media_ids: vec![],
+                sensitive: cw.is_some(),
+                spoiler_text: cw,
+                visibility,
+                language,
+                in_reply_to_id: None,
+            };
+            let view = domain::posts::create_with_uploads(&ctx, &author, new, images).await?;
+            println!("{}", view.post.uri);
         }
         Command::Bench(BenchCommand::Fanout {
             followers,

@@ -1,10 +1,11 @@
 //! The `pinhole` binary: parse the command line, run it, report errors.
 
-use clap::Parser;
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = pinhole::cli::Cli::parse();
+    let cli = match pinhole::cli::Cli::parse_args() {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match pinhole::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

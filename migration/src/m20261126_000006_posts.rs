@@ -223,7 +223,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_posts_uri", Posts::Table, vec![Posts::Uri.into_iden()], true).await?;
+        index(
+            manager,
+            "idx_posts_uri",
+            Posts::Table,
+            vec![Posts::Uri.into_iden()],
+            true,
+        )
+        .await?;
         // Account timelines and the home timeline's per-author scans.
         index(
             manager,
@@ -319,7 +326,10 @@ impl MigrationTrait for Migration {
             manager,
             "idx_mentions_post_account",
             Mentions::Table,
-            vec![Mentions::PostId.into_iden(), Mentions::AccountId.into_iden()],
+            vec![
+                Mentions::PostId.into_iden(),
+                Mentions::AccountId.into_iden(),
+            ],
             true,
         )
         .await?;
@@ -327,7 +337,10 @@ impl MigrationTrait for Migration {
             manager,
             "idx_mentions_account",
             Mentions::Table,
-            vec![Mentions::AccountId.into_iden(), Mentions::PostId.into_iden()],
+            vec![
+                Mentions::AccountId.into_iden(),
+                Mentions::PostId.into_iden(),
+            ],
             false,
         )
         .await?;
@@ -343,7 +356,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "idx_tags_key", Tags::Table, vec![Tags::NameKey.into_iden()], true).await?;
+        index(
+            manager,
+            "idx_tags_key",
+            Tags::Table,
+            vec![Tags::NameKey.into_iden()],
+            true,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -381,7 +401,11 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Favourites::Table)
                     .col(id(Favourites::Id))
-                    .col(ColumnDef::new(Favourites::AccountId).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Favourites::AccountId)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Favourites::PostId).big_integer().not_null())
                     .col(ColumnDef::new(Favourites::Uri).text().not_null())
                     .col(tstz(Favourites::CreatedAt))
@@ -404,7 +428,10 @@ impl MigrationTrait for Migration {
             manager,
             "idx_favourites_pair",
             Favourites::Table,
-            vec![Favourites::AccountId.into_iden(), Favourites::PostId.into_iden()],
+            vec![
+                Favourites::AccountId.into_iden(),
+                Favourites::PostId.into_iden(),
+            ],
             true,
         )
         .await?;
@@ -430,13 +457,21 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Notifications::Table)
                     .col(id(Notifications::Id))
-                    .col(ColumnDef::new(Notifications::AccountId).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Notifications::AccountId)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(Notifications::FromAccountId)
                             .big_integer()
                             .not_null(),
                     )
-                    .col(ColumnDef::new(Notifications::Kind).string_len(24).not_null())
+                    .col(
+                        ColumnDef::new(Notifications::Kind)
+                            .string_len(24)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Notifications::PostId).big_integer().null())
                     .col(tstz(Notifications::CreatedAt))
                     .foreign_key(&mut fk(
@@ -464,7 +499,10 @@ impl MigrationTrait for Migration {
             manager,
             "idx_notifications_account",
             Notifications::Table,
-            vec![Notifications::AccountId.into_iden(), Notifications::Id.into_iden()],
+            vec![
+                Notifications::AccountId.into_iden(),
+                Notifications::Id.into_iden(),
+            ],
             false,
         )
         .await?;

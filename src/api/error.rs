@@ -23,6 +23,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The thing existed and was deleted (a post's tombstone).
+    #[error("{0}")]
+    Gone(String),
     #[error("{0}")]
     Unprocessable(String),
     #[error("{0}")]
@@ -55,6 +58,7 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m.as_str()),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.as_str()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, m.as_str()),
+            ApiError::Gone(m) => (StatusCode::GONE, m.as_str()),
             ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.as_str()),
             ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.as_str()),
             ApiError::Internal(cause) => {

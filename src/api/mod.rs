@@ -37,6 +37,15 @@ pub fn router(state: AppState) -> Router {
         .route("/actor", get(activitypub::actor::instance_actor))
         .route("/users/{username}", get(activitypub::actor::person))
         .route(
+            "/users/{username}/statuses/{id}",
+            get(activitypub::statuses::status),
+        )
+        .route(
+            "/users/{username}/statuses/{id}/activity",
+            get(activitypub::statuses::activity),
+        )
+        .route("/{handle}/{id}", get(activitypub::statuses::page))
+        .route(
             "/users/{username}/followers",
             get(activitypub::collections::followers),
         )

@@ -148,7 +148,9 @@ pub async fn insert_media<C: ConnectionTrait>(
     if rows.is_empty() {
         return Ok(());
     }
-    media_attachments::Entity::insert_many(rows).exec(db).await?;
+    media_attachments::Entity::insert_many(rows)
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -252,7 +254,11 @@ pub async fn set_tags<C: ConnectionTrait>(
             created_at: Set(now),
             ..Default::default()
         })
-        .on_conflict(OnConflict::column(tags::Column::NameKey).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(tags::Column::NameKey)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(db)
         .await?;
         let Some(tag) = tags::Entity::find()
@@ -459,7 +465,11 @@ pub async fn insert_tombstone<C: ConnectionTrait>(
         deleted_at: Set(now),
         ..Default::default()
     })
-    .on_conflict(OnConflict::column(tombstones::Column::Uri).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(tombstones::Column::Uri)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(db)
     .await?;
     Ok(())
@@ -595,6 +605,11 @@ pub async fn page<C: ConnectionTrait>(
         .limit(page.limit)
         .all(db)
         .await?)
+}
+
+/// Number of posts matching `cond`.
+pub async fn count<C: ConnectionTrait>(db: &C, cond: Condition) -> Result<u64, StoreError> {
+    Ok(Entity::find().filter(cond).count(db).await?)
 }
 
 /// Visibilities everyone may see.

@@ -171,6 +171,17 @@ async fn remove_files(service: &MediaService, keys: &[String]) {
     }
 }
 
+/// Removes an upload that will not be used (its post was refused).
+pub async fn discard(
+    db: &DatabaseConnection,
+    service: &MediaService,
+    attachment: &Attachment,
+) -> Result<(), DomainError> {
+    remove_files(service, &file_keys(attachment)).await;
+    db::media::delete(db, attachment.id).await?;
+    Ok(())
+}
+
 /// Storage keys of every file of an attachment.
 pub fn file_keys(a: &Attachment) -> Vec<String> {
     let Some(key) = &a.storage_key else {

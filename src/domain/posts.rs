@@ -205,7 +205,11 @@ pub async fn load_views<C: ConnectionTrait>(
         Some(PostView {
             post: p.clone(),
             author,
-            media: media.iter().filter(|m| m.post_id == Some(p.id)).cloned().collect(),
+            media: media
+                .iter()
+                .filter(|m| m.post_id == Some(p.id))
+                .cloned()
+                .collect(),
             mentions: mentions
                 .iter()
                 .filter(|(post, _)| *post == p.id)
@@ -273,6 +277,11 @@ pub async fn can_see<C: ConnectionTrait>(
             .is_some_and(|f| f.accepted));
     }
     Ok(false)
+}
+
+/// Whether a post with this id was deleted (its id answers 410).
+pub async fn is_deleted<C: ConnectionTrait>(db: &C, uri: &str) -> Result<bool, DomainError> {
+    Ok(db::posts::find_tombstone(db, uri).await?.is_some())
 }
 
 /// A post `viewer` may see, or NotFound (never revealing that a hidden post exists).
@@ -450,7 +459,10 @@ pub async fn create(
     let mention_ids: Vec<i64> = mentioned.iter().map(|a| a.id).collect();
     db::posts::set_mentions(&txn, post.id, &mention_ids).await?;
     db::posts::set_tags(&txn, post.id, &hashtags, now).await?;
-    for account in mentioned.iter().filter(|a| a.is_local() && a.id != author.id) {
+    for account in mentioned
+        .iter()
+        .filter(|a| a.is_local() && a.id != author.id)
+    {
         db::posts::notify(&txn, account.id, author.id, "mention", Some(post.id), now).await?;
     }
     let view = load_view(&txn, post).await?;
@@ -466,6 +478,58 @@ pub async fn create(
     .await?;
     txn.commit().await.map_err(store)?;
     Ok(view)
+}
+
+/// Uploads `images` and publishes them with `new` in one step (the CLI's way to post). If
+/// any image is refused, or the post is, every upload of this call is removed and no post
+/// exists.
+pub async fn create_with_uploads(
+    ctx: &Posting<'_>,
+    author: &Account,
+    mut new: NewPost,
+    images: Vec<super::media::NewMedia>,
+) -> Result<PostView, DomainError> {
+    if images.len() + new.media_ids.len() > ctx.max_media {
+        return Err(DomainError::Invalid(format!(
+            "{} attachments; the limit is {}",
+            images.len() + new.media_ids.len(),
+            ctx.max_media
+        )));
+    }
+    let mut uploaded: Vec<Attachment> = Vec::new();
+    let mut failure = None;
+    for (n, image) in images.into_iter().enumerate() {
+        match super::media::upload(ctx.db, ctx.media, author, image).await {
+            Ok(a) => uploaded.push(a),
+            Err(e) => {
+                failure = Some(match e {
+                    DomainError::Invalid(m) => {
+                        DomainError::Invalid(format!("image {}: {m}", n + 1))
+                    }
+                    DomainError::TooLarge(m) => {
+                        DomainError::TooLarge(format!("image {}: {m}", n + 1))
+                    }
+                    other => other,
+                });
+                break;
+            }
+        }
+    }
+    let result = match failure {
+        Some(e) => Err(e),
+        None => {
+            new.media_ids.extend(uploaded.iter().map(|a| a.id));
+            create(ctx, author, new).await
+        }
+    };
+    if result.is_err() {
+        for a in &uploaded {
+            if let Err(e) = super::media::discard(ctx.db, ctx.media, a).await {
+                tracing::warn!(media = a.id, error = %e, "could not remove an unused upload");
+            }
+        }
+    }
+    result
 }
 
 /// What an edit may change.
@@ -546,11 +610,7 @@ pub async fn edit(
 
 /// Deletes a local post (or boost): a tombstone stays at its id and Delete goes to
 /// everyone who received it. Local media files are removed afterwards.
-pub async fn delete(
-    ctx: &Posting<'_>,
-    author: &Account,
-    post_id: i64,
-) -> Result<(), DomainError> {
+pub async fn delete(ctx: &Posting<'_>, author: &Account, post_id: i64) -> Result<(), DomainError> {
     let txn = ctx.db.begin().await.map_err(store)?;
     let post = db::posts::find(&txn, post_id)
         .await?
@@ -606,7 +666,10 @@ pub async fn favourite(
         None => view.post.clone(),
     };
     let txn = ctx.db.begin().await.map_err(store)?;
-    if db::posts::find_favourite(&txn, account.id, post.id).await?.is_none() {
+    if db::posts::find_favourite(&txn, account.id, post.id)
+        .await?
+        .is_none()
+    {
         let now = chrono::Utc::now();
         let uri = ctx.publisher.new_activity_id(account);
         let fav = db::posts::insert_favourite(&txn, account.id, post.id, uri, now).await?;
@@ -702,8 +765,15 @@ pub async fn reblog(
                 .await?
                 .ok_or_else(|| DomainError::Internal("post without author".into()))?;
             if author.is_local() && author.id != account.id {
-                db::posts::notify(&txn, author.id, account.id, "reblog", Some(original.id), now)
-                    .await?;
+                db::posts::notify(
+                    &txn,
+                    author.id,
+                    account.id,
+                    "reblog",
+                    Some(original.id),
+                    now,
+                )
+                .await?;
             }
             let mut inboxes = db::follows::follower_inboxes(&txn, account.id).await?;
             inboxes.extend(inboxes_of([&author]));
@@ -861,7 +931,10 @@ pub async fn context(
         }
     }
     walk(view.post.id, &descendants, &mut ordered);
-    Ok((load_views(db, ancestors).await?, load_views(db, ordered).await?))
+    Ok((
+        load_views(db, ancestors).await?,
+        load_views(db, ordered).await?,
+    ))
 }
 
 /// Previous versions of a post, oldest first (content, summary, sensitive, time).
@@ -1063,9 +1136,11 @@ async fn update_received<C: ConnectionTrait>(
     let now = chrono::Utc::now();
     let mut row: posts::ActiveModel = existing.clone().into();
     row.content = Set(sanitize::html(&remote.content));
-    row.summary = Set(sanitize::plain(remote.summary.as_deref().unwrap_or_default())
-        .trim()
-        .to_string());
+    row.summary = Set(
+        sanitize::plain(remote.summary.as_deref().unwrap_or_default())
+            .trim()
+            .to_string(),
+    );
     row.sensitive = Set(remote.sensitive);
     row.has_media = Set(!remote.media.is_empty());
     row.edited_at = Set(Some(changed_at));
@@ -1121,13 +1196,24 @@ pub async fn receive_like<C: ConnectionTrait>(
     post: &Post,
     like_uri: &str,
 ) -> Result<(), DomainError> {
-    if db::posts::find_favourite(db, actor.id, post.id).await?.is_some() {
+    if db::posts::find_favourite(db, actor.id, post.id)
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     let now = chrono::Utc::now();
     db::posts::insert_favourite(db, actor.id, post.id, like_uri.to_string(), now).await?;
     if post.local {
-        db::posts::notify(db, post.account_id, actor.id, "favourite", Some(post.id), now).await?;
+        db::posts::notify(
+            db,
+            post.account_id,
+            actor.id,
+            "favourite",
+            Some(post.id),
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -1166,7 +1252,9 @@ pub async fn receive_announce<C: ConnectionTrait>(
     published: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DomainError> {
     if db::posts::find_by_uri(db, uri).await?.is_some()
-        || db::posts::find_reblog(db, actor.id, original.id).await?.is_some()
+        || db::posts::find_reblog(db, actor.id, original.id)
+            .await?
+            .is_some()
     {
         return Ok(());
     }
@@ -1180,10 +1268,21 @@ pub async fn receive_announce<C: ConnectionTrait>(
     }
     let now = chrono::Utc::now();
     let id = new_id(published.min(now));
-    db::posts::insert(db, boost_row(id, uri.to_string(), actor, original, false, now)).await?;
+    db::posts::insert(
+        db,
+        boost_row(id, uri.to_string(), actor, original, false, now),
+    )
+    .await?;
     if original.local {
-        db::posts::notify(db, original.account_id, actor.id, "reblog", Some(original.id), now)
-            .await?;
+        db::posts::notify(
+            db,
+            original.account_id,
+            actor.id,
+            "reblog",
+            Some(original.id),
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -1215,7 +1314,9 @@ pub async fn has_local_followers<C: ConnectionTrait>(
     db: &C,
     author: &Account,
 ) -> Result<bool, DomainError> {
-    Ok(!db::posts::local_follower_ids(db, author.id).await?.is_empty())
+    Ok(!db::posts::local_follower_ids(db, author.id)
+        .await?
+        .is_empty())
 }
 
 #[cfg(test)]

@@ -54,7 +54,11 @@ fn builder() -> &'static Builder<'static> {
         .url_schemes(SCHEMES.iter().copied().collect::<HashSet<_>>())
         .link_rel(Some("nofollow noopener noreferrer"))
         .set_tag_attribute_value("a", "target", "_blank")
-        .clean_content_tags(["script", "style", "template", "noscript"].into_iter().collect())
+        .clean_content_tags(
+            ["script", "style", "template", "noscript"]
+                .into_iter()
+                .collect(),
+        )
         .attribute_filter(|_element, attribute, value| {
             if attribute != "class" {
                 return Some(Cow::Borrowed(value));
@@ -101,7 +105,8 @@ mod tests {
 
     #[test]
     fn links_keep_href_and_get_rel() {
-        let out = html(r#"<a href="https://ex.com/" class="mention u-url evil" onmouseover="x">@a</a>"#);
+        let out =
+            html(r#"<a href="https://ex.com/" class="mention u-url evil" onmouseover="x">@a</a>"#);
         assert!(out.contains(r#"href="https://ex.com/""#), "{out}");
         assert!(out.contains(r#"class="mention u-url""#), "{out}");
         assert!(out.contains("nofollow"), "{out}");
@@ -119,7 +124,10 @@ mod tests {
     fn mastodon_html_survives() {
         let input = r#"<p>Hello <span class="h-card" translate="no"><a href="https://m.example/@bob" class="u-url mention">@<span>bob</span></a></span> <a href="https://m.example/tags/cats" class="mention hashtag" rel="tag">#<span>cats</span></a></p>"#;
         let out = html(input);
-        assert!(out.contains(r#"<span class="h-card" translate="no">"#), "{out}");
+        assert!(
+            out.contains(r#"<span class="h-card" translate="no">"#),
+            "{out}"
+        );
         assert!(out.contains(r#"class="mention hashtag""#), "{out}");
     }
 

@@ -17,7 +17,11 @@ use crate::db::{
 pub const MAX_LIMIT: u64 = 40;
 
 fn clamp(mut page: Page) -> Page {
-    page.limit = if page.limit == 0 { 20 } else { page.limit.min(MAX_LIMIT) };
+    page.limit = if page.limit == 0 {
+        20
+    } else {
+        page.limit.min(MAX_LIMIT)
+    };
     page
 }
 
@@ -93,14 +97,26 @@ pub async fn account(
     load_views(db, rows).await
 }
 
+/// How many posts and boosts of `author` the `viewer` may see.
+pub async fn account_count(
+    db: &DatabaseConnection,
+    viewer: Option<&Account>,
+    author: &Account,
+) -> Result<u64, DomainError> {
+    let cond = Condition::all()
+        .add(Column::AccountId.eq(author.id))
+        .add(visible_to(viewer.map(|v| v.id)));
+    Ok(db::posts::count(db, cond).await?)
+}
+
 /// Public posts carrying a hashtag.
 pub async fn hashtag(
     db: &DatabaseConnection,
     tag: &str,
     page: Page,
 ) -> Result<Vec<PostView>, DomainError> {
-    let cond = tagged(&tag.trim_start_matches('#').to_lowercase())
-        .add(Column::Visibility.eq("public"));
+    let cond =
+        tagged(&tag.trim_start_matches('#').to_lowercase()).add(Column::Visibility.eq("public"));
     let rows = db::posts::page(db, cond, clamp(page)).await?;
     load_views(db, rows).await
 }
@@ -113,6 +129,10 @@ pub async fn notifications(
     page: Page,
 ) -> Result<Vec<notifications::Model>, DomainError> {
     let mut page = page;
-    page.limit = if page.limit == 0 { 40 } else { page.limit.min(80) };
+    page.limit = if page.limit == 0 {
+        40
+    } else {
+        page.limit.min(80)
+    };
     Ok(db::posts::notifications(db, me.id, kinds, page).await?)
 }

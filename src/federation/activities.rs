@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::{
-    objects::{actor::local_actor_urls, note}, protocol::context::ACTIVITYSTREAMS};
+    objects::{actor::local_actor_urls, note},
+    protocol::context::ACTIVITYSTREAMS,
+};
 use crate::{
     config::Config,
     db::{

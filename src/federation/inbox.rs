@@ -7,12 +7,16 @@ use serde_json::Value;
 use url::Url;
 
 use super::{
+    posts,
     resolve::{self, ResolveError},
     signatures::{self, SignatureError},
 };
 use crate::{
     db::{self, StoreError, entities::accounts::Model as Account},
-    domain::{self, DomainError},
+    domain::{
+        self, DomainError,
+        posts::{Post, RemotePost},
+    },
     state::AppState,
 };
 
@@ -80,7 +84,23 @@ pub enum Outcome {
 }
 
 /// Activity types this server acts on; others are acknowledged and dropped.
-const HANDLED: &[&str] = &["Follow", "Accept", "Reject", "Undo"];
+const HANDLED: &[&str] = &[
+    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Like", "Announce",
+];
+
+/// Network work done before the activity's transaction (fetching what it only names), so
+/// no transaction waits on another server.
+enum Prepared {
+    Nothing,
+    Post {
+        remote: Box<RemotePost>,
+        parent: Option<Post>,
+    },
+    Announce(Post),
+    Like(Post),
+    /// Nothing to do (not relevant here, or not a post); acknowledged and dropped.
+    Ignore(String),
+}
 
 /// Verifies and applies one POSTed activity. `inbox_owner` is the local account whose
 /// personal inbox was used (`None` for the shared inbox).
@@ -169,11 +189,161 @@ pub async fn receive(
         tracing::debug!(%kind, actor = %actor_uri, "ignoring unsupported activity");
         return Ok(Outcome::Ignored);
     }
-    let _ = inbox_owner;
     let owner = resolve::trust(state, &pending.key_id, owner, key)
         .await
         .map_err(InboxError::Key)?;
-    apply(state, &owner, &activity_id, &kind, &activity).await
+    let prepared = prepare(state, &owner, &kind, &activity, inbox_owner).await?;
+    if let Prepared::Ignore(why) = &prepared {
+        tracing::debug!(%kind, actor = %actor_uri, reason = %why, "ignoring activity");
+        return Ok(Outcome::Ignored);
+    }
+    apply(state, &owner, &activity_id, &kind, &activity, prepared).await
+}
+
+/// The post object of a Create/Update: embedded, or fetched from its id when only named.
+async fn post_object(state: &AppState, activity: &Value) -> Result<Value, InboxError> {
+    match activity.get("object") {
+        Some(Value::Object(o)) => Ok(Value::Object(o.clone())),
+        Some(Value::String(id)) => {
+            let url = Url::parse(id).map_err(|_| InboxError::Malformed("bad object id".into()))?;
+            let signer = state
+                .federation
+                .instance_signer()
+                .map_err(|e| InboxError::Internal(e.to_string()))?;
+            let (_, object) = state
+                .federation
+                .client
+                .get_json(&url, super::client::ACCEPT_AP, &signer)
+                .await
+                .map_err(|e| InboxError::Refused(format!("could not fetch the object: {e}")))?;
+            Ok(object)
+        }
+        _ => Err(InboxError::Malformed("no object".into())),
+    }
+}
+
+/// Whether a post from `author` concerns anyone here.
+async fn relevant(
+    state: &AppState,
+    author: &Account,
+    remote: &RemotePost,
+    parent: Option<&Post>,
+    inbox_owner: Option<&Account>,
+) -> Result<bool, InboxError> {
+    Ok(inbox_owner.is_some()
+        || remote.mentions.iter().any(Account::is_local)
+        || parent.is_some_and(|p| p.local)
+        || db::posts::find_by_uri(&state.db, &remote.uri)
+            .await?
+            .is_some()
+        || domain::posts::has_local_followers(&state.db, author).await?)
+}
+
+async fn prepare(
+    state: &AppState,
+    actor: &Account,
+    kind: &str,
+    activity: &Value,
+    inbox_owner: Option<&Account>,
+) -> Result<Prepared, InboxError> {
+    let actor_uri = actor.uri.clone().unwrap_or_default();
+    match kind {
+        "Create" | "Update" => {
+            let object = post_object(state, activity).await?;
+            let object_type = object
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let object_id = posts::id_of(object.get("id"))
+                .ok_or_else(|| InboxError::Malformed("the object has no id".into()))?;
+            if kind == "Update" && object_id == actor_uri {
+                // The actor changed its profile or keys: refetch it from the origin.
+                let url = Url::parse(&actor_uri)
+                    .map_err(|_| InboxError::Malformed("bad actor id".into()))?;
+                resolve::fetch_actor(state, &url)
+                    .await
+                    .map_err(|e| InboxError::Refused(e.to_string()))?;
+                return Ok(Prepared::Ignore("profile refreshed".into()));
+            }
+            if !posts::POST_TYPES.contains(&object_type) {
+                return Ok(Prepared::Ignore(format!("{object_type} is not a post")));
+            }
+            if !posts::same_origin(&object_id, &actor_uri) {
+                return Err(InboxError::Refused(
+                    "the object id is not on the actor's host".into(),
+                ));
+            }
+            if posts::author_of(&object).as_deref() != Some(actor_uri.as_str()) {
+                return Err(InboxError::Refused(
+                    "the object's attributedTo is not the actor".into(),
+                ));
+            }
+            let remote = posts::parse_post(state, &object, actor)
+                .await
+                .map_err(InboxError::Malformed)?;
+            let parent = match &remote.in_reply_to_uri {
+                Some(uri) => match db::posts::find_by_uri(&state.db, uri).await? {
+                    Some(p) => Some(p),
+                    None => match posts::fetch_post(state, uri, posts::MAX_PARENT_DEPTH).await {
+                        Ok(p) => Some(p),
+                        Err(e) => {
+                            tracing::info!(parent = %uri, error = %e, "reply parent not fetched");
+                            None
+                        }
+                    },
+                },
+                None => None,
+            };
+            if !relevant(state, actor, &remote, parent.as_ref(), inbox_owner).await? {
+                return Ok(Prepared::Ignore(
+                    "nobody here follows or is addressed".into(),
+                ));
+            }
+            Ok(Prepared::Post {
+                remote: Box::new(remote),
+                parent,
+            })
+        }
+        "Announce" => {
+            let object_id = posts::id_of(activity.get("object"))
+                .ok_or_else(|| InboxError::Malformed("no object".into()))?;
+            let known = db::posts::find_by_uri(&state.db, &object_id).await?;
+            let is_local = known.as_ref().is_some_and(|p| p.local);
+            if !is_local && !domain::posts::has_local_followers(&state.db, actor).await? {
+                return Ok(Prepared::Ignore("nobody here follows the booster".into()));
+            }
+            // The boosted post comes from its origin, never from the wrapper.
+            let original = match known {
+                Some(p) => p,
+                None => posts::fetch_post(state, &object_id, posts::MAX_PARENT_DEPTH)
+                    .await
+                    .map_err(|e| InboxError::Refused(format!("boosted post unavailable: {e}")))?,
+            };
+            Ok(Prepared::Announce(original))
+        }
+        "Like" => {
+            let object_id = posts::id_of(activity.get("object"))
+                .ok_or_else(|| InboxError::Malformed("no object".into()))?;
+            match db::posts::find_by_uri(&state.db, &object_id).await? {
+                Some(p) if p.local => Ok(Prepared::Like(p)),
+                _ => Ok(Prepared::Ignore("likes of posts not from here".into())),
+            }
+        }
+        "Delete" => {
+            let object_id = posts::id_of(activity.get("object"))
+                .ok_or_else(|| InboxError::Malformed("no object".into()))?;
+            if object_id == actor_uri {
+                return Ok(Prepared::Ignore("account deletion".into()));
+            }
+            if !posts::same_origin(&object_id, &actor_uri) {
+                return Err(InboxError::Refused(
+                    "only the author's server may delete a post".into(),
+                ));
+            }
+            Ok(Prepared::Nothing)
+        }
+        _ => Ok(Prepared::Nothing),
+    }
 }
 
 /// The id of a value that is either a URL string or an object with an `id`.
@@ -187,6 +357,24 @@ fn id_of(value: Option<&Value>) -> Option<Url> {
         Value::Array(items) => items.iter().find_map(|v| id_of(Some(v))),
         _ => None,
     }
+}
+
+/// Whether an Undo names (by bare id) a like or boost we stored.
+async fn undoes_post_activity<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    activity: &Value,
+) -> Result<bool, InboxError> {
+    let (kind, id, _) = inner(activity);
+    if kind.is_some() {
+        return Ok(false);
+    }
+    let Some(id) = id else {
+        return Ok(false);
+    };
+    Ok(db::posts::find_favourite_by_uri(db, &id).await?.is_some()
+        || db::posts::find_by_uri(db, &id)
+            .await?
+            .is_some_and(|p| p.reblog_of_id.is_some()))
 }
 
 /// The embedded object of an Accept/Reject/Undo: its type (when embedded) and id.
@@ -216,6 +404,7 @@ async fn apply(
     activity_id: &str,
     kind: &str,
     activity: &Value,
+    prepared: Prepared,
 ) -> Result<Outcome, InboxError> {
     let db = &state.db;
     let publisher = &state.federation.publisher;
@@ -233,6 +422,63 @@ async fn apply(
         "Follow" => {
             let target = local_target(state, id_of(activity.get("object"))).await?;
             domain::follows::receive_follow(&txn, publisher, actor, &target, activity_id).await?;
+        }
+        "Create" | "Update" => {
+            if let Prepared::Post { remote, parent } = prepared {
+                domain::posts::receive(&txn, actor, *remote, parent.as_ref()).await?;
+            }
+        }
+        "Announce" => {
+            if let Prepared::Announce(original) = prepared {
+                let published = activity
+                    .get("published")
+                    .and_then(Value::as_str)
+                    .and_then(super::protocol::lenient::parse_datetime)
+                    .unwrap_or_else(chrono::Utc::now);
+                domain::posts::receive_announce(&txn, actor, &original, activity_id, published)
+                    .await?;
+            }
+        }
+        "Like" => {
+            if let Prepared::Like(post) = prepared {
+                domain::posts::receive_like(&txn, actor, &post, activity_id).await?;
+            }
+        }
+        "Delete" => {
+            if let Some(uri) = posts::id_of(activity.get("object")) {
+                domain::posts::receive_delete(&txn, actor, &uri).await?;
+            }
+        }
+        "Undo"
+            if matches!(inner(activity).0.as_deref(), Some("Like" | "Announce"))
+                || undoes_post_activity(&txn, activity).await? =>
+        {
+            let (inner_kind, inner_id, inner_obj) = inner(activity);
+            if let Some(o) = &inner_obj
+                && id_of(o.get("actor")).is_some_and(|a| a.as_str() != actor_uri)
+            {
+                return Err(InboxError::Refused(
+                    "an actor can only undo its own activities".into(),
+                ));
+            }
+            let inner_id = inner_id.unwrap_or_default();
+            let is_like = inner_kind.as_deref() == Some("Like")
+                || db::posts::find_favourite_by_uri(&txn, &inner_id)
+                    .await?
+                    .is_some();
+            if is_like {
+                let post = match inner_obj
+                    .as_ref()
+                    .and_then(|o| posts::id_of(o.get("object")))
+                {
+                    Some(uri) => db::posts::find_by_uri(&txn, &uri).await?,
+                    None => None,
+                };
+                domain::posts::receive_undo_like(&txn, actor, Some(&inner_id), post.as_ref())
+                    .await?;
+            } else {
+                domain::posts::receive_undo_announce(&txn, actor, &inner_id).await?;
+            }
         }
         "Undo" => {
             let (inner_kind, inner_id, inner_obj) = inner(activity);
@@ -299,4 +545,43 @@ async fn apply(
         .map_err(|e| InboxError::Internal(e.to_string()))?;
     state.federation.wake.notify_one();
     Ok(Outcome::Applied)
+}
+
+/// Who signed a GET (an authorized fetch): `None` for an unsigned request; an error when a
+/// signature is present but does not verify, so a forged request learns nothing.
+pub async fn signed_reader(
+    state: &AppState,
+    path_and_query: &str,
+    headers: &HeaderMap,
+) -> Result<Option<Account>, InboxError> {
+    if !headers.contains_key("signature") && !headers.contains_key("authorization") {
+        return Ok(None);
+    }
+    let header_list: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let pending = match signatures::begin_verify("GET", path_and_query, &header_list, &["host"]) {
+        Ok(p) => p,
+        // A bearer token in Authorization is not a signature; treat as anonymous here.
+        Err(SignatureError::Missing) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let (owner, key) = resolve::key_owner(state, &pending.key_id, false)
+        .await
+        .map_err(InboxError::Key)?;
+    let (owner, key) = match pending.verify(&key) {
+        Ok(()) => (owner, key),
+        Err(_) => {
+            let (owner, key) = resolve::key_owner(state, &pending.key_id, true)
+                .await
+                .map_err(InboxError::Key)?;
+            pending.verify(&key)?;
+            (owner, key)
+        }
+    };
+    let account = resolve::trust(state, &pending.key_id, owner, key)
+        .await
+        .map_err(InboxError::Key)?;
+    Ok(Some(account))
 }

@@ -7,6 +7,7 @@ pub mod client;
 pub mod deliver;
 pub mod inbox;
 pub mod objects;
+pub mod posts;
 pub mod protocol;
 pub mod resolve;
 pub mod signatures;

@@ -3,17 +3,21 @@
 
 use axum::{
     extract::{Path, Query, State},
+    http::{HeaderMap, Uri},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ActivityJson;
+use super::{ActivityJson, statuses};
 use crate::{
     api::ApiError,
-    domain::{self, follows::Side},
+    db::posts::Page,
+    domain::{self, follows::Side, timelines::AccountFilter},
     federation::{
-        activities::actor_uri, objects::actor::local_actor_urls, protocol::context::ACTIVITYSTREAMS,
+        activities::actor_uri,
+        objects::{actor::local_actor_urls, note},
+        protocol::context::{ACTIVITYSTREAMS, note_context},
     },
     state::AppState,
 };
@@ -25,6 +29,8 @@ pub const PAGE_SIZE: u64 = 20;
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
     page: Option<String>,
+    /// Outbox pages continue below this post id.
+    max_id: Option<i64>,
 }
 
 impl PageQuery {
@@ -117,8 +123,8 @@ pub async fn following(
     follow_collection(&state, &username, Side::Following, &query).await
 }
 
-/// `GET /users/NAME/outbox` and `…/collections/featured`: posts arrive with the posts
-/// issue; until then these are real, empty collections.
+/// `GET /users/NAME/collections/featured`: pinned posts are not supported yet, so this is
+/// a real, empty collection.
 async fn empty_collection(
     state: &AppState,
     username: &str,
@@ -134,13 +140,82 @@ async fn empty_collection(
     Ok(ActivityJson(render(&id, 0, page, vec![])).into_response())
 }
 
-/// `GET /users/NAME/outbox`.
+/// `GET /users/NAME/outbox`: the account's posts (Create) and boosts (Announce) that the
+/// reader may see, newest first, paged by `max_id` as Mastodon does.
 pub async fn outbox(
     State(state): State<AppState>,
     Path(username): Path<String>,
     Query(query): Query<PageQuery>,
+    uri: Uri,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    empty_collection(&state, &username, "outbox", &query).await
+    let reader = statuses::reader(&state, &uri, &headers).await?;
+    let account = domain::accounts::get_local(&state.db, &username).await?;
+    let id = format!(
+        "{}/outbox",
+        local_actor_urls(&state.config, &account.username).id
+    );
+    let total = domain::timelines::account_count(&state.db, reader.as_ref(), &account).await?;
+    if query.page.is_none() && query.max_id.is_none() {
+        return Ok(ActivityJson(json!({
+            "@context": ACTIVITYSTREAMS,
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": format!("{id}?page=true"),
+            "last": format!("{id}?min_id=0&page=true"),
+        }))
+        .into_response());
+    }
+    let page = Page {
+        max_id: query.max_id,
+        limit: PAGE_SIZE,
+        ..Default::default()
+    };
+    let views = domain::timelines::account(
+        &state.db,
+        reader.as_ref(),
+        &account,
+        AccountFilter::default(),
+        page,
+    )
+    .await?;
+    let items: Vec<Value> = views
+        .iter()
+        .map(|v| match &v.reblog {
+            Some(original) => note::announce(
+                &state.config,
+                &v.post,
+                &v.author,
+                &original.post,
+                &original.author,
+            ),
+            None => {
+                let mut create = note::create_or_update(&state.config, v, false);
+                if let Some(o) = create.as_object_mut() {
+                    o.remove("@context");
+                }
+                create
+            }
+        })
+        .collect();
+    let mut doc = json!({
+        "@context": note_context(),
+        "id": match query.max_id {
+            Some(m) => format!("{id}?max_id={m}&page=true"),
+            None => format!("{id}?page=true"),
+        },
+        "type": "OrderedCollectionPage",
+        "partOf": id,
+        "totalItems": total,
+        "orderedItems": items,
+    });
+    if views.len() as u64 == PAGE_SIZE
+        && let Some(last) = views.last()
+    {
+        doc["next"] = json!(format!("{id}?max_id={}&page=true", last.post.id));
+    }
+    Ok(ActivityJson(doc).into_response())
 }
 
 /// `GET /users/NAME/collections/featured`.

@@ -3,6 +3,7 @@
 pub mod actor;
 pub mod collections;
 pub mod inbox;
+pub mod statuses;
 
 use axum::{
     Json,

@@ -107,3 +107,55 @@ fn png(bytes: &'static [u8]) -> Response {
     )
         .into_response()
 }
+
+/// A post's page: text, content warning, photos with their alt text.
+pub fn post_page(
+    config: &crate::config::Config,
+    view: &crate::domain::posts::PostView,
+) -> Html<String> {
+    use crate::federation::objects::note::media_url;
+    let author = &view.author;
+    let handle = format!("@{}@{}", author.username, config.domain());
+    let mut body = format!(
+        "<main><article><header><a href=\"{}\">{}</a> {}</header>",
+        escape(local_actor_urls(config, &author.username).profile.as_str()),
+        escape(&author.display_name),
+        escape(&handle)
+    );
+    let post = &view.post;
+    if !post.summary.is_empty() {
+        body.push_str(&format!(
+            "<details><summary>{}</summary>",
+            escape(&post.summary)
+        ));
+    }
+    // Stored content is our own rendering or sanitized remote HTML.
+    body.push_str(&post.content);
+    for m in &view.media {
+        if let Some(url) = media_url(
+            config,
+            m,
+            m.display_name.as_ref().or(m.original_name.as_ref()),
+        ) {
+            body.push_str(&format!(
+                "<figure><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\"></figure>",
+                escape(&url),
+                escape(&m.description),
+                m.display_width.or(m.width).unwrap_or_default(),
+                m.display_height.or(m.height).unwrap_or_default()
+            ));
+        }
+    }
+    if !post.summary.is_empty() {
+        body.push_str("</details>");
+    }
+    body.push_str(&format!(
+        "<footer><time datetime=\"{0}\">{0}</time></footer></article></main>",
+        post.published_at.to_rfc3339()
+    ));
+    let head = format!(
+        "<link rel=\"alternate\" type=\"application/activity+json\" href=\"{}\">",
+        escape(&post.uri)
+    );
+    page(&format!("{} ({handle})", author.display_name), &head, &body)
+}

@@ -44,7 +44,9 @@ pub fn addressing(config: &Config, view: &PostView) -> (Vec<String>, Vec<String>
         ),
         Visibility::Unlisted => (
             followers.collect(),
-            std::iter::once(PUBLIC.to_string()).chain(mentions).collect(),
+            std::iter::once(PUBLIC.to_string())
+                .chain(mentions)
+                .collect(),
         ),
         Visibility::Private => (followers.collect(), mentions),
         Visibility::Direct => (mentions, vec![]),
@@ -204,7 +206,9 @@ pub fn announce(
     let mut cc = vec![actor_uri(config, author)];
     cc.extend(followers_uri(config, booster));
     let to = if original.visibility == "unlisted" {
-        followers_uri(config, booster).into_iter().collect::<Vec<_>>()
+        followers_uri(config, booster)
+            .into_iter()
+            .collect::<Vec<_>>()
     } else {
         vec![PUBLIC.to_string()]
     };

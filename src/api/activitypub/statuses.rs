@@ -1,0 +1,100 @@
+//! A post at its id (`/users/NAME/statuses/ID`) and its page (`/@NAME/ID`): the Note for
+//! ActivityPub clients, HTML for browsers, 410 once deleted. Posts that are not public are
+//! served only to a signed request from an actor allowed to see them.
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, Uri},
+    response::{IntoResponse, Response},
+};
+
+use super::ActivityJson;
+use crate::{
+    api::{ApiError, wants_activity_json, web},
+    db::entities::accounts::Model as Account,
+    domain::{self, DomainError, posts::PostView},
+    federation::{
+        inbox::{InboxError, signed_reader},
+        objects::{actor::local_actor_urls, note},
+    },
+    state::AppState,
+};
+
+/// The reader of a request: the verified signer, if it signed.
+pub async fn reader(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Option<Account>, ApiError> {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    signed_reader(state, path, headers)
+        .await
+        .map_err(|e: InboxError| match e.status().as_u16() {
+            500..=599 => ApiError::Internal(e.to_string()),
+            _ => ApiError::Unauthorized(e.to_string()),
+        })
+}
+
+/// A local post `reader` may see, 410 for a deleted one, 404 otherwise.
+async fn visible_post(
+    state: &AppState,
+    username: &str,
+    id: &str,
+    reader: Option<&Account>,
+) -> Result<PostView, ApiError> {
+    let author = domain::accounts::get_local(&state.db, username).await?;
+    let not_found = || ApiError::NotFound("Record not found".into());
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    let uri = format!(
+        "{}/statuses/{id}",
+        local_actor_urls(&state.config, &author.username).id
+    );
+    if domain::posts::is_deleted(&state.db, &uri).await? {
+        return Err(ApiError::Gone("This post was deleted".into()));
+    }
+    match domain::posts::get_visible(&state.db, reader, id).await {
+        Ok(view) if view.author.id == author.id && view.reblog.is_none() => Ok(view),
+        Ok(_) | Err(DomainError::NotFound(_)) => Err(not_found()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /users/NAME/statuses/ID`.
+pub async fn status(
+    State(state): State<AppState>,
+    Path((username, id)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let reader = reader(&state, &uri, &headers).await?;
+    let view = visible_post(&state, &username, &id, reader.as_ref()).await?;
+    if wants_activity_json(&headers) {
+        return Ok(ActivityJson(note::note_document(&state.config, &view)).into_response());
+    }
+    Ok(web::post_page(&state.config, &view).into_response())
+}
+
+/// `GET /users/NAME/statuses/ID/activity`: the Create, as Mastodon serves it.
+pub async fn activity(
+    State(state): State<AppState>,
+    Path((username, id)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let reader = reader(&state, &uri, &headers).await?;
+    let view = visible_post(&state, &username, &id, reader.as_ref()).await?;
+    Ok(ActivityJson(note::create_or_update(&state.config, &view, false)).into_response())
+}
+
+/// `GET /@NAME/ID`: the post page (or the Note, for ActivityPub clients).
+pub async fn page(
+    State(state): State<AppState>,
+    Path((handle, id)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(username) = handle.strip_prefix('@') else {
+        return Err(ApiError::NotFound("Record not found".into()));
+    };
+    status(State(state), Path((username.to_string(), id)), uri, headers).await
+}
