@@ -39,6 +39,22 @@ impl From<DbErr> for StoreError {
     }
 }
 
+/// Starts a transaction that will write. On SQLite it takes the write lock up front
+/// (waiting under the busy timeout): a transaction that reads first and writes later would
+/// fail with "database is locked" when another writer got in between, since SQLite cannot
+/// upgrade a stale read snapshot.
+pub async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, StoreError> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        txn.execute_unprepared("UPDATE instance_keys SET id = id WHERE 1 = 0")
+            .await?;
+    }
+    Ok(txn)
+}
+
 /// Why the database could not be opened; the URL is shown without its password.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {

@@ -2,7 +2,7 @@
 //! the answers from remote servers. Each change and the deliveries it causes are written in
 //! one transaction.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::{
     DomainError,
@@ -52,13 +52,13 @@ pub async fn follow(
             "an account cannot follow itself".into(),
         ));
     }
-    let txn = db.begin().await.map_err(store)?;
+    let txn = db::begin_write(db).await?;
     let now = chrono::Utc::now();
     let follow = match db::follows::find_pair(&txn, follower.id, target.id).await? {
         Some(existing) => existing,
         None => {
             let accepted = target.is_local() && !target.manually_approves_followers;
-            db::follows::insert(
+            let follow = db::follows::insert(
                 &txn,
                 follower.id,
                 target.id,
@@ -66,7 +66,12 @@ pub async fn follow(
                 accepted,
                 now,
             )
-            .await?
+            .await?;
+            if target.is_local() {
+                let kind = if accepted { "follow" } else { "follow_request" };
+                db::posts::notify(&txn, target.id, follower.id, kind, None, now).await?;
+            }
+            follow
         }
     };
     if !target.is_local() && !follow.accepted {
@@ -97,7 +102,7 @@ pub async fn unfollow(
     follower: &Account,
     target: &Account,
 ) -> Result<(), DomainError> {
-    let txn = db.begin().await.map_err(store)?;
+    let txn = db::begin_write(db).await?;
     let Some(follow) = db::follows::find_pair(&txn, follower.id, target.id).await? else {
         return Err(DomainError::NotFound(format!(
             "{} does not follow {}",
@@ -136,7 +141,7 @@ pub async fn receive_follow<C: ConnectionTrait>(
         // A repeated Follow (e.g. after the remote lost state) gets its Accept again.
         Some(existing) => existing,
         None => {
-            db::follows::insert(
+            let follow = db::follows::insert(
                 db,
                 follower.id,
                 target.id,
@@ -144,7 +149,14 @@ pub async fn receive_follow<C: ConnectionTrait>(
                 !target.manually_approves_followers,
                 now,
             )
-            .await?
+            .await?;
+            let kind = if follow.accepted {
+                "follow"
+            } else {
+                "follow_request"
+            };
+            db::posts::notify(db, target.id, follower.id, kind, None, now).await?;
+            follow
         }
     };
     if !follow.accepted {
@@ -175,10 +187,11 @@ pub async fn approve(
     target: &Account,
     follower: &Account,
 ) -> Result<(), DomainError> {
-    let txn = db.begin().await.map_err(store)?;
+    let txn = db::begin_write(db).await?;
     let follow = pending(&txn, follower, target).await?;
     let now = chrono::Utc::now();
     let follow = db::follows::set_accepted(&txn, follow, now).await?;
+    db::posts::notify(&txn, target.id, follower.id, "follow", None, now).await?;
     if !follower.is_local() {
         publish(
             &txn,
@@ -202,7 +215,7 @@ pub async fn reject(
     target: &Account,
     follower: &Account,
 ) -> Result<(), DomainError> {
-    let txn = db.begin().await.map_err(store)?;
+    let txn = db::begin_write(db).await?;
     let follow = pending(&txn, follower, target).await?;
     db::follows::delete(&txn, follow.id).await?;
     if !follower.is_local() {

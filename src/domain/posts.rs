@@ -4,7 +4,7 @@
 
 use std::{collections::HashMap, future::Future, pin::Pin};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
 
 use super::{
     DomainError,
@@ -425,7 +425,7 @@ pub async fn create(
     let now = chrono::Utc::now();
     let id = new_id(now);
     let (uri, url) = ctx.publisher.post_uri(author, id);
-    let txn = ctx.db.begin().await.map_err(store)?;
+    let txn = db::begin_write(ctx.db).await?;
     let media = own_media(&txn, author, &new.media_ids, None).await?;
     let content = album_footer(&html, media.len(), &url);
     let post = db::posts::insert(
@@ -565,7 +565,7 @@ pub async fn edit(
         .to_string();
     check_text(ctx, &edit.text, edit.media_ids.len(), &spoiler)?;
     let (html, mentioned, hashtags) = render_text(ctx, &edit.text).await;
-    let txn = ctx.db.begin().await.map_err(store)?;
+    let txn = db::begin_write(ctx.db).await?;
     let post = db::posts::find(&txn, post_id)
         .await?
         .filter(|p| p.account_id == author.id && p.reblog_of_id.is_none())
@@ -611,7 +611,7 @@ pub async fn edit(
 /// Deletes a local post (or boost): a tombstone stays at its id and Delete goes to
 /// everyone who received it. Local media files are removed afterwards.
 pub async fn delete(ctx: &Posting<'_>, author: &Account, post_id: i64) -> Result<(), DomainError> {
-    let txn = ctx.db.begin().await.map_err(store)?;
+    let txn = db::begin_write(ctx.db).await?;
     let post = db::posts::find(&txn, post_id)
         .await?
         .filter(|p| p.account_id == author.id)
@@ -665,7 +665,7 @@ pub async fn favourite(
         Some(original) => original.post.clone(),
         None => view.post.clone(),
     };
-    let txn = ctx.db.begin().await.map_err(store)?;
+    let txn = db::begin_write(ctx.db).await?;
     if db::posts::find_favourite(&txn, account.id, post.id)
         .await?
         .is_none()
@@ -707,7 +707,7 @@ pub async fn unfavourite(
 ) -> Result<PostView, DomainError> {
     let view = get_visible(ctx.db, Some(account), post_id).await?;
     let post = view.reblog.map(|r| r.post).unwrap_or(view.post);
-    let txn = ctx.db.begin().await.map_err(store)?;
+    let txn = db::begin_write(ctx.db).await?;
     if let Some(fav) = db::posts::find_favourite(&txn, account.id, post.id).await? {
         db::posts::delete_favourite(&txn, fav.id).await?;
         db::posts::unnotify(&txn, account.id, "favourite", post.id).await?;
@@ -749,7 +749,7 @@ pub async fn reblog(
             "only public and unlisted posts can be boosted".into(),
         ));
     }
-    let txn = ctx.db.begin().await.map_err(store)?;
+    let txn = db::begin_write(ctx.db).await?;
     let boost = match db::posts::find_reblog(&txn, account.id, original.id).await? {
         Some(existing) => existing,
         None => {
@@ -855,7 +855,7 @@ async fn unreblog_post(
     account: &Account,
     boost: &Post,
 ) -> Result<(), DomainError> {
-    let txn = ctx.db.begin().await.map_err(store)?;
+    let txn = db::begin_write(ctx.db).await?;
     let Some(original_id) = boost.reblog_of_id else {
         return Err(DomainError::Invalid("not a boost".into()));
     };
@@ -1128,19 +1128,24 @@ async fn update_received<C: ConnectionTrait>(
     }
     let changed_at = remote.updated.unwrap_or(remote.published);
     let known_at = existing.edited_at.unwrap_or(existing.published_at);
-    if changed_at <= known_at {
+    // Timestamps often have whole-second precision, so an edit in the same second as the
+    // known version counts when it changes something.
+    let content = sanitize::html(&remote.content);
+    let summary = sanitize::plain(remote.summary.as_deref().unwrap_or_default())
+        .trim()
+        .to_string();
+    let same = content == existing.content
+        && summary == existing.summary
+        && remote.sensitive == existing.sensitive;
+    if changed_at < known_at || (changed_at == known_at && same) {
         return Ok(Received::Unchanged);
     }
     let before = db::posts::media_for(db, &[existing.id]).await?;
     db::posts::insert_edit(db, &existing, media_json(&before)).await?;
     let now = chrono::Utc::now();
     let mut row: posts::ActiveModel = existing.clone().into();
-    row.content = Set(sanitize::html(&remote.content));
-    row.summary = Set(
-        sanitize::plain(remote.summary.as_deref().unwrap_or_default())
-            .trim()
-            .to_string(),
-    );
+    row.content = Set(content);
+    row.summary = Set(summary);
     row.sensitive = Set(remote.sensitive);
     row.has_media = Set(!remote.media.is_empty());
     row.edited_at = Set(Some(changed_at));

@@ -368,3 +368,114 @@ impl TestApp {
         (page["totalItems"].as_u64().unwrap(), items)
     }
 }
+
+/// A `w`×`h` JPEG of one colour.
+pub fn solid_jpeg(w: u32, h: u32, rgb: [u8; 3]) -> Vec<u8> {
+    use image::{ImageEncoder, codecs::jpeg::JpegEncoder};
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb(rgb));
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, 90)
+        .write_image(img.as_raw(), w, h, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+/// A plain-text post with Mastodon's defaults.
+pub fn note(
+    text: &str,
+    visibility: pinhole::domain::posts::Visibility,
+) -> pinhole::domain::posts::NewPost {
+    pinhole::domain::posts::NewPost {
+        text: text.into(),
+        media_ids: vec![],
+        spoiler_text: None,
+        sensitive: false,
+        visibility,
+        language: Some("en".into()),
+        in_reply_to_id: None,
+    }
+}
+
+impl TestApp {
+    /// Publishes as local `name` through the same domain function the CLI uses; `images`
+    /// are `(bytes, alt)`.
+    pub async fn post(
+        &self,
+        name: &str,
+        new: pinhole::domain::posts::NewPost,
+        images: Vec<(Vec<u8>, &str)>,
+    ) -> pinhole::domain::posts::PostView {
+        let author = domain::accounts::get_local(&self.state.db, name)
+            .await
+            .unwrap();
+        let directory = pinhole::federation::posts::StateDirectory(&self.state);
+        let ctx = pinhole::federation::posts::posting(&self.state, &directory);
+        let images = images
+            .into_iter()
+            .map(|(bytes, alt)| domain::media::NewMedia {
+                bytes,
+                description: Some(alt.to_string()),
+                focus: Some((0.25, -0.5)),
+            })
+            .collect();
+        let view = domain::posts::create_with_uploads(&ctx, &author, new, images)
+            .await
+            .unwrap();
+        self.state.federation.wake.notify_one();
+        view
+    }
+
+    /// Runs `f` with this instance's posting context.
+    pub async fn local(&self, name: &str) -> Account {
+        domain::accounts::get_local(&self.state.db, name)
+            .await
+            .unwrap()
+    }
+
+    /// A GET signed by this instance's actor (as a fetching server would send it):
+    /// `(status, body)`.
+    pub async fn signed_get(&self, url: &str) -> Result<serde_json::Value, String> {
+        let signer = self.state.federation.instance_signer().unwrap();
+        self.state
+            .federation
+            .client
+            .get_json(
+                &url::Url::parse(url).unwrap(),
+                pinhole::federation::client::ACCEPT_AP,
+                &signer,
+            )
+            .await
+            .map(|(_, v)| v)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The stored copy of a post by its ActivityPub id.
+    pub async fn post_by_uri(&self, uri: &str) -> Option<pinhole::domain::posts::PostView> {
+        let post = pinhole::db::posts::find_by_uri(&self.state.db, uri)
+            .await
+            .unwrap()?;
+        Some(
+            domain::posts::load_view(&self.state.db, post)
+                .await
+                .unwrap(),
+        )
+    }
+
+    /// Kinds of `name`'s notifications, oldest first.
+    pub async fn notification_kinds(&self, name: &str) -> Vec<String> {
+        let me = self.local(name).await;
+        let mut kinds: Vec<String> = domain::timelines::notifications(
+            &self.state.db,
+            &me,
+            &[],
+            pinhole::db::posts::Page::default(),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.kind)
+        .collect();
+        kinds.reverse();
+        kinds
+    }
+}
