@@ -164,3 +164,141 @@ async fn fedify_and_pinhole_follow_each_other() {
     assert_eq!(s["errors"], json!([]), "Fedify reported errors: {s}");
     app.stop().await;
 }
+
+async fn control(peer: &FedifyPeer, path: &str, body: Value) -> Value {
+    let res = common::client()
+        .post(format!("{}{path}", peer.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{path} failed: {body}");
+    body
+}
+
+#[tokio::test]
+async fn fedify_receives_photo_posts_and_sends_notes_likes_and_boosts() {
+    use pinhole::domain::posts::Visibility;
+    let peer = match start_peer().await {
+        Ok(p) => p,
+        Err(why) => {
+            eprintln!("skipping Fedify interop: {why}");
+            return;
+        }
+    };
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let alice = format!("{}/users/alice", app.public);
+    let fedi = format!("{}/users/fedi", peer.base);
+
+    // Fedify follows alice, then alice posts two photos: Fedify gets the Create with both
+    // attachments and their alt text.
+    control(&peer, "/control/follow", json!({ "target": alice })).await;
+    eventually(20, "Fedify is a follower", || async {
+        app.collection_items("alice", "followers").await.1 == vec![fedi.clone()]
+    })
+    .await;
+    let view = app
+        .post(
+            "alice",
+            common::note("Harbour at dawn", Visibility::Public),
+            vec![
+                (
+                    common::solid_jpeg(120, 80, [200, 100, 0]),
+                    "Boats in the harbour",
+                ),
+                (common::solid_jpeg(80, 120, [0, 100, 200]), "A lighthouse"),
+            ],
+        )
+        .await;
+    eventually(20, "Fedify receives the photo post", || async {
+        state(&peer).await["createsReceived"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["object"]["id"] == view.post.uri.as_str())
+    })
+    .await;
+    let s = state(&peer).await;
+    let create = s["createsReceived"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["object"]["id"] == view.post.uri.as_str())
+        .unwrap();
+    let attachments = create["object"]["attachments"].as_array().unwrap();
+    assert_eq!(attachments.len(), 2, "{create}");
+    assert_eq!(attachments[0]["name"], "Boats in the harbour");
+    assert_eq!(attachments[1]["name"], "A lighthouse");
+    assert_eq!(attachments[0]["mediaType"], "image/jpeg");
+    assert!(attachments[0]["blurhash"].as_str().is_some(), "{create}");
+    assert_eq!(attachments[0]["width"], 120);
+
+    // Fedify likes and boosts the post: alice is notified of both.
+    control(
+        &peer,
+        "/control/like",
+        json!({ "object": view.post.uri, "to": alice }),
+    )
+    .await;
+    control(
+        &peer,
+        "/control/announce",
+        json!({ "object": view.post.uri, "to": alice }),
+    )
+    .await;
+    eventually(20, "alice notified of Fedify's like and boost", || async {
+        let kinds = app.notification_kinds("alice").await;
+        kinds.contains(&"favourite".to_string()) && kinds.contains(&"reblog".to_string())
+    })
+    .await;
+
+    // alice follows Fedify; Fedify's note with an image reaches her home timeline.
+    app.follow(
+        "alice",
+        &format!("@fedi@{}", peer.base.trim_start_matches("http://")),
+    )
+    .await;
+    eventually(20, "alice follows Fedify", || async {
+        app.collection_items("alice", "following").await.1 == vec![fedi.clone()]
+    })
+    .await;
+    let sent = control(
+        &peer,
+        "/control/post",
+        json!({
+            "to": alice,
+            "content": "<p>Hello from Fedify <script>alert(1)</script></p>",
+            "image": { "name": "A tiny square" },
+        }),
+    )
+    .await;
+    let note_id = sent["id"].as_str().unwrap().to_string();
+    eventually(20, "Pinhole stores Fedify's note", || async {
+        app.post_by_uri(&note_id).await.is_some()
+    })
+    .await;
+    let stored = app.post_by_uri(&note_id).await.unwrap();
+    assert!(stored.post.content.contains("Hello from Fedify"));
+    assert!(!stored.post.content.contains("script"));
+    assert_eq!(stored.media.len(), 1);
+    assert_eq!(stored.media[0].description, "A tiny square");
+    assert_eq!(stored.author.uri.as_deref(), Some(fedi.as_str()));
+    let me = app.local("alice").await;
+    let home =
+        pinhole::domain::timelines::home(&app.state.db, &me, pinhole::db::posts::Page::default())
+            .await
+            .unwrap();
+    assert!(home.iter().any(|v| v.post.uri == note_id));
+    // It mentioned alice.
+    assert!(
+        app.notification_kinds("alice")
+            .await
+            .contains(&"mention".to_string())
+    );
+    let s = state(&peer).await;
+    assert_eq!(s["errors"], json!([]), "Fedify reported errors: {s}");
+    app.stop().await;
+}
