@@ -1263,10 +1263,15 @@ pub async fn receive_announce<C: ConnectionTrait>(
     {
         return Ok(());
     }
-    if !matches!(
-        Visibility::of(original),
-        Visibility::Public | Visibility::Unlisted
-    ) {
+    // Authors may boost their own followers-only posts (to their followers), as Mastodon
+    // and GoToSocial allow; nobody else may.
+    let own = original.account_id == actor.id;
+    if !own
+        && !matches!(
+            Visibility::of(original),
+            Visibility::Public | Visibility::Unlisted
+        )
+    {
         return Err(DomainError::Invalid(
             "only public and unlisted posts can be boosted".into(),
         ));

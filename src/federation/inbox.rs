@@ -152,11 +152,20 @@ pub async fn receive(
         .to_string();
     let actor_uri =
         id_of(activity.get("actor")).ok_or_else(|| InboxError::Malformed("no actor".into()))?;
-    let activity_id = activity
-        .get("id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| InboxError::Malformed("no id".into()))?
-        .to_string();
+    // GoToSocial sends Deletes without an id; name such activities after their content so a
+    // redelivery is still recognised.
+    let activity_id = match activity.get("id").and_then(Value::as_str) {
+        Some(id) => id.to_string(),
+        None => {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(body);
+            format!(
+                "{actor_uri}#{}/{}",
+                kind.to_ascii_lowercase(),
+                hex::encode(digest)
+            )
+        }
+    };
     let activity_url =
         Url::parse(&activity_id).map_err(|_| InboxError::Malformed("id is not a URL".into()))?;
     if activity_url.host_str() != actor_uri.host_str() || activity_url.port() != actor_uri.port() {
@@ -305,11 +314,24 @@ async fn prepare(
             })
         }
         "Announce" => {
-            let object_id = posts::id_of(activity.get("object"))
-                .ok_or_else(|| InboxError::Malformed("no object".into()))?;
+            // A group (Lemmy) announces the author's Create: the post is the inner object.
+            let object = activity.get("object");
+            let inner_activity = object
+                .and_then(|o| o.get("type"))
+                .and_then(Value::as_str)
+                .is_some_and(|t| matches!(t, "Create" | "Update"));
+            let object_id = if inner_activity {
+                posts::id_of(object.and_then(|o| o.get("object")))
+            } else {
+                posts::id_of(object)
+            }
+            .ok_or_else(|| InboxError::Malformed("no object".into()))?;
             let known = db::posts::find_by_uri(&state.db, &object_id).await?;
             let is_local = known.as_ref().is_some_and(|p| p.local);
-            if !is_local && !domain::posts::has_local_followers(&state.db, actor).await? {
+            if !is_local
+                && inbox_owner.is_none()
+                && !domain::posts::has_local_followers(&state.db, actor).await?
+            {
                 return Ok(Prepared::Ignore("nobody here follows the booster".into()));
             }
             // The boosted post comes from its origin, never from the wrapper.

@@ -33,6 +33,7 @@ pub const POST_TYPES: &[&str] = &[
 
 const PUBLIC_FORMS: &[&str] = &[
     "https://www.w3.org/ns/activitystreams#Public",
+    "http://www.w3.org/ns/activitystreams#Public",
     "as:Public",
     "Public",
 ];
@@ -218,7 +219,20 @@ pub async fn parse_post(
     } else {
         content
     };
-    let language = content_map.and_then(|m| m.keys().next().cloned());
+    // Lemmy names the language in an object; others only through contentMap's keys.
+    // PeerTube describes videos in Markdown: shown as plain text, links made clickable.
+    let content = if string(object.get("mediaType")).as_deref() == Some("text/markdown") {
+        crate::domain::text::render(&content, &Default::default(), state.config.base_url())
+    } else {
+        content
+    };
+    let language = object
+        .get("language")
+        .and_then(|l| l.get("identifier"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| content_map.and_then(|m| m.keys().next().cloned()))
+        .filter(|l| l.len() <= 16 && !l.is_empty());
     let summary = string(object.get("summary")).filter(|s| !s.trim().is_empty());
     let sensitive = match object.get("sensitive") {
         Some(Value::Bool(b)) => *b,
@@ -274,7 +288,7 @@ pub async fn parse_post(
     }
     Ok(RemotePost {
         uri,
-        url: id_of(object.get("url")).filter(|u| Url::parse(u).is_ok()),
+        url: page_url(object.get("url")),
         content,
         summary,
         sensitive,
@@ -287,6 +301,22 @@ pub async fn parse_post(
         mentions,
         hashtags,
     })
+}
+
+/// The HTML page of a post: a string, a Link, or a list of Links (PeerTube lists every
+/// format; the `text/html` one is the page).
+fn page_url(value: Option<&Value>) -> Option<String> {
+    let links = items(value);
+    let href = |l: &Value| match l {
+        Value::String(s) => Some(s.clone()),
+        other => string(other.get("href")).or_else(|| string(other.get("id"))),
+    };
+    links
+        .iter()
+        .find(|l| l.get("mediaType").and_then(Value::as_str) == Some("text/html"))
+        .and_then(|l| href(l))
+        .or_else(|| links.iter().find_map(|l| href(l)))
+        .filter(|u| Url::parse(u).is_ok())
 }
 
 /// An account we already know by its actor id (local or stored remote).
@@ -324,9 +354,32 @@ pub async fn fetch_post(state: &AppState, uri: &str, depth: usize) -> Result<Pos
         .get_json(&url, ACCEPT_AP, &signer)
         .await
         .map_err(|e| e.to_string())?;
-    if string(object.get("id")).as_deref() != Some(uri) {
-        return Err(format!("{uri} answered with a different object"));
-    }
+    let (uri, object) = match string(object.get("id")) {
+        Some(id) if id == uri => (uri.to_string(), object),
+        // A page URL (`/@user/123`) answers with the post's canonical id: trust that only
+        // from the same host, and only as the canonical id itself answers.
+        Some(id) if same_origin(&id, uri) => {
+            if let Some(known) = db::posts::find_by_uri(&state.db, &id)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                return Ok(known);
+            }
+            let canonical = Url::parse(&id).map_err(|_| "bad object id")?;
+            let (_, again) = state
+                .federation
+                .client
+                .get_json(&canonical, ACCEPT_AP, &signer)
+                .await
+                .map_err(|e| e.to_string())?;
+            if string(again.get("id")).as_deref() != Some(id.as_str()) {
+                return Err(format!("{id} answered with a different object"));
+            }
+            (id, again)
+        }
+        _ => return Err(format!("{uri} answered with a different object")),
+    };
+    let uri = uri.as_str();
     let author_uri = author_of(&object).ok_or("the post has no author")?;
     if !same_origin(&author_uri, uri) {
         return Err("the post's author is on another host".into());

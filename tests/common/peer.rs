@@ -38,6 +38,8 @@ struct Inner {
     inbox_status: AtomicU16,
     /// Milliseconds the inbox waits before answering.
     inbox_delay_ms: AtomicU64,
+    /// Documents served at a path (objects a test wants fetchable).
+    objects: Mutex<HashMap<String, Value>>,
 }
 
 /// The running peer.
@@ -48,11 +50,43 @@ pub struct Peer {
 }
 
 async fn actor_doc(State(p): State<Peer>, Path(name): Path<String>) -> impl IntoResponse {
+    let by_path = format!("/users/{name}");
+    if p.inner.actors.lock().unwrap().contains_key(&by_path) {
+        return actor_response(&p, &by_path);
+    }
+    if let Some(doc) = p.inner.objects.lock().unwrap().get(&by_path) {
+        return (
+            [("content-type", "application/activity+json")],
+            Json(doc.clone()),
+        )
+            .into_response();
+    }
+    actor_response(&p, &name)
+}
+
+/// Any other GET: an actor registered by path, or a served object.
+async fn by_path(State(p): State<Peer>, uri: axum::http::Uri) -> axum::response::Response {
+    let path = uri.path().to_string();
+    if p.inner.actors.lock().unwrap().contains_key(&path) {
+        return actor_response(&p, &path);
+    }
+    match p.inner.objects.lock().unwrap().get(&path) {
+        Some(doc) => (
+            [("content-type", "application/activity+json")],
+            Json(doc.clone()),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))).into_response(),
+    }
+}
+
+fn actor_response(p: &Peer, name: &str) -> axum::response::Response {
     let actors = p.inner.actors.lock().unwrap();
-    let Some(a) = actors.get(&name) else {
+    let Some(a) = actors.get(name) else {
         return (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))).into_response();
     };
-    let id = format!("{}/users/{name}", p.base);
+    let id = p.actor_id(name);
+    let name = name.rsplit('/').next().unwrap_or(name);
     let doc = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
         "id": id,
@@ -108,6 +142,7 @@ impl Peer {
             .route("/users/{name}", get(actor_doc))
             .route("/users/{name}/inbox", post(user_inbox))
             .route("/inbox", post(inbox))
+            .fallback(get(by_path).post(inbox))
             .with_state(peer.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -140,8 +175,23 @@ impl Peer {
         self.actor_id(name)
     }
 
+    /// An actor's id: `/users/NAME`, or the path itself when `name` starts with `/`
+    /// (actors at other servers' paths, e.g. Lemmy's `/u/NAME`).
     pub fn actor_id(&self, name: &str) -> String {
-        format!("{}/users/{name}", self.base)
+        if name.starts_with('/') {
+            format!("{}{name}", self.base)
+        } else {
+            format!("{}/users/{name}", self.base)
+        }
+    }
+
+    /// Serves `doc` at `path` (as `application/activity+json`).
+    pub fn serve_object(&self, path: &str, doc: Value) {
+        self.inner
+            .objects
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), doc);
     }
 
     /// Replaces an actor's key pair (key rotation).
