@@ -333,3 +333,113 @@ async fn refused_input_creates_no_database() {
     assert!(!out.status.success());
     assert!(!file.exists(), "a refused command touched the database");
 }
+
+#[tokio::test]
+async fn post_publishes_photos_with_their_alt_text_and_refuses_bad_images() {
+    let db = TestDb::new().await;
+    let dir = db.dir.path().to_path_buf();
+    let app = TestApp::spawn_on(db, |_| {}).await;
+    app.create_user("alice").await;
+    let a = dir.join("a.jpg");
+    let b = dir.join("b.jpg");
+    let bad = dir.join("notes.txt");
+    std::fs::write(&a, common::solid_jpeg(64, 48, [200, 0, 0])).unwrap();
+    std::fs::write(&b, common::solid_jpeg(48, 64, [0, 0, 200])).unwrap();
+    std::fs::write(&bad, "not a picture").unwrap();
+    let env = cli_env(&app.db);
+    let mut all: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    all.push(("PINHOLE_PUBLIC_URL", app.public.as_str()));
+    let (a, b, bad) = (
+        a.display().to_string(),
+        b.display().to_string(),
+        bad.display().to_string(),
+    );
+
+    // The --alt belongs to the --image before it: a has none, b has one.
+    let out = run_cli(
+        &dir,
+        &[
+            "post",
+            "alice",
+            "--text",
+            "Two photos #red",
+            "--image",
+            &a,
+            "--image",
+            &b,
+            "--alt",
+            "A blue one",
+            "--visibility",
+            "private",
+            "--cw",
+            "colours",
+        ],
+        &all,
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let uri = stdout(&out);
+    assert!(
+        uri.starts_with(&format!("{}/users/alice/statuses/", app.public)),
+        "{uri}"
+    );
+    let view = app.post_by_uri(&uri).await.unwrap();
+    assert_eq!(view.media.len(), 2);
+    assert_eq!(view.media[0].description, "");
+    assert_eq!(view.media[1].description, "A blue one");
+    assert_eq!(view.media[0].width, Some(64));
+    assert_eq!(view.post.visibility, "private");
+    assert_eq!(view.post.summary, "colours");
+    assert!(view.post.sensitive);
+    assert_eq!(view.tags, vec!["red".to_string()]);
+
+    // An --alt before any --image is a usage error.
+    let out = run_cli(
+        &dir,
+        &["post", "alice", "--alt", "x", "--image", &a],
+        &all,
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--alt must come after the --image"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A refused image: the command fails with the reason and nothing is created.
+    let media_before = pinhole::db::media::count(&app.state.db).await.unwrap();
+    let out = run_cli(
+        &dir,
+        &[
+            "post", "alice", "--text", "oops", "--image", &a, "--image", &bad,
+        ],
+        &all,
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("image 2"), "{}", stderr(&out));
+    assert_eq!(
+        pinhole::db::posts::count_local(&app.state.db)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        pinhole::db::media::count(&app.state.db).await.unwrap(),
+        media_before
+    );
+    let out = run_cli(
+        &dir,
+        &["post", "alice", "--text", "x", "--visibility", "friends"],
+        &all,
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("visibility `friends`"),
+        "{}",
+        stderr(&out)
+    );
+    app.stop().await;
+}

@@ -428,3 +428,204 @@ async fn refused_posts_leave_nothing() {
         0
     );
 }
+
+mod rejections {
+    use super::*;
+    use common::peer::Peer;
+    use serde_json::json;
+
+    async fn setup() -> (TestApp, Peer, String) {
+        let app = TestApp::spawn().await;
+        app.create_user("alice").await;
+        let peer = Peer::spawn().await;
+        peer.add_actor("bob", false);
+        peer.add_actor("mallory", false);
+        let inbox = app.url("/users/alice/inbox");
+        (app, peer, inbox)
+    }
+
+    fn note_by(peer: &Peer, author: &str, id: &str, content: &str) -> Value {
+        json!({
+            "id": format!("{}/notes/{id}", peer.base),
+            "type": "Note",
+            "attributedTo": peer.actor_id(author),
+            "content": content,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "published": "2026-01-01T00:00:00Z",
+        })
+    }
+
+    fn activity(peer: &Peer, kind: &str, actor: &str, n: u32, object: Value) -> Value {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/activities/{kind}-{n}", peer.base),
+            "type": kind,
+            "actor": peer.actor_id(actor),
+            "object": object,
+        })
+    }
+
+    #[tokio::test]
+    async fn only_the_author_may_update_or_delete() {
+        let (app, peer, inbox) = setup().await;
+        let note = note_by(&peer, "bob", "1", "<p>original</p>");
+        let uri = note["id"].as_str().unwrap().to_string();
+        let (status, body) = peer
+            .post(
+                "bob",
+                &inbox,
+                &activity(&peer, "Create", "bob", 1, note.clone()),
+            )
+            .await;
+        assert_eq!(status, 202, "{body}");
+
+        // Mallory claims bob's note as hers in an Update: the post is bob's.
+        let mut forged = note.clone();
+        forged["attributedTo"] = json!(peer.actor_id("mallory"));
+        forged["content"] = json!("<p>forged</p>");
+        forged["updated"] = json!("2026-01-02T00:00:00Z");
+        let (status, body) = peer
+            .post(
+                "mallory",
+                &inbox,
+                &activity(&peer, "Update", "mallory", 2, forged),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        // Mallory sends bob's note unchanged but signed by herself.
+        let mut as_bob = note.clone();
+        as_bob["content"] = json!("<p>forged again</p>");
+        let (status, body) = peer
+            .post(
+                "mallory",
+                &inbox,
+                &activity(&peer, "Update", "mallory", 3, as_bob),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        // And deletes it.
+        let (status, body) = peer
+            .post(
+                "mallory",
+                &inbox,
+                &activity(
+                    &peer,
+                    "Delete",
+                    "mallory",
+                    4,
+                    json!({"id": uri, "type": "Tombstone"}),
+                ),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        let stored = app
+            .post_by_uri(&uri)
+            .await
+            .expect("bob's post is still there");
+        assert_eq!(stored.post.content, "<p>original</p>");
+        assert!(
+            pinhole::db::posts::edits(&app.state.db, stored.post.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // Bob himself may.
+        let mut edited = note.clone();
+        edited["content"] = json!("<p>edited by bob</p>");
+        edited["updated"] = json!("2026-01-02T00:00:00Z");
+        let (status, body) = peer
+            .post("bob", &inbox, &activity(&peer, "Update", "bob", 5, edited))
+            .await;
+        assert_eq!(status, 202, "{body}");
+        assert_eq!(
+            app.post_by_uri(&uri).await.unwrap().post.content,
+            "<p>edited by bob</p>"
+        );
+        let (status, body) = peer
+            .post(
+                "bob",
+                &inbox,
+                &activity(&peer, "Delete", "bob", 6, json!(uri)),
+            )
+            .await;
+        assert_eq!(status, 202, "{body}");
+        assert!(app.post_by_uri(&uri).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_create_for_an_object_on_another_host_is_refused() {
+        let (app, peer, inbox) = setup().await;
+        let other = Peer::spawn().await;
+        let mut note = note_by(&peer, "bob", "2", "<p>elsewhere</p>");
+        note["id"] = json!(format!("{}/notes/2", other.base));
+        let (status, body) = peer
+            .post(
+                "bob",
+                &inbox,
+                &activity(&peer, "Create", "bob", 7, note.clone()),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            app.post_by_uri(note["id"].as_str().unwrap())
+                .await
+                .is_none()
+        );
+        // attributedTo someone else on the same host: refused too.
+        let mut note = note_by(&peer, "mallory", "3", "<p>not mine</p>");
+        note["attributedTo"] = json!(peer.actor_id("mallory"));
+        let (status, body) = peer
+            .post(
+                "bob",
+                &inbox,
+                &activity(&peer, "Create", "bob", 8, note.clone()),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            app.post_by_uri(note["id"].as_str().unwrap())
+                .await
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn scripts_styles_and_event_handlers_are_sanitized_away() {
+        let (app, peer, inbox) = setup().await;
+        let note = note_by(
+            &peer,
+            "bob",
+            "4",
+            r#"<p onclick="steal()">Hello <script>alert(1)</script><style>body{display:none}</style><a href="javascript:alert(2)">x</a> <a href="https://example.com/" onmouseover="x()">link</a><img src="https://example.com/t.png" onerror="y()"><iframe src="https://evil.example"></iframe></p>"#,
+        );
+        let mut note = note;
+        note["summary"] = json!("<b>cw</b><script>z()</script>");
+        let (status, body) = peer
+            .post(
+                "bob",
+                &inbox,
+                &activity(&peer, "Create", "bob", 9, note.clone()),
+            )
+            .await;
+        assert_eq!(status, 202, "{body}");
+        let stored = app.post_by_uri(note["id"].as_str().unwrap()).await.unwrap();
+        let html = &stored.post.content;
+        for bad in [
+            "script",
+            "style",
+            "onclick",
+            "onmouseover",
+            "onerror",
+            "javascript:",
+            "<img",
+            "iframe",
+            "alert",
+        ] {
+            assert!(!html.contains(bad), "{bad} survived: {html}");
+        }
+        assert!(html.contains(r#"href="https://example.com/""#), "{html}");
+        assert!(html.contains("Hello"), "{html}");
+        assert_eq!(stored.post.summary, "cw");
+    }
+}
