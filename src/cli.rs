@@ -97,6 +97,24 @@ pub enum BenchCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Read home timeline pages at a million posts on PostgreSQL (a scratch database is
+    /// created beside the one named and dropped afterwards).
+    Timeline {
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+        database_url: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        posts: i64,
+        #[arg(long, default_value_t = 10_000)]
+        authors: i64,
+        #[arg(long, default_value_t = 500)]
+        follows: i64,
+        /// Pages read by each method.
+        #[arg(long, default_value_t = 300)]
+        pages: usize,
+        /// Markdown file whose timeline section is replaced with the results.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Process a 4000×3000 photo to every stored size; compare with libvips.
     Media {
         #[arg(long, default_value_t = 10)]
@@ -386,6 +404,33 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             })
             .await
             .map_err(CliError::Bench)?;
+            print!("{report}");
+        }
+        Command::Bench(BenchCommand::Timeline {
+            database_url,
+            posts,
+            authors,
+            follows,
+            pages,
+            output,
+        }) => {
+            let _ = config;
+            if posts < 1 || authors < follows || follows < 1 || pages < 2 {
+                return Err(CliError::Bench(
+                    "need posts ≥ 1, authors ≥ follows ≥ 1 and pages ≥ 2".into(),
+                ));
+            }
+            let report =
+                crate::bench::timeline::run_timeline(crate::bench::timeline::TimelineParams {
+                    database_url,
+                    posts,
+                    authors,
+                    follows,
+                    pages,
+                    output,
+                })
+                .await
+                .map_err(CliError::Bench)?;
             print!("{report}");
         }
         Command::Bench(BenchCommand::Media {

@@ -8,6 +8,7 @@ pub mod inbox;
 pub mod instance_keys;
 pub mod media;
 pub mod posts;
+pub mod seed;
 pub mod tokens;
 
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! by a loopback sink, a share of them dead; reports deliveries/s against the machine's
 //! signing bound measured in the same run, and writes the numbers to `docs/performance.md`.
 
+pub mod timeline;
+
 use std::{
     path::PathBuf,
     sync::{

@@ -1,0 +1,253 @@
+//! `pinhole bench timeline`: a home timeline at a million posts on PostgreSQL. One reader
+//! follows 500 of 10,000 authors; 40-post pages are read at the top and deep down (cursor
+//! chains), each through raw SQL, through Pinhole's storage query, and through the domain
+//! function apps use (which also loads media, mentions, tags and authors). Reports p50/p99
+//! of each and writes them to `docs/performance.md`.
+
+use std::{path::PathBuf, time::Instant};
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+
+use super::{BenchError, err, write_named_section};
+use crate::{
+    db::{self, posts::Page, seed},
+    domain::{self, accounts::NewUser},
+};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct TimelineParams {
+    /// A PostgreSQL URL whose user may create databases; a scratch database is made
+    /// beside it and dropped afterwards.
+    pub database_url: String,
+    pub posts: i64,
+    pub authors: i64,
+    pub follows: i64,
+    /// Page reads per method.
+    pub pages: usize,
+    pub output: Option<PathBuf>,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn home_sql(me: i64, max_id: Option<i64>) -> String {
+    let cursor = max_id.map_or(String::new(), |m| format!("AND id < {m} "));
+    format!(
+        "SELECT * FROM posts WHERE (account_id = {me} \
+         OR (account_id IN (SELECT target_id FROM follows WHERE follower_id = {me} AND accepted) \
+             AND visibility <> 'direct') \
+         OR id IN (SELECT post_id FROM mentions WHERE account_id = {me})) \
+         {cursor}ORDER BY id DESC LIMIT 40"
+    )
+}
+
+/// A sibling database URL named `name`.
+fn with_database(url: &str, name: &str) -> Result<String, BenchError> {
+    let mut parsed = url::Url::parse(url).map_err(err)?;
+    parsed.set_path(&format!("/{name}"));
+    Ok(parsed.to_string())
+}
+
+struct Samples {
+    raw: Vec<f64>,
+    storage: Vec<f64>,
+    domain: Vec<f64>,
+}
+
+/// Runs the benchmark; returns the report.
+pub async fn run_timeline(params: TimelineParams) -> Result<String, BenchError> {
+    let admin = Database::connect(&params.database_url).await.map_err(|e| {
+        format!(
+            "cannot connect to {}: {e}",
+            db::redact_url(&params.database_url)
+        )
+    })?;
+    if admin.get_database_backend() != DbBackend::Postgres {
+        return Err("the timeline benchmark needs a postgres:// URL".into());
+    }
+    let name = format!("pinhole_bench_{}", std::process::id());
+    admin
+        .execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("DROP DATABASE IF EXISTS {name}"),
+        ))
+        .await
+        .map_err(err)?;
+    admin
+        .execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("CREATE DATABASE {name}"),
+        ))
+        .await
+        .map_err(err)?;
+    let url = with_database(&params.database_url, &name)?;
+    let result = measure(&params, &url).await;
+    admin
+        .execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        ))
+        .await
+        .map_err(err)?;
+    let report = result?;
+    if let Some(path) = &params.output {
+        write_named_section(
+            path,
+            "timeline",
+            "Home timeline at a million posts (`pinhole bench timeline`)",
+            &report,
+        )
+        .map_err(err)?;
+    }
+    Ok(report)
+}
+
+async fn measure(params: &TimelineParams, url: &str) -> Result<String, BenchError> {
+    let db: DatabaseConnection = Database::connect(url).await.map_err(err)?;
+    db::migrate(&db).await.map_err(err)?;
+    let reader = domain::accounts::create_local(
+        &db,
+        NewUser {
+            username: "reader".into(),
+            password: None,
+            is_admin: false,
+            locked: false,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let started = Instant::now();
+    seed::timeline(
+        &db,
+        seed::TimelineSeed {
+            authors: params.authors,
+            posts: params.posts,
+            follows: params.follows,
+            reader_id: reader.id,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let seed_seconds = started.elapsed().as_secs_f64();
+
+    // Cursors: the top page and pages further down, found by following max_id chains.
+    let mut cursors: Vec<Option<i64>> = vec![None];
+    let mut max_id = None;
+    while cursors.len() < params.pages {
+        let page = domain::timelines::home(
+            &db,
+            &reader,
+            Page {
+                max_id,
+                limit: 40,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(err)?;
+        let Some(last) = page.last() else {
+            max_id = None;
+            continue;
+        };
+        max_id = Some(last.post.id);
+        cursors.push(max_id);
+    }
+    // Warm the caches the same way for every method.
+    for c in cursors.iter().take(20) {
+        seed::raw_rows(&db, &home_sql(reader.id, *c))
+            .await
+            .map_err(err)?;
+    }
+    let mut s = Samples {
+        raw: vec![],
+        storage: vec![],
+        domain: vec![],
+    };
+    let mut rows_seen = 0usize;
+    for c in &cursors {
+        let page = Page {
+            max_id: *c,
+            limit: 40,
+            ..Default::default()
+        };
+        let t = Instant::now();
+        rows_seen += seed::raw_rows(&db, &home_sql(reader.id, *c))
+            .await
+            .map_err(err)?;
+        s.raw.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        let rows = db::posts::page(&db, db::posts::home_condition(reader.id), page)
+            .await
+            .map_err(err)?;
+        s.storage.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        let views = domain::timelines::home(&db, &reader, page)
+            .await
+            .map_err(err)?;
+        s.domain.push(t.elapsed().as_secs_f64() * 1000.0);
+        if rows.len() != views.len() {
+            return Err("the storage query and the domain function disagree".into());
+        }
+    }
+    for v in [&mut s.raw, &mut s.storage, &mut s.domain] {
+        v.sort_by(f64::total_cmp);
+    }
+    let plan = seed::explain(&db, &home_sql(reader.id, cursors.last().copied().flatten()))
+        .await
+        .map_err(err)?;
+    let version: String = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SHOW server_version".to_string(),
+        ))
+        .await
+        .map_err(err)?
+        .and_then(|r| r.try_get_by_index::<String>(0).ok())
+        .unwrap_or_default();
+    let (r50, r99) = (percentile(&s.raw, 50.0), percentile(&s.raw, 99.0));
+    let (s50, s99) = (percentile(&s.storage, 50.0), percentile(&s.storage, 99.0));
+    let (d50, d99) = (percentile(&s.domain, 50.0), percentile(&s.domain, 99.0));
+    let mut report = format!(
+        "{} posts by {} remote authors; the reader follows {}; {} pages of 40 read by each method, \
+         from the top and down max_id chains (PostgreSQL {version}, same machine, seeded in {seed_seconds:.0} s; \
+         {rows_seen} rows read through raw SQL).\n\n",
+        params.posts,
+        params.authors,
+        params.follows,
+        cursors.len()
+    );
+    report.push_str(&format!(
+        "- raw SQL (hand-written, same query, rows fetched): p50 **{r50:.2} ms**, p99 **{r99:.2} ms**\n"
+    ));
+    report.push_str(&format!(
+        "- Pinhole's storage query (`db::posts::page` with the home condition, through sea-orm into models): p50 **{s50:.2} ms**, p99 **{s99:.2} ms** → {:.2}× raw SQL at p99\n",
+        s99 / r99.max(1e-9)
+    ));
+    report.push_str(&format!(
+        "- the whole page as apps get it (`domain::timelines::home`: the query plus authors, media, mentions, tags, reply parents, boosted posts): p50 **{d50:.2} ms**, p99 **{d99:.2} ms** → {:.2}× raw SQL at p99\n",
+        d99 / r99.max(1e-9)
+    ));
+    report.push_str(&format!(
+        "- goal: p99 ≤ 20 ms and ≤ 2× raw SQL — storage query {}, full page {}\n",
+        if s99 <= 20.0 && s99 <= 2.0 * r99 {
+            "met"
+        } else {
+            "NOT met"
+        },
+        if d99 <= 20.0 {
+            "within 20 ms"
+        } else {
+            "over 20 ms"
+        },
+    ));
+    report.push_str("\nPlan of the deepest page (EXPLAIN ANALYZE):\n\n```\n");
+    report.push_str(&plan);
+    report.push_str("\n```\n");
+    Ok(report)
+}
