@@ -615,22 +615,31 @@ pub async fn count<C: ConnectionTrait>(db: &C, cond: Condition) -> Result<u64, S
 /// Visibilities everyone may see.
 pub const OPEN: [&str; 2] = ["public", "unlisted"];
 
+/// Ids of the accounts `me` follows (accepted).
+fn followed_by(me: i64) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(follows::Column::TargetId)
+        .from(follows::Entity)
+        .and_where(Expr::col(follows::Column::FollowerId).eq(me))
+        .and_where(Expr::col(follows::Column::Accepted).eq(true))
+        .to_owned()
+}
+
+/// Ids of the posts that mention `me`.
+fn mentioning(me: i64) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(mentions::Column::PostId)
+        .from(mentions::Entity)
+        .and_where(Expr::col(mentions::Column::AccountId).eq(me))
+        .to_owned()
+}
+
 /// What `viewer` (an account id, or nobody) may see, as a condition on posts.
 pub fn visible_to(viewer: Option<i64>) -> Condition {
     let Some(me) = viewer else {
         return Condition::all().add(Column::Visibility.is_in(OPEN));
     };
-    let followed = Query::select()
-        .column(follows::Column::TargetId)
-        .from(follows::Entity)
-        .and_where(Expr::col(follows::Column::FollowerId).eq(me))
-        .and_where(Expr::col(follows::Column::Accepted).eq(true))
-        .to_owned();
-    let mentioned = Query::select()
-        .column(mentions::Column::PostId)
-        .from(mentions::Entity)
-        .and_where(Expr::col(mentions::Column::AccountId).eq(me))
-        .to_owned();
+    let (followed, mentioned) = (followed_by(me), mentioning(me));
     Condition::any()
         .add(Column::Visibility.is_in(OPEN))
         .add(Column::AccountId.eq(me))
@@ -645,17 +654,7 @@ pub fn visible_to(viewer: Option<i64>) -> Condition {
 /// The home timeline of `me`: own posts and boosts, those of followed accounts (not their
 /// direct messages to others), and posts mentioning `me`.
 pub fn home_condition(me: i64) -> Condition {
-    let followed = Query::select()
-        .column(follows::Column::TargetId)
-        .from(follows::Entity)
-        .and_where(Expr::col(follows::Column::FollowerId).eq(me))
-        .and_where(Expr::col(follows::Column::Accepted).eq(true))
-        .to_owned();
-    let mentioned = Query::select()
-        .column(mentions::Column::PostId)
-        .from(mentions::Entity)
-        .and_where(Expr::col(mentions::Column::AccountId).eq(me))
-        .to_owned();
+    let (followed, mentioned) = (followed_by(me), mentioning(me));
     Condition::any()
         .add(Column::AccountId.eq(me))
         .add(

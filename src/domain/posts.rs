@@ -161,6 +161,13 @@ async fn audience<C: ConnectionTrait>(db: &C, view: &PostView) -> Result<Vec<Str
     Ok(inboxes)
 }
 
+/// The account that wrote `post`.
+async fn author_of<C: ConnectionTrait>(db: &C, post: &Post) -> Result<Account, DomainError> {
+    db::accounts::find_by_id(db, post.account_id)
+        .await?
+        .ok_or_else(|| DomainError::Internal("post without author".into()))
+}
+
 /// Loads what a list of posts needs to be shown, in the given order; boosts carry the
 /// boosted post.
 pub async fn load_views<C: ConnectionTrait>(
@@ -673,9 +680,7 @@ pub async fn favourite(
         let now = chrono::Utc::now();
         let uri = ctx.publisher.new_activity_id(account);
         let fav = db::posts::insert_favourite(&txn, account.id, post.id, uri, now).await?;
-        let author = db::accounts::find_by_id(&txn, post.account_id)
-            .await?
-            .ok_or_else(|| DomainError::Internal("post without author".into()))?;
+        let author = author_of(&txn, &post).await?;
         if author.is_local() {
             if author.id != account.id {
                 db::posts::notify(&txn, author.id, account.id, "favourite", Some(post.id), now)
@@ -711,9 +716,7 @@ pub async fn unfavourite(
     if let Some(fav) = db::posts::find_favourite(&txn, account.id, post.id).await? {
         db::posts::delete_favourite(&txn, fav.id).await?;
         db::posts::unnotify(&txn, account.id, "favourite", post.id).await?;
-        let author = db::accounts::find_by_id(&txn, post.account_id)
-            .await?
-            .ok_or_else(|| DomainError::Internal("post without author".into()))?;
+        let author = author_of(&txn, &post).await?;
         if !author.is_local() {
             enqueue(
                 &txn,
@@ -761,9 +764,7 @@ pub async fn reblog(
                 boost_row(id, format!("{uri}/activity"), account, &original, true, now),
             )
             .await?;
-            let author = db::accounts::find_by_id(&txn, original.account_id)
-                .await?
-                .ok_or_else(|| DomainError::Internal("post without author".into()))?;
+            let author = author_of(&txn, &original).await?;
             if author.is_local() && author.id != account.id {
                 db::posts::notify(
                     &txn,
@@ -862,9 +863,7 @@ async fn unreblog_post(
     let original = db::posts::find(&txn, original_id)
         .await?
         .ok_or_else(|| DomainError::NotFound("no such post".into()))?;
-    let author = db::accounts::find_by_id(&txn, original.account_id)
-        .await?
-        .ok_or_else(|| DomainError::Internal("post without author".into()))?;
+    let author = author_of(&txn, &original).await?;
     db::posts::delete(&txn, boost.id).await?;
     db::posts::unnotify(&txn, account.id, "reblog", original.id).await?;
     let mut inboxes = db::follows::follower_inboxes(&txn, account.id).await?;

@@ -174,20 +174,7 @@ pub async fn receive(
         ));
     }
 
-    // The key: cached first; one refetch if the cached key does not verify (rotation).
-    let (owner, key) = resolve::key_owner(state, &pending.key_id, false)
-        .await
-        .map_err(InboxError::Key)?;
-    let (owner, key) = match pending.verify(&key) {
-        Ok(()) => (owner, key),
-        Err(_) => {
-            let (owner, key) = resolve::key_owner(state, &pending.key_id, true)
-                .await
-                .map_err(InboxError::Key)?;
-            pending.verify(&key)?;
-            (owner, key)
-        }
-    };
+    let (owner, key) = verified_key(state, &pending).await?;
     if owner.uri() != actor_uri.as_str() {
         return Err(InboxError::WrongOwner {
             owner: owner.uri().to_string(),
@@ -569,6 +556,25 @@ async fn apply(
     Ok(Outcome::Applied)
 }
 
+/// The signer's key, checked against the signature: cached first; one refetch if the cached
+/// key does not verify (the actor rotated its key).
+async fn verified_key(
+    state: &AppState,
+    pending: &signatures::PendingSignature,
+) -> Result<(resolve::KeyOwner, signatures::VerifyingKey), InboxError> {
+    let (owner, key) = resolve::key_owner(state, &pending.key_id, false)
+        .await
+        .map_err(InboxError::Key)?;
+    if pending.verify(&key).is_ok() {
+        return Ok((owner, key));
+    }
+    let (owner, key) = resolve::key_owner(state, &pending.key_id, true)
+        .await
+        .map_err(InboxError::Key)?;
+    pending.verify(&key)?;
+    Ok((owner, key))
+}
+
 /// Who signed a GET (an authorized fetch): `None` for an unsigned request; an error when a
 /// signature is present but does not verify, so a forged request learns nothing.
 pub async fn signed_reader(
@@ -589,19 +595,7 @@ pub async fn signed_reader(
         Err(SignatureError::Missing) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let (owner, key) = resolve::key_owner(state, &pending.key_id, false)
-        .await
-        .map_err(InboxError::Key)?;
-    let (owner, key) = match pending.verify(&key) {
-        Ok(()) => (owner, key),
-        Err(_) => {
-            let (owner, key) = resolve::key_owner(state, &pending.key_id, true)
-                .await
-                .map_err(InboxError::Key)?;
-            pending.verify(&key)?;
-            (owner, key)
-        }
-    };
+    let (owner, key) = verified_key(state, &pending).await?;
     let account = resolve::trust(state, &pending.key_id, owner, key)
         .await
         .map_err(InboxError::Key)?;
