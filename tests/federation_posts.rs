@@ -629,3 +629,165 @@ mod rejections {
         assert_eq!(stored.post.summary, "cw");
     }
 }
+
+#[tokio::test]
+async fn timelines_page_without_gaps_or_repeats() {
+    let a = TestApp::spawn().await;
+    a.create_user("alice").await;
+    let mut ids = Vec::new();
+    for n in 0..45 {
+        let view = a
+            .post(
+                "alice",
+                note(&format!("Day {n} #daily"), Visibility::Public),
+                vec![],
+            )
+            .await;
+        ids.push(view.post.id);
+    }
+    ids.reverse(); // newest first, as timelines list them
+    let alice = a.local("alice").await;
+    let db = &a.state.db;
+    let page = |max_id, since_id, min_id| Page {
+        max_id,
+        since_id,
+        min_id,
+        limit: 20,
+    };
+
+    // Down with max_id.
+    let mut seen = Vec::new();
+    let mut max_id = None;
+    loop {
+        let views = timelines::home(db, &alice, page(max_id, None, None))
+            .await
+            .unwrap();
+        let Some(last) = views.last() else { break };
+        max_id = Some(last.post.id);
+        seen.extend(views.iter().map(|v| v.post.id));
+    }
+    assert_eq!(seen, ids);
+
+    // Up with min_id, from before the oldest: each page newest first, pages move up.
+    let mut up = Vec::new();
+    let mut min_id = Some(0);
+    loop {
+        let views = timelines::home(db, &alice, page(None, None, min_id))
+            .await
+            .unwrap();
+        let Some(first) = views.first() else { break };
+        min_id = Some(first.post.id);
+        let mut chunk: Vec<i64> = views.iter().map(|v| v.post.id).collect();
+        chunk.reverse();
+        up.extend(chunk);
+    }
+    up.reverse();
+    assert_eq!(up, ids);
+
+    // since_id: the newest page above an id.
+    let views = timelines::home(db, &alice, page(None, Some(ids[30]), None))
+        .await
+        .unwrap();
+    assert_eq!(
+        views.iter().map(|v| v.post.id).collect::<Vec<_>>(),
+        ids[..20].to_vec()
+    );
+
+    // Pages are capped at 40 like Mastodon's.
+    let views = timelines::home(
+        db,
+        &alice,
+        Page {
+            limit: 1000,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(views.len(), 40);
+
+    // The hashtag and local timelines page the same way, case-insensitively.
+    let mut tagged = Vec::new();
+    let mut max_id = None;
+    loop {
+        let views = timelines::hashtag(db, "#DAILY", page(max_id, None, None))
+            .await
+            .unwrap();
+        let Some(last) = views.last() else { break };
+        max_id = Some(last.post.id);
+        tagged.extend(views.iter().map(|v| v.post.id));
+    }
+    assert_eq!(tagged, ids);
+    let local = timelines::public(db, true, false, false, page(None, None, None))
+        .await
+        .unwrap();
+    assert_eq!(local.len(), 20);
+    let remote = timelines::public(db, false, true, false, page(None, None, None))
+        .await
+        .unwrap();
+    assert!(remote.is_empty());
+}
+
+#[tokio::test]
+async fn reply_parents_are_fetched_from_their_origin() {
+    use common::peer::Peer;
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let peer = Peer::spawn().await;
+    let bob = peer.add_actor("bob", false);
+    let public = "https://www.w3.org/ns/activitystreams#Public";
+    let grandparent = format!("{}/notes/0", peer.base);
+    let parent = format!("{}/notes/1", peer.base);
+    peer.serve_object(
+        "/notes/0",
+        json!({"id": grandparent, "type": "Note", "attributedTo": bob, "content": "<p>first</p>", "to": [public]}),
+    );
+    peer.serve_object(
+        "/notes/1",
+        json!({"id": parent, "type": "Note", "attributedTo": bob, "content": "<p>second</p>", "to": [public], "inReplyTo": grandparent}),
+    );
+    let alice_uri = format!("{}/users/alice", app.public);
+    let reply = json!({
+        "id": format!("{}/notes/2", peer.base), "type": "Note", "attributedTo": bob,
+        "content": "<p>third, for alice</p>", "to": [public], "cc": [alice_uri],
+        "inReplyTo": parent,
+        "tag": {"type": "Mention", "href": alice_uri, "name": "@alice"},
+    });
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}/notes/2/activity", peer.base), "type": "Create", "actor": bob,
+        "object": reply,
+    });
+    let (status, body) = peer.post("bob", &app.url("/inbox"), &create).await;
+    assert_eq!(status, 202, "{body}");
+    let stored = app
+        .post_by_uri(&format!("{}/notes/2", peer.base))
+        .await
+        .unwrap();
+    let parent_row = app.post_by_uri(&parent).await.expect("parent fetched");
+    let grandparent_row = app
+        .post_by_uri(&grandparent)
+        .await
+        .expect("grandparent fetched");
+    assert_eq!(stored.post.in_reply_to_id, Some(parent_row.post.id));
+    assert_eq!(
+        parent_row.post.in_reply_to_id,
+        Some(grandparent_row.post.id)
+    );
+    let (ancestors, _) = domain::posts::context(&app.state.db, None, stored.post.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        ancestors
+            .iter()
+            .map(|v| v.post.uri.as_str())
+            .collect::<Vec<_>>(),
+        vec![grandparent.as_str(), parent.as_str()]
+    );
+    // Mentioned through the shared inbox: alice is notified.
+    assert_eq!(
+        app.notification_kinds("alice").await,
+        vec!["mention".to_string()]
+    );
+}

@@ -582,7 +582,9 @@ pub async fn page<C: ConnectionTrait>(
     cond: Condition,
     page: Page,
 ) -> Result<Vec<Model>, StoreError> {
-    let mut cond = cond;
+    // The caller's condition may be an OR of cases (the home timeline's); the cursor must
+    // narrow all of them.
+    let mut cond = Condition::all().add(cond);
     if let Some(max) = page.max_id {
         cond = cond.add(Column::Id.lt(max));
     }

@@ -113,13 +113,16 @@ pub async fn timeline(db: &DatabaseConnection, seed: TimelineSeed) -> Result<(),
     exec(db, "ANALYZE").await
 }
 
-/// Runs a query given as SQL text and returns how many rows it gave (the benchmark's
-/// "raw SQL" baseline, bypassing the ORM).
-pub async fn raw_rows(db: &DatabaseConnection, sql: &str) -> Result<usize, StoreError> {
-    Ok(db
+/// Runs a query given as SQL text and returns the `id` of each row (the benchmark's
+/// "raw SQL" baseline, bypassing the ORM's models).
+pub async fn raw_ids(db: &DatabaseConnection, sql: &str) -> Result<Vec<i64>, StoreError> {
+    let rows = db
         .query_all_raw(Statement::from_string(DbBackend::Postgres, sql.to_string()))
-        .await?
-        .len())
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.try_get::<i64>("", "id").ok())
+        .collect())
 }
 
 /// The database's plan for `sql` (EXPLAIN ANALYZE), for the report.
