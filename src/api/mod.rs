@@ -23,6 +23,8 @@ use crate::state::AppState;
 /// process.
 pub fn router(state: AppState) -> Router {
     let inbox_limit = state.config.federation.inbox_max_bytes;
+    // Room for the multipart framing around the largest accepted file.
+    let media_limit = state.config.media.max_bytes + 64 * 1024;
     Router::new()
         .route("/health", get(health::health))
         .route("/.well-known/webfinger", get(wellknown::webfinger))
@@ -74,6 +76,66 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/accounts/verify_credentials",
             get(mastodon::accounts::verify_credentials),
+        )
+        .route(
+            "/api/v1/statuses",
+            axum::routing::post(mastodon::statuses::create),
+        )
+        .route(
+            "/api/v1/statuses/{id}",
+            get(mastodon::statuses::show)
+                .put(mastodon::statuses::update)
+                .delete(mastodon::statuses::delete),
+        )
+        .route(
+            "/api/v1/statuses/{id}/context",
+            get(mastodon::statuses::context),
+        )
+        .route(
+            "/api/v1/statuses/{id}/history",
+            get(mastodon::statuses::history),
+        )
+        .route(
+            "/api/v1/statuses/{id}/favourite",
+            post(mastodon::statuses::favourite),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unfavourite",
+            post(mastodon::statuses::unfavourite),
+        )
+        .route(
+            "/api/v1/statuses/{id}/reblog",
+            post(mastodon::statuses::reblog),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unreblog",
+            post(mastodon::statuses::unreblog),
+        )
+        .route("/api/v1/timelines/home", get(mastodon::statuses::home))
+        .route("/api/v1/timelines/public", get(mastodon::statuses::public))
+        .route(
+            "/api/v1/timelines/tag/{hashtag}",
+            get(mastodon::statuses::tag),
+        )
+        .route(
+            "/api/v1/accounts/{id}/statuses",
+            get(mastodon::statuses::account_statuses),
+        )
+        .route(
+            "/api/v1/notifications",
+            get(mastodon::statuses::notifications),
+        )
+        .route(
+            "/api/v1/media",
+            post(mastodon::media::upload_v1).layer(DefaultBodyLimit::max(media_limit)),
+        )
+        .route(
+            "/api/v2/media",
+            post(mastodon::media::upload_v2).layer(DefaultBodyLimit::max(media_limit)),
+        )
+        .route(
+            "/api/v1/media/{id}",
+            get(mastodon::media::show).put(mastodon::media::update),
         )
         .route("/media/{dir}/{file}", get(media::file))
         .route("/about", get(web::about))

@@ -12,6 +12,11 @@ pub async fn insert<C: ConnectionTrait>(db: &C, row: ActiveModel) -> Result<Mode
     Ok(row.insert(db).await?)
 }
 
+/// Writes changed columns of an attachment.
+pub async fn update<C: ConnectionTrait>(db: &C, row: ActiveModel) -> Result<Model, StoreError> {
+    Ok(row.update(db).await?)
+}
+
 /// An attachment by id.
 pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Model>, StoreError> {
     Ok(Entity::find_by_id(id).one(db).await?)

@@ -385,6 +385,45 @@ pub async fn delete_favourite<C: ConnectionTrait>(db: &C, id: i64) -> Result<(),
     Ok(())
 }
 
+/// Which of `post_ids` `account_id` liked.
+pub async fn favourited_among<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    post_ids: &[i64],
+) -> Result<Vec<i64>, StoreError> {
+    if post_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(favourites::Entity::find()
+        .filter(favourites::Column::AccountId.eq(account_id))
+        .filter(favourites::Column::PostId.is_in(post_ids.to_vec()))
+        .select_only()
+        .column(favourites::Column::PostId)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Which of `post_ids` `account_id` boosted.
+pub async fn reblogged_among<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    post_ids: &[i64],
+) -> Result<Vec<i64>, StoreError> {
+    if post_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids: Vec<Option<i64>> = Entity::find()
+        .filter(Column::AccountId.eq(account_id))
+        .filter(Column::ReblogOfId.is_in(post_ids.to_vec()))
+        .select_only()
+        .column(Column::ReblogOfId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().flatten().collect())
+}
+
 /// Accounts that liked a post, oldest first.
 pub async fn favourite_account_ids<C: ConnectionTrait>(
     db: &C,

@@ -171,6 +171,48 @@ async fn remove_files(service: &MediaService, keys: &[String]) {
     }
 }
 
+/// An upload of `owner` by id (NotFound for anyone else's, as Mastodon answers).
+pub async fn get_own(
+    db: &DatabaseConnection,
+    owner: &Account,
+    id: i64,
+) -> Result<Attachment, DomainError> {
+    db::media::find(db, id)
+        .await?
+        .filter(|m| m.account_id == owner.id)
+        .ok_or_else(|| DomainError::NotFound("Record not found".into()))
+}
+
+/// Changes an upload's alt text and focal point (Mastodon's `PUT /api/v1/media/:id`).
+pub async fn describe(
+    db: &DatabaseConnection,
+    service: &MediaService,
+    owner: &Account,
+    id: i64,
+    description: Option<String>,
+    focus: Option<(f64, f64)>,
+) -> Result<Attachment, DomainError> {
+    let existing = get_own(db, owner, id).await?;
+    validate(
+        &NewMedia {
+            bytes: vec![],
+            description: description.clone(),
+            focus,
+        },
+        &service.config,
+    )?;
+    let mut row: media_attachments::ActiveModel = existing.into();
+    if let Some(d) = description {
+        row.description = Set(d);
+    }
+    if let Some((x, y)) = focus {
+        row.focus_x = Set(x);
+        row.focus_y = Set(y);
+    }
+    row.updated_at = Set(chrono::Utc::now());
+    Ok(db::media::update(db, row).await?)
+}
+
 /// Removes an upload that will not be used (its post was refused).
 pub async fn discard(
     db: &DatabaseConnection,

@@ -2,7 +2,11 @@
 //! deletion (leaving a tombstone), likes and boosts, and who may see what. Every change
 //! and the deliveries it causes are written in one transaction.
 
-use std::{collections::HashMap, future::Future, pin::Pin};
+use std::{
+    collections::{HashMap, HashSet},
+    future::Future,
+    pin::Pin,
+};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
 
@@ -245,6 +249,43 @@ pub async fn load_views<C: ConnectionTrait>(
             Some(view)
         })
         .collect())
+}
+
+/// Counts and the reader's own likes and boosts for a page of posts (Mastodon shows
+/// them on every status).
+#[derive(Debug, Clone, Default)]
+pub struct Interactions {
+    /// Replies, boosts, likes per post id.
+    pub counts: HashMap<i64, (u64, u64, u64)>,
+    pub favourited: HashSet<i64>,
+    pub reblogged: HashSet<i64>,
+}
+
+/// [`Interactions`] for `views` (and the posts they boost) as `viewer` sees them.
+pub async fn interactions<C: ConnectionTrait>(
+    db: &C,
+    viewer: Option<&Account>,
+    views: &[PostView],
+) -> Result<Interactions, DomainError> {
+    let mut ids: Vec<i64> = views.iter().map(|v| v.post.id).collect();
+    ids.extend(
+        views
+            .iter()
+            .filter_map(|v| v.reblog.as_ref().map(|r| r.post.id)),
+    );
+    let counts = db::posts::counts(db, &ids).await?;
+    let (favourited, reblogged) = match viewer {
+        Some(v) => (
+            db::posts::favourited_among(db, v.id, &ids).await?,
+            db::posts::reblogged_among(db, v.id, &ids).await?,
+        ),
+        None => (vec![], vec![]),
+    };
+    Ok(Interactions {
+        counts,
+        favourited: favourited.into_iter().collect(),
+        reblogged: reblogged.into_iter().collect(),
+    })
 }
 
 /// One post with everything it needs.

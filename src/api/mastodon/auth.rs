@@ -41,3 +41,22 @@ impl Authenticated {
         }
     }
 }
+
+/// A caller who may or may not have sent a token (public endpoints that show more to a
+/// signed-in reader). A token that is present but wrong is still refused.
+pub struct MaybeAuthenticated(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeAuthenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if !parts
+            .headers
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            return Ok(MaybeAuthenticated(None));
+        }
+        let Authenticated(caller) = Authenticated::from_request_parts(parts, state).await?;
+        Ok(MaybeAuthenticated(Some(caller)))
+    }
+}

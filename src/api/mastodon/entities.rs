@@ -100,9 +100,27 @@ fn created_day(account: &Account) -> String {
     format!("{}T00:00:00.000Z", account.created_at.format("%Y-%m-%d"))
 }
 
-/// A local account as Mastodon's `Account`.
+/// Any account (local or remote) as Mastodon's `Account`.
 pub fn account(config: &Config, account: &Account) -> MastodonAccount {
-    let urls = local_actor_urls(config, &account.username);
+    let (url, uri, acct) = if account.is_local() {
+        let urls = local_actor_urls(config, &account.username);
+        (
+            urls.profile.to_string(),
+            urls.id.to_string(),
+            account.username.clone(),
+        )
+    } else {
+        let uri = account.uri.clone().unwrap_or_default();
+        (
+            account.profile_url.clone().unwrap_or_else(|| uri.clone()),
+            uri,
+            format!(
+                "{}@{}",
+                account.username,
+                account.domain.as_deref().unwrap_or_default()
+            ),
+        )
+    };
     let missing = format!("{}/avatars/original/missing.png", config.base_url());
     let avatar = account.avatar_url.clone().unwrap_or(missing);
     let header = account
@@ -112,22 +130,25 @@ pub fn account(config: &Config, account: &Account) -> MastodonAccount {
     MastodonAccount {
         id: account.id.to_string(),
         username: account.username.clone(),
-        acct: account.username.clone(),
+        acct,
         display_name: account.display_name.clone(),
         locked: account.manually_approves_followers,
-        bot: false,
+        bot: matches!(
+            account.actor_type.as_deref(),
+            Some("Service" | "Application")
+        ),
         discoverable: account.discoverable,
         indexable: account.indexable,
-        group: false,
+        group: account.actor_type.as_deref() == Some("Group"),
         created_at: created_day(account),
         note: account.summary.clone(),
-        url: urls.profile.to_string(),
-        uri: urls.id.to_string(),
+        url,
+        uri,
         avatar_static: avatar.clone(),
         avatar,
         header_static: header.clone(),
         header,
-        // Follows and posts arrive with later issues; these counts come from them then.
+        // Counts are filled by the endpoints that have them at hand.
         followers_count: 0,
         following_count: 0,
         statuses_count: 0,

@@ -4,3 +4,7 @@ pub mod accounts;
 pub mod auth;
 pub mod entities;
 pub mod instance;
+pub mod media;
+pub mod params;
+pub mod statuses;
+pub mod statuses_entities;

@@ -1,0 +1,452 @@
+//! Statuses, timelines and notifications: `/api/v1/statuses…`, `/api/v1/timelines/…`,
+//! `/api/v1/notifications`, `/api/v1/accounts/:id/statuses`. Every handler calls the
+//! domain functions the CLI and federation use.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, header::LINK},
+    response::{IntoResponse, Response},
+};
+use serde_json::Value;
+
+use super::{
+    auth::{Authenticated, MaybeAuthenticated},
+    params::Params,
+    statuses_entities::{notification, status},
+};
+use crate::{
+    api::ApiError,
+    db::{self, entities::accounts::Model as Account, posts::Page},
+    domain::{
+        self,
+        posts::{EditPost, NewPost, PostView, Visibility, interactions},
+        timelines::AccountFilter,
+    },
+    federation::posts::{StateDirectory, posting},
+    state::AppState,
+};
+
+fn parse_id(id: &str) -> Result<i64, ApiError> {
+    id.parse()
+        .map_err(|_| ApiError::NotFound("Record not found".into()))
+}
+
+fn page(params: &Params) -> Result<Page, ApiError> {
+    Ok(Page {
+        max_id: params.id("max_id")?,
+        since_id: params.id("since_id")?,
+        min_id: params.id("min_id")?,
+        limit: params
+            .get("limit")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(20),
+    })
+}
+
+/// Mastodon's `Link` header: `next` pages older items, `prev` newer ones.
+fn link_header(state: &AppState, path: &str, first: Option<i64>, last: Option<i64>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let (Some(first), Some(last)) = (first, last) {
+        let base = format!("{}{path}", state.config.base_url());
+        let value =
+            format!("<{base}?max_id={last}>; rel=\"next\", <{base}?min_id={first}>; rel=\"prev\"");
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(LINK, v);
+        }
+    }
+    headers
+}
+
+async fn render(
+    state: &AppState,
+    viewer: Option<&Account>,
+    views: &[PostView],
+) -> Result<Vec<Value>, ApiError> {
+    let seen = interactions(&state.db, viewer, views).await?;
+    Ok(views
+        .iter()
+        .map(|v| status(&state.config, v, &seen))
+        .collect())
+}
+
+async fn one(state: &AppState, viewer: &Account, view: PostView) -> Result<Json<Value>, ApiError> {
+    let mut list = render(state, Some(viewer), std::slice::from_ref(&view)).await?;
+    list.pop()
+        .map(Json)
+        .ok_or_else(|| ApiError::Internal("empty render".into()))
+}
+
+async fn timeline_response(
+    state: &AppState,
+    viewer: Option<&Account>,
+    path: &str,
+    views: Vec<PostView>,
+) -> Result<Response, ApiError> {
+    let headers = link_header(
+        state,
+        path,
+        views.first().map(|v| v.post.id),
+        views.last().map(|v| v.post.id),
+    );
+    let body = render(state, viewer, &views).await?;
+    Ok((headers, Json(body)).into_response())
+}
+
+/// `POST /api/v1/statuses`.
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let caller = auth.require(&["write:statuses"])?;
+    let media_ids = params
+        .all("media_ids")
+        .iter()
+        .map(|id| {
+            id.parse::<i64>()
+                .map_err(|_| ApiError::Unprocessable(format!("media id {id} is not valid")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let visibility = match params.get("visibility") {
+        Some(v) if !v.is_empty() => Visibility::parse(v)?,
+        _ => Visibility::Public,
+    };
+    let new = NewPost {
+        text: params.get("status").unwrap_or_default().to_string(),
+        media_ids,
+        spoiler_text: params.get("spoiler_text").map(str::to_string),
+        sensitive: params.flag("sensitive"),
+        visibility,
+        language: params
+            .get("language")
+            .filter(|l| !l.is_empty())
+            .map(str::to_string),
+        in_reply_to_id: params.id("in_reply_to_id")?,
+    };
+    let directory = StateDirectory(&state);
+    let ctx = posting(&state, &directory);
+    let view = domain::posts::create(&ctx, &caller.account, new).await?;
+    state.federation.wake.notify_one();
+    one(&state, &caller.account, view).await
+}
+
+/// `GET /api/v1/statuses/:id`.
+pub async fn show(
+    State(state): State<AppState>,
+    auth: MaybeAuthenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let viewer = auth.0.as_ref().map(|c| &c.account);
+    let view = domain::posts::get_visible(&state.db, viewer, parse_id(&id)?).await?;
+    let mut list = render(&state, viewer, std::slice::from_ref(&view)).await?;
+    list.pop()
+        .map(Json)
+        .ok_or_else(|| ApiError::Internal("empty render".into()))
+}
+
+/// `PUT /api/v1/statuses/:id`: edit.
+pub async fn update(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let caller = auth.require(&["write:statuses"])?;
+    let edit = EditPost {
+        text: params.get("status").unwrap_or_default().to_string(),
+        media_ids: params
+            .all("media_ids")
+            .iter()
+            .filter_map(|i| i.parse().ok())
+            .collect(),
+        spoiler_text: params.get("spoiler_text").map(str::to_string),
+        sensitive: params.flag("sensitive"),
+        language: params.get("language").map(str::to_string),
+    };
+    let directory = StateDirectory(&state);
+    let ctx = posting(&state, &directory);
+    let view = domain::posts::edit(&ctx, &caller.account, parse_id(&id)?, edit).await?;
+    state.federation.wake.notify_one();
+    one(&state, &caller.account, view).await
+}
+
+/// `DELETE /api/v1/statuses/:id`: answers the deleted status with its source `text`, so
+/// apps can offer "delete and redraft".
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let caller = auth.require(&["write:statuses"])?;
+    let id = parse_id(&id)?;
+    let view = domain::posts::get_visible(&state.db, Some(&caller.account), id).await?;
+    if view.author.id != caller.account.id {
+        return Err(ApiError::NotFound("Record not found".into()));
+    }
+    let body = one(&state, &caller.account, view).await?;
+    let directory = StateDirectory(&state);
+    let ctx = posting(&state, &directory);
+    domain::posts::delete(&ctx, &caller.account, id).await?;
+    state.federation.wake.notify_one();
+    Ok(body)
+}
+
+/// `GET /api/v1/statuses/:id/context`.
+pub async fn context(
+    State(state): State<AppState>,
+    auth: MaybeAuthenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let viewer = auth.0.as_ref().map(|c| &c.account);
+    let (ancestors, descendants) =
+        domain::posts::context(&state.db, viewer, parse_id(&id)?).await?;
+    Ok(Json(serde_json::json!({
+        "ancestors": render(&state, viewer, &ancestors).await?,
+        "descendants": render(&state, viewer, &descendants).await?,
+    })))
+}
+
+/// `GET /api/v1/statuses/:id/history`: every version, oldest first, the current one last.
+pub async fn history(
+    State(state): State<AppState>,
+    auth: MaybeAuthenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let viewer = auth.0.as_ref().map(|c| &c.account);
+    let id = parse_id(&id)?;
+    let view = domain::posts::get_visible(&state.db, viewer, id).await?;
+    let edits = domain::posts::history(&state.db, viewer, id).await?;
+    let account = super::entities::account(&state.config, &view.author);
+    let mut versions: Vec<Value> = edits
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "content": e.content,
+                "spoiler_text": e.summary,
+                "sensitive": e.sensitive,
+                "created_at": e.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "account": account,
+                "media_attachments": [],
+                "emojis": [],
+            })
+        })
+        .collect();
+    let p = &view.post;
+    versions.push(serde_json::json!({
+        "content": p.content,
+        "spoiler_text": p.summary,
+        "sensitive": p.sensitive,
+        "created_at": p.edited_at.unwrap_or(p.published_at)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "account": account,
+        "media_attachments": view.media.iter()
+            .map(|m| super::statuses_entities::media(&state.config, m)).collect::<Vec<_>>(),
+        "emojis": [],
+    }));
+    Ok(Json(Value::Array(versions)))
+}
+
+/// Which interaction a `POST /api/v1/statuses/:id/<action>` performs.
+#[derive(Clone, Copy)]
+enum Action {
+    Favourite,
+    Unfavourite,
+    Reblog,
+    Unreblog,
+}
+
+async fn act(
+    state: AppState,
+    auth: Authenticated,
+    id: String,
+    action: Action,
+) -> Result<Json<Value>, ApiError> {
+    let caller = auth.require(&["write:favourites", "write:statuses"])?;
+    let me = &caller.account;
+    let id = parse_id(&id)?;
+    let directory = StateDirectory(&state);
+    let ctx = posting(&state, &directory);
+    let view = match action {
+        Action::Favourite => domain::posts::favourite(&ctx, me, id).await?,
+        Action::Unfavourite => domain::posts::unfavourite(&ctx, me, id).await?,
+        Action::Reblog => domain::posts::reblog(&ctx, me, id).await?,
+        Action::Unreblog => {
+            domain::posts::unreblog(&ctx, me, id).await?;
+            let view = domain::posts::get_visible(&state.db, Some(me), id).await?;
+            match view.reblog {
+                Some(original) => *original,
+                None => view,
+            }
+        }
+    };
+    state.federation.wake.notify_one();
+    one(&state, me, view).await
+}
+
+/// `POST /api/v1/statuses/:id/favourite`.
+pub async fn favourite(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    act(state, auth, id, Action::Favourite).await
+}
+
+/// `POST /api/v1/statuses/:id/unfavourite`.
+pub async fn unfavourite(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    act(state, auth, id, Action::Unfavourite).await
+}
+
+/// `POST /api/v1/statuses/:id/reblog`: answers the boost, which wraps the original.
+pub async fn reblog(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    act(state, auth, id, Action::Reblog).await
+}
+
+/// `POST /api/v1/statuses/:id/unreblog`.
+pub async fn unreblog(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    act(state, auth, id, Action::Unreblog).await
+}
+
+/// `GET /api/v1/timelines/home`.
+pub async fn home(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let caller = auth.require(&["read:statuses"])?;
+    let views = domain::timelines::home(&state.db, &caller.account, page(&params)?).await?;
+    timeline_response(
+        &state,
+        Some(&caller.account),
+        "/api/v1/timelines/home",
+        views,
+    )
+    .await
+}
+
+/// `GET /api/v1/timelines/public` (`local`, `remote`, `only_media`).
+pub async fn public(
+    State(state): State<AppState>,
+    auth: MaybeAuthenticated,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let viewer = auth.0.as_ref().map(|c| &c.account);
+    let views = domain::timelines::public(
+        &state.db,
+        params.flag("local"),
+        params.flag("remote"),
+        params.flag("only_media"),
+        page(&params)?,
+    )
+    .await?;
+    timeline_response(&state, viewer, "/api/v1/timelines/public", views).await
+}
+
+/// `GET /api/v1/timelines/tag/:hashtag`.
+pub async fn tag(
+    State(state): State<AppState>,
+    auth: MaybeAuthenticated,
+    Path(tag): Path<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let viewer = auth.0.as_ref().map(|c| &c.account);
+    let views = domain::timelines::hashtag(&state.db, &tag, page(&params)?).await?;
+    let path = format!("/api/v1/timelines/tag/{tag}");
+    timeline_response(&state, viewer, &path, views).await
+}
+
+/// `GET /api/v1/accounts/:id/statuses` (`only_media`, `exclude_replies`, `exclude_reblogs`).
+pub async fn account_statuses(
+    State(state): State<AppState>,
+    auth: MaybeAuthenticated,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let viewer = auth.0.as_ref().map(|c| &c.account);
+    let author = db::accounts::find_by_id(&state.db, parse_id(&id)?)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or_else(|| ApiError::NotFound("Record not found".into()))?;
+    let filter = AccountFilter {
+        only_media: params.flag("only_media"),
+        exclude_replies: params.flag("exclude_replies"),
+        exclude_reblogs: params.flag("exclude_reblogs"),
+    };
+    // Pinned posts are not supported yet: none are pinned.
+    if params.flag("pinned") {
+        return Ok(Json(Vec::<Value>::new()).into_response());
+    }
+    let views =
+        domain::timelines::account(&state.db, viewer, &author, filter, page(&params)?).await?;
+    let path = format!("/api/v1/accounts/{}/statuses", author.id);
+    timeline_response(&state, viewer, &path, views).await
+}
+
+/// `GET /api/v1/notifications` (`types[]`, `exclude_types[]`).
+pub async fn notifications(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let caller = auth.require(&["read:notifications"])?;
+    let me = &caller.account;
+    const KINDS: [&str; 5] = ["follow", "follow_request", "mention", "favourite", "reblog"];
+    let mut kinds: Vec<String> = params.all("types").to_vec();
+    let excluded = params.all("exclude_types");
+    if !excluded.is_empty() {
+        if kinds.is_empty() {
+            kinds = KINDS.iter().map(|k| k.to_string()).collect();
+        }
+        kinds.retain(|k| !excluded.contains(k));
+        if kinds.is_empty() {
+            return Ok(Json(Vec::<Value>::new()).into_response());
+        }
+    }
+    let rows = domain::timelines::notifications(&state.db, me, &kinds, page(&params)?).await?;
+    let account_ids: Vec<i64> = rows.iter().map(|n| n.from_account_id).collect();
+    let accounts = db::accounts::find_many(&state.db, &account_ids)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let post_ids: Vec<i64> = rows.iter().filter_map(|n| n.post_id).collect();
+    let posts = db::posts::find_many(&state.db, &post_ids)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let views = domain::posts::load_views(&state.db, posts).await?;
+    let rendered = render(&state, Some(me), &views).await?;
+    let mut body = Vec::new();
+    for n in &rows {
+        let Some(from) = accounts.iter().find(|a| a.id == n.from_account_id) else {
+            continue;
+        };
+        let post = n.post_id.and_then(|pid| {
+            views
+                .iter()
+                .position(|v| v.post.id == pid)
+                .map(|i| rendered[i].clone())
+        });
+        if n.post_id.is_some() && post.is_none() {
+            continue;
+        }
+        body.push(notification(&state.config, n, from, post));
+    }
+    let headers = link_header(
+        &state,
+        "/api/v1/notifications",
+        rows.first().map(|n| n.id),
+        rows.last().map(|n| n.id),
+    );
+    Ok((headers, Json(body)).into_response())
+}
