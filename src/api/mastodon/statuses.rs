@@ -262,7 +262,11 @@ async fn act(
     id: String,
     action: Action,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = auth.require(&["write:favourites", "write:statuses"])?;
+    let scope = match action {
+        Action::Favourite | Action::Unfavourite => "write:favourites",
+        Action::Reblog | Action::Unreblog => "write:statuses",
+    };
+    let caller = auth.require(&[scope])?;
     let me = &caller.account;
     let id = parse_id(&id)?;
     let directory = StateDirectory(&state);
