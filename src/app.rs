@@ -74,6 +74,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
         instance_keys: Arc::new(instance_keys),
         federation,
         media,
+        login_throttle: Arc::default(),
     })
 }
 
@@ -117,7 +118,9 @@ impl App {
         let worker = tokio::spawn(deliver::run(self.state.clone(), stop_rx.clone()));
         let janitor = tokio::spawn(media_janitor(self.state.clone(), stop_rx.clone()));
         let router = router(self.state);
-        let server = axum::serve(self.listener, router).with_graceful_shutdown(async move {
+        // Client addresses reach handlers (sign-in throttling keys on them).
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down: no new connections, finishing in-flight work");
             let _ = stop_tx.send(Some(Instant::now()));

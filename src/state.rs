@@ -18,4 +18,6 @@ pub struct AppState {
     pub instance_keys: Arc<InstanceKeys>,
     pub federation: Arc<Federation>,
     pub media: Arc<MediaService>,
+    /// Failed sign-ins, shared by every request.
+    pub login_throttle: Arc<crate::domain::oauth::Throttle>,
 }

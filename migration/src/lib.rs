@@ -10,6 +10,7 @@ mod m20261125_000003_create_instance_keys;
 mod m20261125_000004_federation;
 mod m20261125_000005_media;
 mod m20261126_000006_posts;
+mod m20261126_000007_oauth;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_federation::Migration),
             Box::new(m20261125_000005_media::Migration),
             Box::new(m20261126_000006_posts::Migration),
+            Box::new(m20261126_000007_oauth::Migration),
         ]
     }
 }

@@ -30,6 +30,8 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     /// The cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -43,6 +45,7 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound(m) => ApiError::NotFound(m),
             DomainError::Unauthorized(m) => ApiError::Unauthorized(m),
             DomainError::TooLarge(m) => ApiError::PayloadTooLarge(m),
+            DomainError::TooMany(m) => ApiError::TooManyRequests(m),
             other @ (DomainError::Crypto(_) | DomainError::Store(_) | DomainError::Internal(_)) => {
                 ApiError::Internal(other.to_string())
             }
@@ -61,6 +64,7 @@ impl IntoResponse for ApiError {
             ApiError::Gone(m) => (StatusCode::GONE, m.as_str()),
             ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.as_str()),
             ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.as_str()),
+            ApiError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, m.as_str()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")

@@ -5,6 +5,7 @@ pub mod error;
 pub mod health;
 pub mod mastodon;
 pub mod media;
+pub mod oauth;
 pub mod web;
 pub mod wellknown;
 
@@ -71,6 +72,14 @@ pub fn router(state: AppState) -> Router {
             "/inbox",
             post(activitypub::inbox::shared_inbox).layer(DefaultBodyLimit::max(inbox_limit)),
         )
+        .route("/api/v1/apps", post(oauth::create_app))
+        .route("/api/v1/apps/verify_credentials", get(oauth::verify_app))
+        .route(
+            "/oauth/authorize",
+            get(oauth::authorize_page).post(oauth::authorize),
+        )
+        .route("/oauth/token", post(oauth::token))
+        .route("/oauth/revoke", post(oauth::revoke))
         .route("/api/v1/instance", get(mastodon::instance::v1))
         .route("/api/v2/instance", get(mastodon::instance::v2))
         .route(

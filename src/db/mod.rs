@@ -7,6 +7,7 @@ pub mod follows;
 pub mod inbox;
 pub mod instance_keys;
 pub mod media;
+pub mod oauth;
 pub mod posts;
 pub mod seed;
 pub mod tokens;

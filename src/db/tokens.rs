@@ -26,6 +26,8 @@ pub async fn insert<C: ConnectionTrait>(
         scopes: Set(scopes),
         created_at: Set(now),
         last_used_at: Set(None),
+        app_id: Set(None),
+        refresh_hash: Set(None),
         ..Default::default()
     };
     Ok(row.insert(db).await?)

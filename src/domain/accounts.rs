@@ -136,6 +136,38 @@ pub async fn list_local(db: &DatabaseConnection) -> Result<Vec<Account>, DomainE
     Ok(db::accounts::list_local(db).await?)
 }
 
+/// Checks a local account's password (Argon2id, off the async threads). Unknown users and
+/// wrong passwords give the same answer, so sign-in does not reveal who has an account.
+pub async fn check_password(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+) -> Result<Account, DomainError> {
+    use argon2::{PasswordHash, PasswordVerifier};
+    let refused = || DomainError::Unauthorized("Invalid username or password".into());
+    let account = match get_local(db, username).await {
+        Ok(a) => a,
+        Err(DomainError::NotFound(_)) => return Err(refused()),
+        Err(e) => return Err(e),
+    };
+    let Some(stored) = account.password_hash.clone() else {
+        return Err(refused());
+    };
+    let password = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored)
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .map_err(|e| DomainError::Crypto(e.to_string()))?;
+    if ok { Ok(account) } else { Err(refused()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ pub mod follows;
 pub mod instance;
 pub mod keys;
 pub mod media;
+pub mod oauth;
 pub mod posts;
 pub mod publish;
 pub mod sanitize;
@@ -33,6 +34,9 @@ pub enum DomainError {
     /// The input exceeds a size limit; the message is safe to show.
     #[error("{0}")]
     TooLarge(String),
+    /// Too many attempts (sign-in throttling); the message is safe to show.
+    #[error("{0}")]
+    TooMany(String),
     #[error("key generation failed: {0}")]
     Crypto(String),
     #[error("internal error: {0}")]

@@ -13,6 +13,10 @@ pub struct Model {
     pub scopes: String,
     pub created_at: DateTimeUtc,
     pub last_used_at: Option<DateTimeUtc>,
+    /// The OAuth app it was issued to (`None` for `pinhole tokens create`).
+    pub app_id: Option<i64>,
+    /// Hash of the refresh token issued with it.
+    pub refresh_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

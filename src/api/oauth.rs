@@ -1,0 +1,269 @@
+//! OAuth2 endpoints for Mastodon apps: `POST /api/v1/apps`, `GET /api/v1/apps/
+//! verify_credentials`, `GET`/`POST /oauth/authorize` (the sign-in and consent page),
+//! `POST /oauth/token`, `POST /oauth/revoke`.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Json,
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use serde_json::{Value, json};
+
+use super::{ApiError, mastodon::params::Params, web::escape};
+use crate::{
+    domain::{
+        self, DomainError,
+        oauth::{Consent, OOB, TokenRequest},
+    },
+    state::AppState,
+};
+
+/// `POST /api/v1/apps`.
+pub async fn create_app(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let registered = domain::oauth::register(
+        &state.db,
+        params.get("client_name").unwrap_or_default(),
+        &params.all("redirect_uris").join("\n"),
+        params.get("scopes"),
+        params.get("website"),
+    )
+    .await?;
+    let app = &registered.app;
+    let uris: Vec<&str> = app.redirect_uris.lines().collect();
+    Ok(Json(json!({
+        "id": app.id.to_string(),
+        "name": app.name,
+        "website": app.website,
+        "scopes": app.scopes.split_whitespace().collect::<Vec<_>>(),
+        "redirect_uri": uris.join("\n"),
+        "redirect_uris": uris,
+        "client_id": app.client_id,
+        "client_secret": registered.client_secret,
+        "client_secret_expires_at": 0,
+        "vapid_key": "",
+    })))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// `GET /api/v1/apps/verify_credentials`.
+pub async fn verify_app(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let token = bearer(&headers)
+        .ok_or_else(|| ApiError::Unauthorized("The access token is invalid".into()))?;
+    let app = domain::oauth::app_of_token(&state.db, token).await?;
+    Ok(Json(json!({
+        "id": app.id.to_string(),
+        "name": app.name,
+        "website": app.website,
+        "scopes": app.scopes.split_whitespace().collect::<Vec<_>>(),
+        "redirect_uri": app.redirect_uris,
+        "redirect_uris": app.redirect_uris.lines().collect::<Vec<_>>(),
+        "vapid_key": "",
+    })))
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title></head><body><main>{body}</main></body></html>\n",
+        escape(title)
+    ))
+}
+
+const CARRIED: [&str; 6] = [
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+fn form(state: &AppState, params: &Params, app_name: &str, error: Option<&str>) -> Html<String> {
+    let hidden: String = CARRIED
+        .iter()
+        .filter_map(|k| {
+            params.get(k).map(|v| {
+                format!(
+                    "<input type=\"hidden\" name=\"{k}\" value=\"{}\">",
+                    escape(v)
+                )
+            })
+        })
+        .collect();
+    let scopes = params.get("scope").unwrap_or("read");
+    let error = error
+        .map(|e| format!("<p role=\"alert\">{}</p>", escape(e)))
+        .unwrap_or_default();
+    page(
+        "Sign in",
+        &format!(
+            "<h1>Sign in to {}</h1><p><strong>{}</strong> asks for access to your account: <code>{}</code></p>{error}\
+             <form method=\"post\" action=\"/oauth/authorize\">{hidden}\
+             <label>Username <input name=\"username\" autocomplete=\"username\" required></label>\
+             <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
+             <button type=\"submit\">Authorize</button></form>",
+            escape(&state.config.domain()),
+            escape(app_name),
+            escape(scopes)
+        ),
+    )
+}
+
+/// `GET /oauth/authorize`: the sign-in and consent page.
+pub async fn authorize_page(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    if params.get("response_type").is_some_and(|t| t != "code") {
+        return Err(ApiError::BadRequest("response_type must be code".into()));
+    }
+    let app = domain::oauth::app(&state.db, params.get("client_id").unwrap_or_default()).await?;
+    domain::oauth::check_redirect(&app, params.get("redirect_uri").unwrap_or_default())?;
+    domain::oauth::requested_scopes(&app, params.get("scope"))?;
+    Ok(form(&state, &params, &app.name, None).into_response())
+}
+
+/// `POST /oauth/authorize`: checks the password, then redirects back to the app with a
+/// code (or shows the code, for out-of-band apps).
+pub async fn authorize(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let redirect_uri = params.get("redirect_uri").unwrap_or_default();
+    let from = peer.ip().to_string();
+    let result = domain::oauth::authorize(
+        &state.db,
+        &state.login_throttle,
+        Consent {
+            client_id: params.get("client_id").unwrap_or_default(),
+            redirect_uri,
+            scope: params.get("scope"),
+            username: params.get("username").unwrap_or_default(),
+            password: params.get("password").unwrap_or_default(),
+            code_challenge: params.get("code_challenge"),
+            code_challenge_method: params.get("code_challenge_method"),
+            from: &from,
+        },
+    )
+    .await;
+    let code = match result {
+        Ok((_, code)) => code,
+        Err(e @ (DomainError::Unauthorized(_) | DomainError::TooMany(_))) => {
+            let status = if matches!(e, DomainError::TooMany(_)) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            let name = domain::oauth::app(&state.db, params.get("client_id").unwrap_or_default())
+                .await
+                .map(|a| a.name)
+                .unwrap_or_default();
+            return Ok((status, form(&state, &params, &name, Some(&e.to_string()))).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if redirect_uri == OOB {
+        return Ok(page(
+            "Authorization code",
+            &format!(
+                "<h1>Authorization code</h1><p>Copy this code into the app:</p><p><code id=\"code\">{}</code></p>",
+                escape(&code)
+            ),
+        )
+        .into_response());
+    }
+    let mut target = url::Url::parse(redirect_uri)
+        .map_err(|_| ApiError::BadRequest("redirect_uri is not a URL".into()))?;
+    target.query_pairs_mut().append_pair("code", &code);
+    if let Some(s) = params.get("state") {
+        target.query_pairs_mut().append_pair("state", s);
+    }
+    Ok(Redirect::to(target.as_str()).into_response())
+}
+
+/// OAuth's error body (`{"error", "error_description"}`), which Mastodon apps read.
+fn oauth_error(e: DomainError) -> Response {
+    let (status, code) = match &e {
+        DomainError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
+        DomainError::Invalid(m) if m.contains("grant type") => {
+            (StatusCode::BAD_REQUEST, "unsupported_grant_type")
+        }
+        DomainError::Invalid(m) if m.contains("scope") => {
+            (StatusCode::BAD_REQUEST, "invalid_scope")
+        }
+        DomainError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_grant"),
+        _ => return ApiError::from(e).into_response(),
+    };
+    (
+        status,
+        Json(json!({ "error": code, "error_description": e.to_string() })),
+    )
+        .into_response()
+}
+
+/// `POST /oauth/token`.
+pub async fn token(State(state): State<AppState>, params: Params) -> Response {
+    let result = domain::oauth::token(
+        &state.db,
+        TokenRequest {
+            grant_type: params.get("grant_type").unwrap_or_default(),
+            client_id: params.get("client_id").unwrap_or_default(),
+            client_secret: params.get("client_secret").unwrap_or_default(),
+            code: params.get("code"),
+            redirect_uri: params.get("redirect_uri"),
+            code_verifier: params.get("code_verifier"),
+            refresh_token: params.get("refresh_token"),
+            scope: params.get("scope"),
+        },
+    )
+    .await;
+    match result {
+        Ok(issued) => {
+            let mut body = json!({
+                "access_token": issued.access_token,
+                "token_type": "Bearer",
+                "scope": issued.scopes,
+                "created_at": issued.created_at,
+            });
+            if let Some(r) = issued.refresh_token {
+                body["refresh_token"] = json!(r);
+            }
+            Json(body).into_response()
+        }
+        Err(e) => oauth_error(e),
+    }
+}
+
+/// `POST /oauth/revoke`.
+pub async fn revoke(State(state): State<AppState>, params: Params) -> Response {
+    match domain::oauth::revoke(
+        &state.db,
+        params.get("client_id").unwrap_or_default(),
+        params.get("client_secret").unwrap_or_default(),
+        params.get("token").unwrap_or_default(),
+    )
+    .await
+    {
+        Ok(()) => Json(json!({})).into_response(),
+        Err(e) => oauth_error(e),
+    }
+}

@@ -1,0 +1,403 @@
+//! OAuth2 as Mastodon apps use it: app registration, the authorization-code grant (PKCE
+//! S256 supported, `urn:ietf:wg:oauth:2.0:oob` for apps without a redirect), refresh
+//! tokens, client credentials and revocation. Secrets are stored as SHA-256 hashes.
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use base64::Engine;
+use rand::RngCore;
+use sea_orm::{DatabaseConnection, Set};
+use sha2::{Digest, Sha256};
+
+use super::{DomainError, accounts, tokens::parse_scopes};
+use crate::db::{
+    self,
+    entities::{accounts::Model as Account, oauth_apps, oauth_codes},
+};
+
+/// The redirect URI of apps that show the code to the user instead.
+pub const OOB: &str = "urn:ietf:wg:oauth:2.0:oob";
+/// How long an authorization code stays valid.
+const CODE_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);
+
+fn secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn hash(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+fn invalid_client() -> DomainError {
+    DomainError::Unauthorized("Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.".into())
+}
+
+fn invalid_grant() -> DomainError {
+    DomainError::Invalid("The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.".into())
+}
+
+/// A registered app and, right after registration only, its secret.
+pub struct RegisteredApp {
+    pub app: oauth_apps::Model,
+    pub client_secret: String,
+}
+
+/// `POST /api/v1/apps`.
+pub async fn register(
+    db: &DatabaseConnection,
+    name: &str,
+    redirect_uris: &str,
+    scopes: Option<&str>,
+    website: Option<&str>,
+) -> Result<RegisteredApp, DomainError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 255 {
+        return Err(DomainError::Invalid(
+            "client_name must be 1 to 255 characters".into(),
+        ));
+    }
+    let uris: Vec<&str> = redirect_uris.split_whitespace().collect();
+    if uris.is_empty() {
+        return Err(DomainError::Invalid("redirect_uris is required".into()));
+    }
+    for uri in &uris {
+        if *uri != OOB && url::Url::parse(uri).is_err() {
+            return Err(DomainError::Invalid(format!(
+                "redirect_uri {uri} is not a URI"
+            )));
+        }
+    }
+    let scopes = parse_scopes(scopes.filter(|s| !s.trim().is_empty()).unwrap_or("read"))?;
+    let client_secret = secret();
+    let app = db::oauth::insert_app(
+        db,
+        oauth_apps::ActiveModel {
+            name: Set(name.to_string()),
+            website: Set(website.filter(|w| !w.is_empty()).map(str::to_string)),
+            redirect_uris: Set(uris.join("\n")),
+            scopes: Set(scopes.join(" ")),
+            client_id: Set(secret()),
+            client_secret_hash: Set(hash(&client_secret)),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(RegisteredApp { app, client_secret })
+}
+
+/// The app a client id names, for the consent page.
+pub async fn app(
+    db: &DatabaseConnection,
+    client_id: &str,
+) -> Result<oauth_apps::Model, DomainError> {
+    db::oauth::app_by_client_id(db, client_id)
+        .await?
+        .ok_or_else(invalid_client)
+}
+
+async fn authenticated_app(
+    db: &DatabaseConnection,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<oauth_apps::Model, DomainError> {
+    let app = app(db, client_id).await?;
+    if hash(client_secret) != app.client_secret_hash {
+        return Err(invalid_client());
+    }
+    Ok(app)
+}
+
+/// Scopes asked for, checked against what the app registered (default: the app's).
+pub fn requested_scopes(
+    app: &oauth_apps::Model,
+    asked: Option<&str>,
+) -> Result<Vec<String>, DomainError> {
+    let registered: Vec<&str> = app.scopes.split_whitespace().collect();
+    let asked = match asked.filter(|s| !s.trim().is_empty()) {
+        Some(s) => parse_scopes(s)?,
+        None => return Ok(registered.iter().map(|s| s.to_string()).collect()),
+    };
+    for scope in &asked {
+        let covered = registered.iter().any(|r| {
+            r == scope
+                || scope
+                    .strip_prefix(r)
+                    .is_some_and(|rest| rest.starts_with(':'))
+        });
+        if !covered {
+            return Err(DomainError::Invalid(format!(
+                "The requested scope {scope} is not registered for this application"
+            )));
+        }
+    }
+    Ok(asked)
+}
+
+/// Checks a redirect URI against the app's.
+pub fn check_redirect(app: &oauth_apps::Model, redirect_uri: &str) -> Result<(), DomainError> {
+    if app.redirect_uris.lines().any(|u| u == redirect_uri) {
+        Ok(())
+    } else {
+        Err(DomainError::Invalid(
+            "The redirect uri included is not valid.".into(),
+        ))
+    }
+}
+
+/// Sign-in attempts per username and per client address, so passwords cannot be guessed
+/// at speed: 5 failures in 5 minutes lock that key out for the rest of the window.
+#[derive(Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+const WINDOW: Duration = Duration::from_secs(300);
+const MAX_FAILURES: u32 = 5;
+
+impl Throttle {
+    fn blocked(&self, keys: &[String]) -> bool {
+        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        keys.iter().any(|k| {
+            map.get(k)
+                .is_some_and(|(n, since)| *n >= MAX_FAILURES && since.elapsed() < WINDOW)
+        })
+    }
+
+    fn failed(&self, keys: &[String]) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, (_, since)| since.elapsed() < WINDOW);
+        for k in keys {
+            let entry = map.entry(k.clone()).or_insert((0, Instant::now()));
+            entry.0 += 1;
+        }
+    }
+
+    fn succeeded(&self, keys: &[String]) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        for k in keys {
+            map.remove(k);
+        }
+    }
+}
+
+/// What the consent form submits.
+pub struct Consent<'a> {
+    pub client_id: &'a str,
+    pub redirect_uri: &'a str,
+    pub scope: Option<&'a str>,
+    pub username: &'a str,
+    pub password: &'a str,
+    pub code_challenge: Option<&'a str>,
+    pub code_challenge_method: Option<&'a str>,
+    /// The client's address, for throttling.
+    pub from: &'a str,
+}
+
+/// Signs the user in and issues an authorization code for the app.
+pub async fn authorize(
+    db: &DatabaseConnection,
+    throttle: &Throttle,
+    c: Consent<'_>,
+) -> Result<(Account, String), DomainError> {
+    let app = app(db, c.client_id).await?;
+    check_redirect(&app, c.redirect_uri)?;
+    let scopes = requested_scopes(&app, c.scope)?;
+    let challenge = match (
+        c.code_challenge.filter(|s| !s.is_empty()),
+        c.code_challenge_method,
+    ) {
+        (None, _) => None,
+        (Some(ch), None | Some("S256")) if (43..=128).contains(&ch.len()) => Some(ch.to_string()),
+        (Some(_), Some("S256")) | (Some(_), None) => {
+            return Err(DomainError::Invalid(
+                "code_challenge must be 43 to 128 characters".into(),
+            ));
+        }
+        (Some(_), Some(other)) => {
+            return Err(DomainError::Invalid(format!(
+                "code_challenge_method {other} is not supported; use S256"
+            )));
+        }
+    };
+    let keys = vec![
+        format!("user:{}", c.username.to_lowercase()),
+        format!("addr:{}", c.from),
+    ];
+    if throttle.blocked(&keys) {
+        return Err(DomainError::TooMany(
+            "Too many failed sign-in attempts; try again in a few minutes".into(),
+        ));
+    }
+    let account = match accounts::check_password(db, c.username, c.password).await {
+        Ok(a) => a,
+        Err(e) => {
+            throttle.failed(&keys);
+            return Err(e);
+        }
+    };
+    throttle.succeeded(&keys);
+    let code = secret();
+    let now = chrono::Utc::now();
+    db::oauth::insert_code(
+        db,
+        oauth_codes::ActiveModel {
+            code_hash: Set(hash(&code)),
+            app_id: Set(app.id),
+            account_id: Set(account.id),
+            scopes: Set(scopes.join(" ")),
+            redirect_uri: Set(c.redirect_uri.to_string()),
+            code_challenge: Set(challenge),
+            expires_at: Set(now + CODE_LIFETIME),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok((account, code))
+}
+
+/// An issued token, as `POST /oauth/token` answers it.
+pub struct Issued {
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub scopes: String,
+    pub created_at: i64,
+}
+
+async fn issue_user_token(
+    db: &DatabaseConnection,
+    account_id: i64,
+    app_id: i64,
+    scopes: String,
+) -> Result<Issued, DomainError> {
+    let (access, refresh) = (secret(), secret());
+    let now = chrono::Utc::now();
+    db::oauth::insert_user_token(
+        db,
+        account_id,
+        app_id,
+        hash(&access),
+        hash(&refresh),
+        scopes.clone(),
+        now,
+    )
+    .await?;
+    Ok(Issued {
+        access_token: access,
+        refresh_token: Some(refresh),
+        scopes,
+        created_at: now.timestamp(),
+    })
+}
+
+/// What `POST /oauth/token` was asked.
+pub struct TokenRequest<'a> {
+    pub grant_type: &'a str,
+    pub client_id: &'a str,
+    pub client_secret: &'a str,
+    pub code: Option<&'a str>,
+    pub redirect_uri: Option<&'a str>,
+    pub code_verifier: Option<&'a str>,
+    pub refresh_token: Option<&'a str>,
+    pub scope: Option<&'a str>,
+}
+
+/// `POST /oauth/token` for every grant Mastodon supports.
+pub async fn token(db: &DatabaseConnection, r: TokenRequest<'_>) -> Result<Issued, DomainError> {
+    let app = authenticated_app(db, r.client_id, r.client_secret).await?;
+    match r.grant_type {
+        "authorization_code" => {
+            let code = r.code.ok_or_else(invalid_grant)?;
+            let grant = db::oauth::take_code(db, &hash(code))
+                .await?
+                .filter(|g| g.app_id == app.id && g.expires_at > chrono::Utc::now())
+                .ok_or_else(invalid_grant)?;
+            if r.redirect_uri.is_some_and(|u| u != grant.redirect_uri) {
+                return Err(invalid_grant());
+            }
+            if let Some(challenge) = &grant.code_challenge {
+                let verifier = r.code_verifier.ok_or_else(invalid_grant)?;
+                let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .encode(Sha256::digest(verifier.as_bytes()));
+                if &computed != challenge {
+                    return Err(invalid_grant());
+                }
+            }
+            issue_user_token(db, grant.account_id, app.id, grant.scopes).await
+        }
+        "refresh_token" => {
+            let refresh = r.refresh_token.ok_or_else(invalid_grant)?;
+            let old = db::oauth::token_by_refresh(db, &hash(refresh))
+                .await?
+                .filter(|t| t.app_id == Some(app.id))
+                .ok_or_else(invalid_grant)?;
+            // Refresh tokens rotate: the old pair stops working.
+            db::oauth::delete_user_token(db, old.id).await?;
+            issue_user_token(db, old.account_id, app.id, old.scopes).await
+        }
+        "client_credentials" => {
+            let scopes = requested_scopes(&app, r.scope)?.join(" ");
+            let access = secret();
+            let now = chrono::Utc::now();
+            db::oauth::insert_app_token(db, app.id, hash(&access), scopes.clone(), now).await?;
+            Ok(Issued {
+                access_token: access,
+                refresh_token: None,
+                scopes,
+                created_at: now.timestamp(),
+            })
+        }
+        other => Err(DomainError::Invalid(format!(
+            "The authorization grant type {other} is not supported by the authorization server."
+        ))),
+    }
+}
+
+/// `POST /oauth/revoke`: the token stops working (unknown tokens are not an error, per
+/// RFC 7009).
+pub async fn revoke(
+    db: &DatabaseConnection,
+    client_id: &str,
+    client_secret: &str,
+    token: &str,
+) -> Result<(), DomainError> {
+    let app = authenticated_app(db, client_id, client_secret).await?;
+    let h = hash(token);
+    if let Some(t) = db::oauth::user_token(db, &h).await?
+        && t.app_id == Some(app.id)
+    {
+        db::oauth::delete_user_token(db, t.id).await?;
+    }
+    if let Some(t) = db::oauth::app_token(db, &h).await?
+        && t.app_id == app.id
+    {
+        db::oauth::delete_app_token(db, t.id).await?;
+    }
+    Ok(())
+}
+
+/// The app behind a token (a user token issued to it, or its own client-credentials token).
+pub async fn app_of_token(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<oauth_apps::Model, DomainError> {
+    let refused = || DomainError::Unauthorized("The access token is invalid".into());
+    let h = hash(token);
+    let app_id = match db::oauth::user_token(db, &h).await? {
+        Some(t) => t.app_id.ok_or_else(refused)?,
+        None => {
+            db::oauth::app_token(db, &h)
+                .await?
+                .ok_or_else(refused)?
+                .app_id
+        }
+    };
+    db::oauth::app(db, app_id).await?.ok_or_else(refused)
+}
