@@ -135,6 +135,74 @@ pub fn router(state: AppState) -> Router {
             get(mastodon::statuses::notifications),
         )
         .route(
+            "/api/v1/notifications/clear",
+            post(mastodon::social::notifications_clear),
+        )
+        .route(
+            "/api/v1/notifications/{id}",
+            get(mastodon::social::notification_show),
+        )
+        .route(
+            "/api/v1/notifications/{id}/dismiss",
+            post(mastodon::social::notification_dismiss),
+        )
+        .route("/api/v1/accounts/lookup", get(mastodon::social::lookup))
+        .route(
+            "/api/v1/accounts/relationships",
+            get(mastodon::social::relationships),
+        )
+        .route("/api/v1/accounts/{id}", get(mastodon::social::show))
+        .route(
+            "/api/v1/accounts/{id}/follow",
+            post(mastodon::social::follow),
+        )
+        .route(
+            "/api/v1/accounts/{id}/unfollow",
+            post(mastodon::social::unfollow),
+        )
+        .route(
+            "/api/v1/accounts/{id}/followers",
+            get(mastodon::social::followers),
+        )
+        .route(
+            "/api/v1/accounts/{id}/following",
+            get(mastodon::social::following),
+        )
+        .route(
+            "/api/v1/follow_requests",
+            get(mastodon::social::follow_requests),
+        )
+        .route(
+            "/api/v1/follow_requests/{id}/authorize",
+            post(mastodon::social::authorize_request),
+        )
+        .route(
+            "/api/v1/follow_requests/{id}/reject",
+            post(mastodon::social::reject_request),
+        )
+        .route(
+            "/api/v1/statuses/{id}/favourited_by",
+            get(mastodon::social::favourited_by),
+        )
+        .route(
+            "/api/v1/statuses/{id}/reblogged_by",
+            get(mastodon::social::reblogged_by),
+        )
+        .route("/api/v2/search", get(mastodon::social::search))
+        .route("/api/v1/custom_emojis", get(mastodon::social::empty_list))
+        .route("/api/v1/filters", get(mastodon::social::empty_list))
+        .route("/api/v2/filters", get(mastodon::social::empty_list))
+        .route("/api/v1/announcements", get(mastodon::social::empty_list))
+        .route("/api/v1/trends/tags", get(mastodon::social::empty_list))
+        .route("/api/v1/trends/statuses", get(mastodon::social::empty_list))
+        .route("/api/v1/trends/links", get(mastodon::social::empty_list))
+        .route("/api/v1/markers", get(mastodon::social::markers))
+        .route("/api/v1/preferences", get(mastodon::social::preferences))
+        .route(
+            "/api/v1/streaming/health",
+            get(mastodon::social::streaming_health),
+        )
+        .route(
             "/api/v1/media",
             post(mastodon::media::upload_v1).layer(DefaultBodyLimit::max(media_limit)),
         )

@@ -574,6 +574,45 @@ pub async fn unnotify<C: ConnectionTrait>(
     Ok(())
 }
 
+/// One of an account's notifications.
+pub async fn notification<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    id: i64,
+) -> Result<Option<notifications::Model>, StoreError> {
+    Ok(notifications::Entity::find_by_id(id)
+        .filter(notifications::Column::AccountId.eq(account_id))
+        .one(db)
+        .await?)
+}
+
+/// Deletes one (`Some(id)`) or all of an account's notifications.
+pub async fn dismiss<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    id: Option<i64>,
+) -> Result<(), StoreError> {
+    let mut q = notifications::Entity::delete_many()
+        .filter(notifications::Column::AccountId.eq(account_id));
+    if let Some(id) = id {
+        q = q.filter(notifications::Column::Id.eq(id));
+    }
+    q.exec(db).await?;
+    Ok(())
+}
+
+/// Number of posts (not boosts) by an account.
+pub async fn count_by_account<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+) -> Result<u64, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::AccountId.eq(account_id))
+        .filter(Column::ReblogOfId.is_null())
+        .count(db)
+        .await?)
+}
+
 /// A cursor page, with Mastodon's semantics: `max_id` pages back, `since_id` gives the
 /// newest items above an id, `min_id` the items immediately above an id.
 #[derive(Debug, Clone, Copy, Default)]

@@ -346,3 +346,28 @@ pub async fn requests(
     }
     Ok(out)
 }
+
+/// How two accounts stand, as Mastodon's `Relationship` reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Relationship {
+    pub following: bool,
+    pub requested: bool,
+    pub followed_by: bool,
+    pub requested_by: bool,
+}
+
+/// `me`'s relationship with `other`.
+pub async fn relationship<C: ConnectionTrait>(
+    db: &C,
+    me: &Account,
+    other: &Account,
+) -> Result<Relationship, DomainError> {
+    let out = db::follows::find_pair(db, me.id, other.id).await?;
+    let back = db::follows::find_pair(db, other.id, me.id).await?;
+    Ok(Relationship {
+        following: out.as_ref().is_some_and(|f| f.accepted),
+        requested: out.as_ref().is_some_and(|f| !f.accepted),
+        followed_by: back.as_ref().is_some_and(|f| f.accepted),
+        requested_by: back.as_ref().is_some_and(|f| !f.accepted),
+    })
+}

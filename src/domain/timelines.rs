@@ -136,3 +136,23 @@ pub async fn notifications(
     };
     Ok(db::posts::notifications(db, me.id, kinds, page).await?)
 }
+
+/// One of `me`'s notifications.
+pub async fn notification(
+    db: &DatabaseConnection,
+    me: &Account,
+    id: i64,
+) -> Result<notifications::Model, DomainError> {
+    db::posts::notification(db, me.id, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("Record not found".into()))
+}
+
+/// Dismisses one notification (`Some(id)`) or all of them.
+pub async fn dismiss(
+    db: &DatabaseConnection,
+    me: &Account,
+    id: Option<i64>,
+) -> Result<(), DomainError> {
+    Ok(db::posts::dismiss(db, me.id, id).await?)
+}

@@ -6,5 +6,6 @@ pub mod entities;
 pub mod instance;
 pub mod media;
 pub mod params;
+pub mod social;
 pub mod statuses;
 pub mod statuses_entities;
