@@ -118,8 +118,14 @@ impl App {
         let worker = tokio::spawn(deliver::run(self.state.clone(), stop_rx.clone()));
         let janitor = tokio::spawn(media_janitor(self.state.clone(), stop_rx.clone()));
         let router = router(self.state);
-        // Client addresses reach handlers (sign-in throttling keys on them).
-        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        // `/api/v1/instance/` is `/api/v1/instance` (Rails, and so Mastodon, accepts both;
+        // Mastodon.py asks with the slash). Client addresses reach handlers (sign-in
+        // throttling keys on them).
+        let normalized = tower_http::normalize_path::NormalizePath::trim_trailing_slash(router);
+        let service =
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                std::net::SocketAddr,
+            >(normalized);
         let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down: no new connections, finishing in-flight work");
