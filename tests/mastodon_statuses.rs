@@ -401,3 +401,112 @@ async fn private_posts_stay_private_in_the_api() {
         .unwrap();
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn idempotency_bookmarks_and_profile_edits() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let alice = Api {
+        app: &app,
+        token: token(&app, "alice", "read write").await,
+    };
+
+    // The same Idempotency-Key twice: one post.
+    let send = || async {
+        let (s, _, b) = alice
+            .send(
+                common::client()
+                    .post(app.url("/api/v1/statuses"))
+                    .header("Idempotency-Key", "abc-123")
+                    .json(&json!({"status": "only once"})),
+            )
+            .await;
+        (s, b)
+    };
+    let (s1, first) = send().await;
+    let (s2, second) = send().await;
+    assert_eq!((s1, s2), (200, 200));
+    assert_eq!(first["id"], second["id"]);
+    assert_eq!(
+        pinhole::db::posts::count_local(&app.state.db)
+            .await
+            .unwrap(),
+        1
+    );
+
+    // Bookmarks show on the status.
+    let id = first["id"].as_str().unwrap();
+    let (s, b) = alice
+        .post(&format!("/api/v1/statuses/{id}/bookmark"), json!({}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["bookmarked"], true);
+    let (_, b) = alice
+        .post(&format!("/api/v1/statuses/{id}/unbookmark"), json!({}))
+        .await;
+    assert_eq!(b["bookmarked"], false);
+
+    // Profile: name, bio, locked, and an avatar through the media pipeline.
+    let form = reqwest::multipart::Form::new()
+        .text("display_name", "Alice L.")
+        .text("note", "Photos of #harbours")
+        .text("locked", "true")
+        .part(
+            "avatar",
+            reqwest::multipart::Part::bytes(solid_jpeg(400, 400, [90, 90, 200]))
+                .file_name("me.jpg")
+                .mime_str("image/jpeg")
+                .unwrap(),
+        );
+    let (s, _, me) = alice
+        .send(
+            common::client()
+                .patch(app.url("/api/v1/accounts/update_credentials"))
+                .multipart(form),
+        )
+        .await;
+    assert_eq!(s, 200, "{me}");
+    assert_eq!(me["display_name"], "Alice L.");
+    assert_eq!(me["locked"], true);
+    assert!(me["note"].as_str().unwrap().contains("harbours"));
+    let avatar = me["avatar"].as_str().unwrap();
+    assert!(
+        avatar.starts_with(&app.public) && avatar.contains("/media/"),
+        "{avatar}"
+    );
+    let res = common::client()
+        .get(avatar.replace("localhost", "127.0.0.1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(me["statuses_count"], 1);
+    // The actor document shows the new name and icon to other servers.
+    let actor: Value = app
+        .get_accept("/users/alice", "application/activity+json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(actor["name"], "Alice L.");
+    assert_eq!(actor["icon"]["url"], avatar);
+    // Form-encoded edits and limits.
+    let (s, _, _) = alice
+        .send(
+            common::client()
+                .patch(app.url("/api/v1/accounts/update_credentials"))
+                .form(&[("display_name", "x".repeat(31))]),
+        )
+        .await;
+    assert_eq!(s, 422);
+    let (s, _, me) = alice
+        .send(
+            common::client()
+                .patch(app.url("/api/v1/accounts/update_credentials"))
+                .form(&[("locked", "false")]),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(me["locked"], false);
+    assert_eq!(me["display_name"], "Alice L.");
+}

@@ -11,6 +11,7 @@ mod m20261125_000004_federation;
 mod m20261125_000005_media;
 mod m20261126_000006_posts;
 mod m20261126_000007_oauth;
+mod m20261126_000008_bookmarks_idempotency;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_media::Migration),
             Box::new(m20261126_000006_posts::Migration),
             Box::new(m20261126_000007_oauth::Migration),
+            Box::new(m20261126_000008_bookmarks_idempotency::Migration),
         ]
     }
 }

@@ -87,6 +87,11 @@ pub fn router(state: AppState) -> Router {
             get(mastodon::accounts::verify_credentials),
         )
         .route(
+            "/api/v1/accounts/update_credentials",
+            axum::routing::patch(mastodon::accounts::update_credentials)
+                .layer(DefaultBodyLimit::max(media_limit * 2)),
+        )
+        .route(
             "/api/v1/statuses",
             axum::routing::post(mastodon::statuses::create),
         )
@@ -179,6 +184,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/follow_requests/{id}/reject",
             post(mastodon::social::reject_request),
+        )
+        .route(
+            "/api/v1/statuses/{id}/bookmark",
+            post(mastodon::statuses::bookmark),
+        )
+        .route(
+            "/api/v1/statuses/{id}/unbookmark",
+            post(mastodon::statuses::unbookmark),
         )
         .route(
             "/api/v1/statuses/{id}/favourited_by",

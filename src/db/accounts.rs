@@ -274,3 +274,8 @@ pub async fn remote_ids<C: ConnectionTrait>(db: &C) -> Result<Vec<i64>, StoreErr
         .all(db)
         .await?)
 }
+
+/// Writes changed columns of an account.
+pub async fn update<C: ConnectionTrait>(db: &C, row: ActiveModel) -> Result<Model, StoreError> {
+    Ok(row.update(db).await?)
+}

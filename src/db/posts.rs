@@ -790,3 +790,103 @@ pub async fn count_local<C: ConnectionTrait>(db: &C) -> Result<u64, StoreError> 
         .count(db)
         .await?)
 }
+
+/// Bookmarks `post_id` for `account_id` (idempotent).
+pub async fn bookmark<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    post_id: i64,
+    now: Time,
+) -> Result<(), StoreError> {
+    use super::entities::bookmarks;
+    bookmarks::Entity::insert(bookmarks::ActiveModel {
+        account_id: Set(account_id),
+        post_id: Set(post_id),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([bookmarks::Column::AccountId, bookmarks::Column::PostId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Removes a bookmark.
+pub async fn unbookmark<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    post_id: i64,
+) -> Result<(), StoreError> {
+    use super::entities::bookmarks;
+    bookmarks::Entity::delete_many()
+        .filter(bookmarks::Column::AccountId.eq(account_id))
+        .filter(bookmarks::Column::PostId.eq(post_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Which of `post_ids` `account_id` bookmarked.
+pub async fn bookmarked_among<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    post_ids: &[i64],
+) -> Result<Vec<i64>, StoreError> {
+    use super::entities::bookmarks;
+    if post_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(bookmarks::Entity::find()
+        .filter(bookmarks::Column::AccountId.eq(account_id))
+        .filter(bookmarks::Column::PostId.is_in(post_ids.to_vec()))
+        .select_only()
+        .column(bookmarks::Column::PostId)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// The post an idempotency key created, if any.
+pub async fn idempotent_post<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    key: &str,
+) -> Result<Option<i64>, StoreError> {
+    use super::entities::idempotency_keys as k;
+    Ok(k::Entity::find()
+        .filter(k::Column::AccountId.eq(account_id))
+        .filter(k::Column::Key.eq(key))
+        .one(db)
+        .await?
+        .map(|r| r.post_id))
+}
+
+/// Remembers the post an idempotency key created.
+pub async fn remember_idempotency<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    key: &str,
+    post_id: i64,
+    now: Time,
+) -> Result<(), StoreError> {
+    use super::entities::idempotency_keys as k;
+    k::Entity::insert(k::ActiveModel {
+        account_id: Set(account_id),
+        key: Set(key.to_string()),
+        post_id: Set(post_id),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([k::Column::AccountId, k::Column::Key])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}

@@ -168,6 +168,69 @@ pub async fn check_password(
     if ok { Ok(account) } else { Err(refused()) }
 }
 
+/// What a profile edit may change (`None`: keep).
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange {
+    pub display_name: Option<String>,
+    /// Plain text, rendered like a post (links, hashtags).
+    pub note: Option<String>,
+    pub locked: Option<bool>,
+    pub discoverable: Option<bool>,
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
+}
+
+/// Longest display name Mastodon accepts.
+pub const MAX_DISPLAY_NAME: usize = 30;
+/// Longest bio Mastodon accepts.
+pub const MAX_NOTE: usize = 500;
+
+/// Edits a local account's profile.
+pub async fn update_profile(
+    db: &DatabaseConnection,
+    account: &Account,
+    change: ProfileChange,
+    base_url: &str,
+) -> Result<Account, DomainError> {
+    use sea_orm::Set;
+    if !account.is_local() {
+        return Err(DomainError::Invalid(
+            "only local profiles can be edited".into(),
+        ));
+    }
+    let mut row: crate::db::entities::accounts::ActiveModel = account.clone().into();
+    if let Some(name) = change.display_name {
+        if name.chars().count() > MAX_DISPLAY_NAME {
+            return Err(DomainError::Invalid(format!(
+                "display_name is longer than {MAX_DISPLAY_NAME} characters"
+            )));
+        }
+        row.display_name = Set(name.trim().to_string());
+    }
+    if let Some(note) = change.note {
+        if note.chars().count() > MAX_NOTE {
+            return Err(DomainError::Invalid(format!(
+                "note is longer than {MAX_NOTE} characters"
+            )));
+        }
+        row.summary = Set(super::text::render(&note, &Default::default(), base_url));
+    }
+    if let Some(locked) = change.locked {
+        row.manually_approves_followers = Set(locked);
+    }
+    if let Some(d) = change.discoverable {
+        row.discoverable = Set(d);
+    }
+    if let Some(url) = change.avatar_url {
+        row.avatar_url = Set(Some(url));
+    }
+    if let Some(url) = change.header_url {
+        row.header_url = Set(Some(url));
+    }
+    row.updated_at = Set(chrono::Utc::now());
+    Ok(db::accounts::update(db, row).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

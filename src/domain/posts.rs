@@ -259,6 +259,7 @@ pub struct Interactions {
     pub counts: HashMap<i64, (u64, u64, u64)>,
     pub favourited: HashSet<i64>,
     pub reblogged: HashSet<i64>,
+    pub bookmarked: HashSet<i64>,
 }
 
 /// [`Interactions`] for `views` (and the posts they boost) as `viewer` sees them.
@@ -274,17 +275,19 @@ pub async fn interactions<C: ConnectionTrait>(
             .filter_map(|v| v.reblog.as_ref().map(|r| r.post.id)),
     );
     let counts = db::posts::counts(db, &ids).await?;
-    let (favourited, reblogged) = match viewer {
+    let (favourited, reblogged, bookmarked) = match viewer {
         Some(v) => (
             db::posts::favourited_among(db, v.id, &ids).await?,
             db::posts::reblogged_among(db, v.id, &ids).await?,
+            db::posts::bookmarked_among(db, v.id, &ids).await?,
         ),
-        None => (vec![], vec![]),
+        None => (vec![], vec![], vec![]),
     };
     Ok(Interactions {
         counts,
         favourited: favourited.into_iter().collect(),
         reblogged: reblogged.into_iter().collect(),
+        bookmarked: bookmarked.into_iter().collect(),
     })
 }
 
@@ -578,6 +581,48 @@ pub async fn create_with_uploads(
         }
     }
     result
+}
+
+/// [`create`], once per `key`: a request retried with the same `Idempotency-Key` gets the
+/// post the first one made instead of a duplicate (Mastodon keeps keys for an hour; Pinhole
+/// keeps them as long as the post exists).
+pub async fn create_once(
+    ctx: &Posting<'_>,
+    author: &Account,
+    new: NewPost,
+    key: Option<&str>,
+) -> Result<PostView, DomainError> {
+    let key = key
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 255);
+    if let Some(k) = key
+        && let Some(id) = db::posts::idempotent_post(ctx.db, author.id, k).await?
+        && let Some(post) = db::posts::find(ctx.db, id).await?
+    {
+        return load_view(ctx.db, post).await;
+    }
+    let view = create(ctx, author, new).await?;
+    if let Some(k) = key {
+        db::posts::remember_idempotency(ctx.db, author.id, k, view.post.id, chrono::Utc::now())
+            .await?;
+    }
+    Ok(view)
+}
+
+/// Bookmarks (or, with `on` false, un-bookmarks) a post `account` can see.
+pub async fn bookmark(
+    db: &DatabaseConnection,
+    account: &Account,
+    post_id: i64,
+    on: bool,
+) -> Result<PostView, DomainError> {
+    let view = get_visible(db, Some(account), post_id).await?;
+    if on {
+        db::posts::bookmark(db, account.id, view.post.id, chrono::Utc::now()).await?;
+    } else {
+        db::posts::unbookmark(db, account.id, view.post.id).await?;
+    }
+    Ok(view)
 }
 
 /// What an edit may change.

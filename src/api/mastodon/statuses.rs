@@ -93,10 +93,11 @@ async fn timeline_response(
     Ok((headers, Json(body)).into_response())
 }
 
-/// `POST /api/v1/statuses`.
+/// `POST /api/v1/statuses` (honours `Idempotency-Key`).
 pub async fn create(
     State(state): State<AppState>,
     auth: Authenticated,
+    headers: HeaderMap,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let caller = auth.require(&["write:statuses"])?;
@@ -126,9 +127,39 @@ pub async fn create(
     };
     let directory = StateDirectory(&state);
     let ctx = posting(&state, &directory);
-    let view = domain::posts::create(&ctx, &caller.account, new).await?;
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let view = domain::posts::create_once(&ctx, &caller.account, new, key).await?;
     state.federation.wake.notify_one();
     one(&state, &caller.account, view).await
+}
+
+async fn set_bookmark(
+    state: AppState,
+    auth: Authenticated,
+    id: String,
+    on: bool,
+) -> Result<Json<Value>, ApiError> {
+    let caller = auth.require(&["write:bookmarks"])?;
+    let view = domain::posts::bookmark(&state.db, &caller.account, parse_id(&id)?, on).await?;
+    one(&state, &caller.account, view).await
+}
+
+/// `POST /api/v1/statuses/:id/bookmark`.
+pub async fn bookmark(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    set_bookmark(state, auth, id, true).await
+}
+
+/// `POST /api/v1/statuses/:id/unbookmark`.
+pub async fn unbookmark(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    set_bookmark(state, auth, id, false).await
 }
 
 /// `GET /api/v1/statuses/:id`.

@@ -110,7 +110,7 @@ pub fn status(config: &Config, view: &PostView, seen: &Interactions) -> Value {
         "favourited": seen.favourited.contains(&p.id),
         "reblogged": seen.reblogged.contains(&p.id),
         "muted": false,
-        "bookmarked": false,
+        "bookmarked": seen.bookmarked.contains(&p.id),
         "pinned": false,
         "filtered": [],
     })

@@ -2,10 +2,12 @@
 
 pub mod accounts;
 pub mod api_tokens;
+pub mod bookmarks;
 pub mod deliveries;
 pub mod domain_health;
 pub mod favourites;
 pub mod follows;
+pub mod idempotency_keys;
 pub mod inbox_activities;
 pub mod instance_keys;
 pub mod media_attachments;
