@@ -276,3 +276,83 @@ async fn follow_requests_notifications_and_startup_endpoints() {
     assert_eq!(prefs["posting:default:visibility"], "public");
     assert_eq!(app.get("/api/v1/streaming/health").await.status(), 501);
 }
+
+#[tokio::test]
+async fn account_search_and_profile_fields() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    app.create_user("alfred").await;
+    app.create_user("bob").await;
+    app.create_user("al_x").await;
+    let alice = token(&app, "alice").await;
+    use reqwest::Method as M;
+    let (_, found) = call(&app, &alice, M::GET, "/api/v1/accounts/search?q=al_").await;
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found[0]["username"], "al_x");
+    let (s, found) = call(&app, &alice, M::GET, "/api/v1/accounts/search?q=ali").await;
+    assert_eq!(s, 200);
+    let names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alice"]);
+    let (_, found) = call(&app, &alice, M::GET, "/api/v1/accounts/search?q=al").await;
+    assert_eq!(found.as_array().unwrap().len(), 3);
+    let (_, found) = call(
+        &app,
+        &alice,
+        M::GET,
+        &format!("/api/v1/accounts/search?q=@bob@{}", app.domain()),
+    )
+    .await;
+    assert_eq!(found[0]["username"], "bob");
+    // `%` and `_` are not wildcards.
+    let (_, none) = call(&app, &alice, M::GET, "/api/v1/accounts/search?q=%25").await;
+    assert_eq!(none, json!([]));
+
+    // Profile fields as Mastodon.py sends them.
+    let res = common::client()
+        .patch(app.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice)
+        .form(&[
+            ("fields_attributes[0][name]", "Camera"),
+            ("fields_attributes[0][value]", "Fuji X100"),
+            ("fields_attributes[1][name]", "Site"),
+            ("fields_attributes[1][value]", "https://example.com/photos"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(me["fields"][0]["name"], "Camera");
+    assert_eq!(me["fields"][0]["value"], "Fuji X100");
+    assert!(
+        me["fields"][1]["value"]
+            .as_str()
+            .unwrap()
+            .contains("href=\"https://example.com/photos\"")
+    );
+    assert_eq!(
+        me["source"]["fields"][1]["value"],
+        "https://example.com/photos"
+    );
+    let too_many: Vec<(String, String)> = (0..5)
+        .flat_map(|i| {
+            [
+                (format!("fields_attributes[{i}][name]"), format!("n{i}")),
+                (format!("fields_attributes[{i}][value]"), "v".into()),
+            ]
+        })
+        .collect();
+    let res = common::client()
+        .patch(app.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&alice)
+        .form(&too_many)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+}

@@ -12,6 +12,7 @@ mod m20261125_000005_media;
 mod m20261126_000006_posts;
 mod m20261126_000007_oauth;
 mod m20261126_000008_bookmarks_idempotency;
+mod m20261126_000009_profile_fields;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_posts::Migration),
             Box::new(m20261126_000007_oauth::Migration),
             Box::new(m20261126_000008_bookmarks_idempotency::Migration),
+            Box::new(m20261126_000009_profile_fields::Migration),
         ]
     }
 }

@@ -153,6 +153,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/accounts/lookup", get(mastodon::social::lookup))
         .route(
+            "/api/v1/accounts/search",
+            get(mastodon::social::account_search),
+        )
+        .route(
             "/api/v1/accounts/relationships",
             get(mastodon::social::relationships),
         )

@@ -279,3 +279,27 @@ pub async fn remote_ids<C: ConnectionTrait>(db: &C) -> Result<Vec<i64>, StoreErr
 pub async fn update<C: ConnectionTrait>(db: &C, row: ActiveModel) -> Result<Model, StoreError> {
     Ok(row.update(db).await?)
 }
+
+/// Accounts whose username starts with `prefix` (case-insensitive), local ones first.
+pub async fn search_by_username<C: ConnectionTrait>(
+    db: &C,
+    prefix: &str,
+    limit: u64,
+) -> Result<Vec<Model>, StoreError> {
+    use sea_orm::QuerySelect;
+    let escaped = prefix
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Ok(Entity::find()
+        .filter(
+            Column::UsernameKey
+                .like(sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')),
+        )
+        .order_by_asc(Column::Domain.is_not_null())
+        .order_by_asc(Column::UsernameKey)
+        .limit(limit)
+        .all(db)
+        .await?)
+}

@@ -178,7 +178,12 @@ pub struct ProfileChange {
     pub discoverable: Option<bool>,
     pub avatar_url: Option<String>,
     pub header_url: Option<String>,
+    /// Profile fields, replacing the old ones (Mastodon allows 4).
+    pub fields: Option<Vec<(String, String)>>,
 }
+
+/// Most profile fields Mastodon allows.
+pub const MAX_FIELDS: usize = 4;
 
 /// Longest display name Mastodon accepts.
 pub const MAX_DISPLAY_NAME: usize = 30;
@@ -226,6 +231,24 @@ pub async fn update_profile(
     }
     if let Some(url) = change.header_url {
         row.header_url = Set(Some(url));
+    }
+    if let Some(fields) = change.fields {
+        let fields: Vec<(String, String)> = fields
+            .into_iter()
+            .filter(|(n, v)| !n.trim().is_empty() || !v.trim().is_empty())
+            .collect();
+        if fields.len() > MAX_FIELDS
+            || fields
+                .iter()
+                .any(|(n, v)| n.chars().count() > 255 || v.chars().count() > 255)
+        {
+            return Err(DomainError::Invalid(format!(
+                "at most {MAX_FIELDS} profile fields of 255 characters each"
+            )));
+        }
+        row.fields_json = Set(Some(
+            serde_json::to_string(&fields).map_err(|e| DomainError::Internal(e.to_string()))?,
+        ));
     }
     row.updated_at = Set(chrono::Utc::now());
     Ok(db::accounts::update(db, row).await?)

@@ -157,6 +157,7 @@ mod tests {
                 key_id: None,
                 actor_type: None,
                 fetched_at: None,
+                fields_json: None,
             },
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
         };

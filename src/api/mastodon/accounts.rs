@@ -71,6 +71,28 @@ pub async fn update_credentials(
     let caller = auth.require(&["write:accounts"])?;
     let me = caller.account.clone();
     let mut change = ProfileChange::default();
+    // `fields_attributes[N][name]` / `[value]` (or `fields_attributes[][…]` in order).
+    let mut fields: std::collections::BTreeMap<usize, (String, String)> = Default::default();
+    let field_part =
+        |key: &str,
+         text: String,
+         fields: &mut std::collections::BTreeMap<usize, (String, String)>| {
+            let Some(rest) = key.strip_prefix("fields_attributes[") else {
+                return false;
+            };
+            let (index, what) = match rest.split_once("][") {
+                Some((i, w)) => (i, w.trim_end_matches(']')),
+                None => return false,
+            };
+            let n = index.parse().unwrap_or(fields.len());
+            let entry = fields.entry(n).or_default();
+            match what {
+                "name" => entry.0 = text,
+                "value" => entry.1 = text,
+                _ => return false,
+            }
+            true
+        };
     let is_multipart = req
         .headers()
         .get(CONTENT_TYPE)
@@ -110,7 +132,9 @@ pub async fn update_credentials(
                         "note" => change.note = Some(text),
                         "locked" => change.locked = Some(flag(&text)),
                         "discoverable" => change.discoverable = Some(flag(&text)),
-                        _ => {}
+                        key => {
+                            field_part(key, text, &mut fields);
+                        }
                     }
                 }
             }
@@ -121,6 +145,14 @@ pub async fn update_credentials(
         change.note = params.get("note").map(str::to_string);
         change.locked = params.get("locked").map(flag);
         change.discoverable = params.get("discoverable").map(flag);
+        for (key, values) in &params.0 {
+            if let Some(v) = values.first() {
+                field_part(key, v.clone(), &mut fields);
+            }
+        }
+    }
+    if !fields.is_empty() {
+        change.fields = Some(fields.into_values().collect());
     }
     let updated =
         domain::accounts::update_profile(&state.db, &me, change, state.config.base_url()).await?;

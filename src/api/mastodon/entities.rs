@@ -157,7 +157,19 @@ pub fn account(config: &Config, account: &Account) -> MastodonAccount {
         noindex: !account.indexable,
         emojis: vec![],
         roles: vec![],
-        fields: vec![],
+        fields: account
+            .fields()
+            .iter()
+            .map(|(name, value)| {
+                serde_json::json!({
+                    "name": name,
+                    "value": crate::domain::text::render(value, &Default::default(), config.base_url())
+                        .trim_start_matches("<p>")
+                        .trim_end_matches("</p>"),
+                    "verified_at": null,
+                })
+            })
+            .collect(),
     }
 }
 
@@ -170,7 +182,11 @@ pub fn credential_account(config: &Config, acc: &Account) -> CredentialAccount {
             sensitive: false,
             language: None,
             note: acc.summary.clone(),
-            fields: vec![],
+            fields: acc
+                .fields()
+                .iter()
+                .map(|(name, value)| serde_json::json!({ "name": name, "value": value }))
+                .collect(),
             follow_requests_count: 0,
             hide_collections: false,
             discoverable: acc.discoverable,

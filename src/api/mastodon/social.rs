@@ -349,6 +349,48 @@ pub async fn search(
     ))
 }
 
+/// `GET /api/v1/accounts/search?q=…[&resolve=true][&limit=]`: by username prefix among
+/// known accounts; with `resolve`, `user@host` is looked up over WebFinger first.
+pub async fn account_search(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    params: Params,
+) -> Result<Json<Vec<MastodonAccount>>, ApiError> {
+    let caller = auth.require(&["read:accounts"])?;
+    let q = params
+        .get("q")
+        .unwrap_or_default()
+        .trim()
+        .trim_start_matches('@')
+        .to_string();
+    let limit = params
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(40u64)
+        .min(80);
+    let mut out: Vec<Account> = Vec::new();
+    if let Some((user, host)) = q.split_once('@') {
+        let found = if params.flag("resolve") {
+            resolve::resolve_handle(&state, &q).await.ok()
+        } else if host.eq_ignore_ascii_case(&state.config.domain()) {
+            domain::accounts::get_local(&state.db, user).await.ok()
+        } else {
+            db::accounts::find_remote_by_handle(&state.db, user, host)
+                .await
+                .map_err(internal)?
+        };
+        out.extend(found);
+    } else if !q.is_empty() {
+        out = db::accounts::search_by_username(&state.db, &q, limit)
+            .await
+            .map_err(internal)?;
+    }
+    let _ = caller;
+    Ok(Json(
+        out.iter().map(|a| account(&state.config, a)).collect(),
+    ))
+}
+
 /// `GET /api/v1/notifications/:id`.
 pub async fn notification_show(
     State(state): State<AppState>,

@@ -37,6 +37,18 @@ pub struct Model {
     pub actor_type: Option<String>,
     /// When the remote actor document was last fetched; stale copies are refreshed.
     pub fetched_at: Option<DateTimeUtc>,
+    /// Profile fields: JSON list of `{"name", "value"}` (plain text as written).
+    pub fields_json: Option<String>,
+}
+
+impl Model {
+    /// The profile fields as `(name, value)` pairs.
+    pub fn fields(&self) -> Vec<(String, String)> {
+        self.fields_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<Vec<(String, String)>>(j).ok())
+            .unwrap_or_default()
+    }
 }
 
 impl Model {
