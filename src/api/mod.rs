@@ -58,7 +58,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/users/{username}/outbox",
-            get(activitypub::collections::outbox),
+            get(activitypub::collections::outbox)
+                .post(activitypub::inbox::outbox_post)
+                .layer(DefaultBodyLimit::max(inbox_limit)),
         )
         .route(
             "/users/{username}/collections/featured",

@@ -78,6 +78,11 @@ pub fn person(config: &Config, account: &Account) -> Actor {
         featured: Some(sub(&id, "collections/featured")),
         endpoints: Some(Endpoints {
             shared_inbox: Some(shared_inbox(config)),
+            oauth_authorization_endpoint: Some(join(
+                config,
+                &format!("{}/oauth/authorize", config.base_url()),
+            )),
+            oauth_token_endpoint: Some(join(config, &format!("{}/oauth/token", config.base_url()))),
         }),
         public_key: PublicKey {
             id: key_id,
@@ -120,6 +125,8 @@ pub fn instance_application(config: &Config, keys: &InstanceKeys) -> Actor {
         featured: None,
         endpoints: Some(Endpoints {
             shared_inbox: Some(shared_inbox(config)),
+            oauth_authorization_endpoint: None,
+            oauth_token_endpoint: None,
         }),
         public_key: PublicKey {
             id: key_id,

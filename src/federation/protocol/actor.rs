@@ -125,6 +125,11 @@ pub struct Endpoints {
         skip_serializing_if = "Option::is_none"
     )]
     pub shared_inbox: Option<Url>,
+    /// Where an ActivityPub client gets a token (C2S discovery).
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub oauth_authorization_endpoint: Option<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub oauth_token_endpoint: Option<Url>,
 }
 
 /// The key other servers verify our HTTP signatures with.

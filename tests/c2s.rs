@@ -1,0 +1,135 @@
+//! ActivityPub client-to-server, first slice: discovery in the actor, and `Create{Note}` /
+//! a bare `Note` POSTed to the user's outbox with a bearer token.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::TestApp;
+use serde_json::{Value, json};
+
+async fn post(app: &TestApp, name: &str, token: &str, body: &str) -> reqwest::Response {
+    common::client()
+        .post(app.url(&format!("/users/{name}/outbox")))
+        .bearer_auth(token)
+        .header("content-type", "application/activity+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn notes_posted_to_the_outbox() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    app.create_user("bob").await;
+    let token = pinhole::domain::tokens::create(&app.state.db, "alice", "read write")
+        .await
+        .unwrap();
+    let me = format!("{}/users/alice", app.public);
+
+    // Discovery.
+    let actor: Value = app
+        .get_accept("/users/alice", "application/activity+json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        actor["endpoints"]["oauthTokenEndpoint"],
+        format!("{}/oauth/token", app.public)
+    );
+    assert_eq!(
+        actor["endpoints"]["oauthAuthorizationEndpoint"],
+        format!("{}/oauth/authorize", app.public)
+    );
+
+    // Create{Note}: 201 with Location; the post exists as if made anywhere else.
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Create",
+        "actor": me,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": {"type": "Note", "content": "<p>Hello from a C2S client #c2s</p>"},
+    });
+    let res = post(&app, "alice", &token, &create.to_string()).await;
+    assert_eq!(res.status(), 201);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with(&format!("{me}/statuses/")) && location.ends_with("/activity"),
+        "{location}"
+    );
+    let activity: Value = app
+        .get_accept(
+            &location.replace(&app.public, ""),
+            "application/activity+json",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(activity["type"], "Create");
+    assert_eq!(activity["object"]["attributedTo"], me);
+    assert!(
+        activity["object"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Hello from a C2S client")
+    );
+    assert_eq!(activity["object"]["tag"][0]["name"], "#c2s");
+
+    // A bare Note addressed to followers only becomes a followers-only post.
+    let note =
+        json!({"type": "Note", "content": "just followers", "to": [format!("{me}/followers")]});
+    let res = post(&app, "alice", &token, &note.to_string()).await;
+    assert_eq!(res.status(), 201);
+    let uri = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_end_matches("/activity")
+        .to_string();
+    assert_eq!(
+        app.post_by_uri(&uri).await.unwrap().post.visibility,
+        "private"
+    );
+
+    // Refusals change nothing.
+    let before = pinhole::db::posts::count_local(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(post(&app, "alice", &token, "{not json").await.status(), 400);
+    let mut other = create.clone();
+    other["actor"] = json!(format!("{}/users/bob", app.public));
+    assert_eq!(
+        post(&app, "alice", &token, &other.to_string())
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        post(&app, "bob", &token, &create.to_string())
+            .await
+            .status(),
+        403
+    );
+    let like = json!({"type": "Like", "actor": me, "object": uri});
+    let res = post(&app, "alice", &token, &like.to_string()).await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("Like"));
+    let read_only = pinhole::domain::tokens::create(&app.state.db, "alice", "read")
+        .await
+        .unwrap();
+    assert_eq!(
+        post(&app, "alice", &read_only, &create.to_string())
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        pinhole::db::posts::count_local(&app.state.db)
+            .await
+            .unwrap(),
+        before
+    );
+}
