@@ -163,7 +163,8 @@ pub async fn upload(
     }
 }
 
-async fn remove_files(service: &MediaService, keys: &[String]) {
+/// Removes stored files, logging (not failing on) the ones that will not go.
+pub async fn remove_files(service: &MediaService, keys: &[String]) {
     for k in keys {
         if let Err(e) = service.storage.delete(k).await {
             tracing::warn!(key = %k, error = %e, "could not remove a media file");

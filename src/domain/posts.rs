@@ -737,11 +737,7 @@ pub async fn delete(ctx: &Posting<'_>, author: &Account, post_id: i64) -> Result
     .await?;
     txn.commit().await.map_err(store)?;
     for m in &media {
-        for key in file_keys(m) {
-            if let Err(e) = ctx.media.storage.delete(&key).await {
-                tracing::warn!(%key, error = %e, "could not remove a deleted post's file");
-            }
-        }
+        super::media::remove_files(ctx.media, &file_keys(m)).await;
     }
     Ok(())
 }

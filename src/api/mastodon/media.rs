@@ -9,7 +9,11 @@ use axum::{
 };
 use serde_json::Value;
 
-use super::{auth::Authenticated, params::Params, statuses_entities::media};
+use super::{
+    auth::Authenticated,
+    params::{Params, parse_id},
+    statuses_entities::media,
+};
 use crate::{
     api::ApiError,
     domain::{self, media::NewMedia},
@@ -107,11 +111,6 @@ pub async fn upload_v2(
     form: Multipart,
 ) -> Result<Response, ApiError> {
     Ok((StatusCode::OK, Json(upload(&state, auth, form).await?)).into_response())
-}
-
-fn parse_id(id: &str) -> Result<i64, ApiError> {
-    id.parse()
-        .map_err(|_| ApiError::NotFound("Record not found".into()))
 }
 
 /// `GET /api/v1/media/:id`.

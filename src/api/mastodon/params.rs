@@ -99,6 +99,12 @@ impl Params {
     }
 }
 
+/// A Mastodon id in a path; anything that is not one is simply not found, as on Mastodon.
+pub fn parse_id(id: &str) -> Result<i64, ApiError> {
+    id.parse()
+        .map_err(|_| ApiError::NotFound("Record not found".into()))
+}
+
 fn scalar(v: Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s),

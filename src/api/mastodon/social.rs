@@ -14,6 +14,7 @@ use super::{
     auth::{Authenticated, MaybeAuthenticated},
     entities::{MastodonAccount, account},
     params::Params,
+    params::parse_id,
     statuses_entities::{notification, status},
 };
 use crate::{
@@ -23,11 +24,6 @@ use crate::{
     federation::{posts as fed_posts, resolve},
     state::AppState,
 };
-
-fn parse_id(id: &str) -> Result<i64, ApiError> {
-    id.parse()
-        .map_err(|_| ApiError::NotFound("Record not found".into()))
-}
 
 fn internal<E: std::fmt::Display>(e: E) -> ApiError {
     ApiError::Internal(e.to_string())

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::{
     auth::{Authenticated, MaybeAuthenticated},
     params::Params,
+    params::parse_id,
     statuses_entities::{notification, status},
 };
 use crate::{
@@ -26,11 +27,6 @@ use crate::{
     federation::posts::{StateDirectory, posting},
     state::AppState,
 };
-
-fn parse_id(id: &str) -> Result<i64, ApiError> {
-    id.parse()
-        .map_err(|_| ApiError::NotFound("Record not found".into()))
-}
 
 fn page(params: &Params) -> Result<Page, ApiError> {
     Ok(Page {
