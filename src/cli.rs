@@ -313,6 +313,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 FollowState::Pending => println!(
                     "{name} asked to follow {handle}; the running server delivers the request"
                 ),
+                FollowState::Rejected => println!("{handle} refused {name}'s follow"),
             }
         }
         Command::Unfollow { name, handle } => {
@@ -380,6 +381,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 visibility,
                 language,
                 in_reply_to_id: None,
+                addressed: vec![],
+                silent: vec![],
             };
             let view = domain::posts::create_with_uploads(&ctx, &author, new, images).await?;
             println!("{}", view.post.uri);

@@ -1,5 +1,5 @@
-//! ActivityPub client-to-server, first slice: discovery in the actor, and `Create{Note}` /
-//! a bare `Note` POSTed to the user's outbox with a bearer token.
+//! ActivityPub client-to-server on one instance: discovery in the actor, `Create{Note}` and
+//! a bare `Note` POSTed to the user's outbox with a bearer token, and every refusal.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -43,6 +43,7 @@ async fn notes_posted_to_the_outbox() {
         actor["endpoints"]["oauthAuthorizationEndpoint"],
         format!("{}/oauth/authorize", app.public)
     );
+    assert_eq!(actor["endpoints"]["uploadMedia"], format!("{me}/media"));
 
     // Create{Note}: 201 with Location; the post exists as if made anywhere else.
     let create = json!({
@@ -112,11 +113,42 @@ async fn notes_posted_to_the_outbox() {
             .status(),
         403
     );
-    let like = json!({"type": "Like", "actor": me, "object": uri});
-    let res = post(&app, "alice", &token, &like.to_string()).await;
+    let flag = json!({"type": "Flag", "actor": me, "object": uri});
+    let res = post(&app, "alice", &token, &flag.to_string()).await;
     assert_eq!(res.status(), 422);
     let body: Value = res.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("Like"));
+    assert!(body["error"].as_str().unwrap().contains("Flag"));
+    // Someone else's upload, or something that is not an upload, cannot be attached.
+    let stray = json!({"type": "Note", "content": "x",
+        "attachment": [{"type": "Image", "url": "http://localhost:1/x.jpg"}]});
+    assert_eq!(
+        post(&app, "alice", &token, &stray.to_string())
+            .await
+            .status(),
+        422
+    );
+    // Undo of nothing, Delete of someone else's post.
+    let undo = json!({"type": "Undo", "object": format!("{me}/nothing")});
+    assert_eq!(
+        post(&app, "alice", &token, &undo.to_string())
+            .await
+            .status(),
+        404
+    );
+    let bob_post = app
+        .post(
+            "bob",
+            common::note("bob's", pinhole::domain::posts::Visibility::Public),
+            vec![],
+        )
+        .await;
+    let delete = json!({"type": "Delete", "object": bob_post.post.uri});
+    assert_eq!(
+        post(&app, "alice", &token, &delete.to_string())
+            .await
+            .status(),
+        403
+    );
     let read_only = pinhole::domain::tokens::create(&app.state.db, "alice", "read")
         .await
         .unwrap();
@@ -130,6 +162,6 @@ async fn notes_posted_to_the_outbox() {
         pinhole::db::posts::count_local(&app.state.db)
             .await
             .unwrap(),
-        before
+        before + 1
     );
 }

@@ -13,6 +13,7 @@ mod m20261126_000006_posts;
 mod m20261126_000007_oauth;
 mod m20261126_000008_bookmarks_idempotency;
 mod m20261126_000009_profile_fields;
+mod m20261126_000010_c2s;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_oauth::Migration),
             Box::new(m20261126_000008_bookmarks_idempotency::Migration),
             Box::new(m20261126_000009_profile_fields::Migration),
+            Box::new(m20261126_000010_c2s::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ pub mod health;
 pub mod mastodon;
 pub mod media;
 pub mod oauth;
+pub mod upload;
 pub mod web;
 pub mod wellknown;
 
@@ -59,8 +60,16 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/users/{username}/outbox",
             get(activitypub::collections::outbox)
-                .post(activitypub::inbox::outbox_post)
+                .post(activitypub::c2s::outbox_post)
                 .layer(DefaultBodyLimit::max(inbox_limit)),
+        )
+        .route(
+            "/users/{username}/media",
+            post(activitypub::c2s::upload_media).layer(DefaultBodyLimit::max(media_limit)),
+        )
+        .route(
+            "/users/{username}/media/{id}",
+            get(activitypub::c2s::media_object),
         )
         .route(
             "/users/{username}/collections/featured",
@@ -68,7 +77,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/users/{username}/inbox",
-            post(activitypub::inbox::user_inbox).layer(DefaultBodyLimit::max(inbox_limit)),
+            get(activitypub::c2s::inbox)
+                .post(activitypub::inbox::user_inbox)
+                .layer(DefaultBodyLimit::max(inbox_limit)),
         )
         .route(
             "/inbox",

@@ -1,25 +1,93 @@
-//! Processed inbox activity ids.
+//! Received activities: their ids (so redeliveries are acknowledged but not re-applied),
+//! their bodies, and the local accounts each one reached (their inbox collections).
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 
-use super::{StoreError, entities::inbox_activities::ActiveModel};
+use super::{
+    StoreError,
+    entities::{inbox_activities, inbox_items},
+};
 
-/// Records an activity id; `StoreError::Conflict` when it was processed before.
+/// Records a received activity; its row id, or `StoreError::Conflict` when it was
+/// processed before.
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     activity_id: &str,
     actor_uri: &str,
     kind: &str,
+    body: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), StoreError> {
-    ActiveModel {
+) -> Result<i64, StoreError> {
+    let row = inbox_activities::ActiveModel {
         activity_id: Set(activity_id.to_string()),
         actor_uri: Set(actor_uri.to_string()),
         kind: Set(kind.to_string()),
         received_at: Set(now),
+        body: Set(Some(body.to_string())),
         ..Default::default()
     }
     .insert(db)
     .await?;
+    Ok(row.id)
+}
+
+/// Puts a recorded activity in the inboxes of `account_ids`.
+pub async fn deliver_to<C: ConnectionTrait>(
+    db: &C,
+    inbox_activity_id: i64,
+    account_ids: &[i64],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    if account_ids.is_empty() {
+        return Ok(());
+    }
+    let rows = account_ids.iter().map(|id| inbox_items::ActiveModel {
+        account_id: Set(*id),
+        inbox_activity_id: Set(inbox_activity_id),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    inbox_items::Entity::insert_many(rows).exec(db).await?;
     Ok(())
+}
+
+/// How many activities reached `account_id`.
+pub async fn count_for<C: ConnectionTrait>(db: &C, account_id: i64) -> Result<u64, StoreError> {
+    Ok(inbox_items::Entity::find()
+        .filter(inbox_items::Column::AccountId.eq(account_id))
+        .count(db)
+        .await?)
+}
+
+/// `(item id, activity body)` of what reached `account_id`, newest first, below `max_id`.
+pub async fn page_for<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    max_id: Option<i64>,
+    limit: u64,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut q = inbox_items::Entity::find().filter(inbox_items::Column::AccountId.eq(account_id));
+    if let Some(max) = max_id {
+        q = q.filter(inbox_items::Column::Id.lt(max));
+    }
+    let items = q
+        .order_by_desc(inbox_items::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = items.iter().map(|i| i.inbox_activity_id).collect();
+    let bodies: std::collections::HashMap<i64, Option<String>> = inbox_activities::Entity::find()
+        .filter(inbox_activities::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.body))
+        .collect();
+    Ok(items
+        .into_iter()
+        .filter_map(|i| Some((i.id, bodies.get(&i.inbox_activity_id)?.clone()?)))
+        .collect())
 }

@@ -1,6 +1,7 @@
 //! Storage: the only place sea-orm queries appear. One module per aggregate.
 
 pub mod accounts;
+pub mod blocks;
 pub mod deliveries;
 pub mod entities;
 pub mod follows;

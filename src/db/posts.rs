@@ -183,27 +183,36 @@ pub async fn media_for<C: ConnectionTrait>(
         .await?)
 }
 
-/// Replaces a post's mentions.
+/// Replaces a post's mentions: `named` accounts appear in the post, `silent` ones were
+/// only addressed (`bto`/`bcc`, a personal-inbox delivery). Named wins over silent.
 pub async fn set_mentions<C: ConnectionTrait>(
     db: &C,
     post_id: i64,
-    account_ids: &[i64],
+    named: &[i64],
+    silent: &[i64],
 ) -> Result<(), StoreError> {
     mentions::Entity::delete_many()
         .filter(mentions::Column::PostId.eq(post_id))
         .exec(db)
         .await?;
-    let mut ids = account_ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
+    let mut rows: Vec<(i64, bool)> = named.iter().map(|id| (*id, false)).collect();
+    rows.extend(
+        silent
+            .iter()
+            .filter(|id| !named.contains(id))
+            .map(|id| (*id, true)),
+    );
+    rows.sort_unstable();
+    rows.dedup_by_key(|(id, _)| *id);
+    if rows.is_empty() {
         return Ok(());
     }
-    let rows: Vec<mentions::ActiveModel> = ids
+    let rows: Vec<mentions::ActiveModel> = rows
         .into_iter()
-        .map(|account_id| mentions::ActiveModel {
+        .map(|(account_id, silent)| mentions::ActiveModel {
             post_id: Set(post_id),
             account_id: Set(account_id),
+            silent: Set(silent),
             ..Default::default()
         })
         .collect();
@@ -211,11 +220,11 @@ pub async fn set_mentions<C: ConnectionTrait>(
     Ok(())
 }
 
-/// `(post_id, account_id)` of the mentions in the given posts.
+/// `(post_id, account_id, silent)` of the mentions in the given posts.
 pub async fn mentions_for<C: ConnectionTrait>(
     db: &C,
     post_ids: &[i64],
-) -> Result<Vec<(i64, i64)>, StoreError> {
+) -> Result<Vec<(i64, i64, bool)>, StoreError> {
     if post_ids.is_empty() {
         return Ok(vec![]);
     }
@@ -224,6 +233,7 @@ pub async fn mentions_for<C: ConnectionTrait>(
         .select_only()
         .column(mentions::Column::PostId)
         .column(mentions::Column::AccountId)
+        .column(mentions::Column::Silent)
         .order_by_asc(mentions::Column::Id)
         .into_tuple()
         .all(db)
@@ -631,7 +641,11 @@ pub async fn notifications<C: ConnectionTrait>(
     page: Page,
 ) -> Result<Vec<notifications::Model>, StoreError> {
     use notifications::Column as N;
-    let mut q = notifications::Entity::find().filter(N::AccountId.eq(account_id));
+    // Nothing from an account on the other side of a block (Mastodon hides those too).
+    let mut q = notifications::Entity::find()
+        .filter(N::AccountId.eq(account_id))
+        .filter(N::FromAccountId.not_in_subquery(super::blocks::blocked_by(account_id)))
+        .filter(N::FromAccountId.not_in_subquery(super::blocks::blocking(account_id)));
     if !kinds.is_empty() {
         q = q.filter(N::Kind.is_in(kinds.to_vec()));
     }
@@ -714,35 +728,46 @@ fn mentioning(me: i64) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
+/// Posts by accounts on neither side of a block with `me`.
+fn unblocked(me: i64) -> Condition {
+    Condition::all()
+        .add(Column::AccountId.not_in_subquery(super::blocks::blocked_by(me)))
+        .add(Column::AccountId.not_in_subquery(super::blocks::blocking(me)))
+}
+
 /// What `viewer` (an account id, or nobody) may see, as a condition on posts.
 pub fn visible_to(viewer: Option<i64>) -> Condition {
     let Some(me) = viewer else {
         return Condition::all().add(Column::Visibility.is_in(OPEN));
     };
     let (followed, mentioned) = (followed_by(me), mentioning(me));
-    Condition::any()
-        .add(Column::Visibility.is_in(OPEN))
-        .add(Column::AccountId.eq(me))
-        .add(
-            Condition::all()
-                .add(Column::Visibility.eq("private"))
-                .add(Column::AccountId.in_subquery(followed)),
-        )
-        .add(Column::Id.in_subquery(mentioned))
+    Condition::all().add(unblocked(me)).add(
+        Condition::any()
+            .add(Column::Visibility.is_in(OPEN))
+            .add(Column::AccountId.eq(me))
+            .add(
+                Condition::all()
+                    .add(Column::Visibility.eq("private"))
+                    .add(Column::AccountId.in_subquery(followed)),
+            )
+            .add(Column::Id.in_subquery(mentioned)),
+    )
 }
 
 /// The home timeline of `me`: own posts and boosts, those of followed accounts (not their
-/// direct messages to others), and posts mentioning `me`.
+/// direct messages to others), and posts mentioning `me`; nothing across a block.
 pub fn home_condition(me: i64) -> Condition {
     let (followed, mentioned) = (followed_by(me), mentioning(me));
-    Condition::any()
-        .add(Column::AccountId.eq(me))
-        .add(
-            Condition::all()
-                .add(Column::AccountId.in_subquery(followed))
-                .add(Column::Visibility.ne("direct")),
-        )
-        .add(Column::Id.in_subquery(mentioned))
+    Condition::all().add(unblocked(me)).add(
+        Condition::any()
+            .add(Column::AccountId.eq(me))
+            .add(
+                Condition::all()
+                    .add(Column::AccountId.in_subquery(followed))
+                    .add(Column::Visibility.ne("direct")),
+            )
+            .add(Column::Id.in_subquery(mentioned)),
+    )
 }
 
 /// Ids of posts carrying the tag `name_key`.

@@ -254,6 +254,19 @@ pub async fn update_profile(
     Ok(db::accounts::update(db, row).await?)
 }
 
+/// One page of the activities that reached `account` (its ActivityPub inbox), newest first:
+/// the total and `(cursor, activity JSON)` pairs.
+pub async fn inbox_page(
+    db: &DatabaseConnection,
+    account: &Account,
+    max_id: Option<i64>,
+    limit: u64,
+) -> Result<(u64, Vec<(i64, String)>), DomainError> {
+    let total = db::inbox::count_for(db, account.id).await?;
+    let items = db::inbox::page_for(db, account.id, max_id, limit).await?;
+    Ok((total, items))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

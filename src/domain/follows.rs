@@ -32,6 +32,8 @@ fn store(e: sea_orm::DbErr) -> DomainError {
 pub enum FollowState {
     Accepted,
     Pending,
+    /// Refused at once: one of the two blocks the other.
+    Rejected,
 }
 
 /// `follower` (local) follows `target` (local or remote). Idempotent: asking again returns
@@ -53,6 +55,12 @@ pub async fn follow(
         ));
     }
     let txn = db::begin_write(db).await?;
+    if db::blocks::between(&txn, follower.id, target.id).await? {
+        return Err(DomainError::Invalid(format!(
+            "{} and {} block each other's follows (one blocked the other)",
+            follower.username, target.username
+        )));
+    }
     let now = chrono::Utc::now();
     let follow = match db::follows::find_pair(&txn, follower.id, target.id).await? {
         Some(existing) => existing,
@@ -137,6 +145,29 @@ pub async fn receive_follow<C: ConnectionTrait>(
     uri: &str,
 ) -> Result<FollowState, DomainError> {
     let now = chrono::Utc::now();
+    if db::blocks::between(db, follower.id, target.id).await? {
+        // Mastodon answers a blocked account's Follow with Reject and keeps nothing.
+        let refused = Follow {
+            id: 0,
+            follower_id: follower.id,
+            target_id: target.id,
+            uri: uri.to_string(),
+            accepted: false,
+            created_at: now,
+            updated_at: now,
+        };
+        publish(
+            db,
+            publisher,
+            Event::FollowRejected {
+                follow: &refused,
+                follower,
+                target,
+            },
+        )
+        .await?;
+        return Ok(FollowState::Rejected);
+    }
     let follow = match db::follows::find_pair(db, follower.id, target.id).await? {
         // A repeated Follow (e.g. after the remote lost state) gets its Accept again.
         Some(existing) => existing,

@@ -2,6 +2,7 @@
 //! through `crate::db`.
 
 pub mod accounts;
+pub mod blocks;
 pub mod follows;
 pub mod instance;
 pub mod keys;

@@ -73,6 +73,9 @@ pub struct PostView {
     pub author: Account,
     pub media: Vec<Attachment>,
     pub mentions: Vec<Account>,
+    /// Accounts the post was delivered to without naming them (`bto`/`bcc`): they may see
+    /// it and receive it, but no document or API answer lists them.
+    pub silent: Vec<Account>,
     pub tags: Vec<String>,
     /// The id of the post this one replies to and its author's account, when known.
     pub reply_to: Option<(String, Option<Account>)>,
@@ -114,6 +117,10 @@ pub struct NewPost {
     pub visibility: Visibility,
     pub language: Option<String>,
     pub in_reply_to_id: Option<i64>,
+    /// Accounts addressed besides those the text mentions (an ActivityPub client's `to`/`cc`).
+    pub addressed: Vec<Account>,
+    /// Accounts to deliver to without naming them (`bto`/`bcc`).
+    pub silent: Vec<Account>,
 }
 
 fn store(e: sea_orm::DbErr) -> DomainError {
@@ -149,7 +156,10 @@ fn inboxes_of<'a>(accounts: impl IntoIterator<Item = &'a Account>) -> Vec<String
 }
 
 /// The inboxes that must hear about `view`: followers (unless direct) and mentioned
-/// accounts, plus the author of the post it replies to.
+/// accounts, plus the author of the post it replies to. Silent recipients get it in their
+/// personal inbox, which replaces their server's shared inbox: the JSON does not name them,
+/// so only a personal delivery tells their server who it is for (the server still shows it
+/// to its followers of the author).
 async fn audience<C: ConnectionTrait>(db: &C, view: &PostView) -> Result<Vec<String>, DomainError> {
     let mut inboxes = match Visibility::of(&view.post) {
         Visibility::Direct => vec![],
@@ -160,6 +170,16 @@ async fn audience<C: ConnectionTrait>(db: &C, view: &PostView) -> Result<Vec<Str
         extra.push(parent_author);
     }
     inboxes.extend(inboxes_of(extra));
+    let personal: Vec<String> = view
+        .silent
+        .iter()
+        .filter(|a| !a.is_local())
+        .filter_map(|a| a.inbox_url.clone())
+        .collect();
+    let host = |u: &str| url::Url::parse(u).ok().map(|u| u.origin());
+    let silent_hosts: Vec<_> = personal.iter().filter_map(|u| host(u)).collect();
+    inboxes.retain(|i| host(i).is_none_or(|h| !silent_hosts.contains(&h)));
+    inboxes.extend(personal);
     inboxes.sort();
     inboxes.dedup();
     Ok(inboxes)
@@ -193,7 +213,7 @@ pub async fn load_views<C: ConnectionTrait>(
         .map(|p| (p.id, p))
         .collect();
     let mut account_ids: Vec<i64> = all.iter().map(|p| p.account_id).collect();
-    account_ids.extend(mentions.iter().map(|(_, a)| *a));
+    account_ids.extend(mentions.iter().map(|(_, a, _)| *a));
     account_ids.extend(all.iter().filter_map(|p| p.in_reply_to_account_id));
     let accounts: HashMap<i64, Account> = db::accounts::find_many(db, &account_ids)
         .await?
@@ -223,8 +243,13 @@ pub async fn load_views<C: ConnectionTrait>(
                 .collect(),
             mentions: mentions
                 .iter()
-                .filter(|(post, _)| *post == p.id)
-                .filter_map(|(_, a)| accounts.get(a).cloned())
+                .filter(|(post, _, silent)| *post == p.id && !silent)
+                .filter_map(|(_, a, _)| accounts.get(a).cloned())
+                .collect(),
+            silent: mentions
+                .iter()
+                .filter(|(post, _, silent)| *post == p.id && *silent)
+                .filter_map(|(_, a, _)| accounts.get(a).cloned())
                 .collect(),
             tags: tags
                 .iter()
@@ -306,6 +331,12 @@ pub async fn can_see<C: ConnectionTrait>(
     post: &Post,
 ) -> Result<bool, DomainError> {
     let visibility = Visibility::of(post);
+    if let Some(viewer) = viewer
+        && viewer.id != post.account_id
+        && db::blocks::between(db, viewer.id, post.account_id).await?
+    {
+        return Ok(false);
+    }
     if matches!(visibility, Visibility::Public | Visibility::Unlisted) {
         return Ok(true);
     }
@@ -318,7 +349,7 @@ pub async fn can_see<C: ConnectionTrait>(
     if db::posts::mentions_for(db, &[post.id])
         .await?
         .iter()
-        .any(|(_, a)| *a == viewer.id)
+        .any(|(_, a, _)| *a == viewer.id)
     {
         return Ok(true);
     }
@@ -466,6 +497,11 @@ pub async fn create(
         None => None,
     };
     let (html, mut mentioned, hashtags) = render_text(ctx, &new.text).await;
+    for account in &new.addressed {
+        if account.id != author.id && !mentioned.iter().any(|a| a.id == account.id) {
+            mentioned.push(account.clone());
+        }
+    }
     if let Some(parent) = &parent
         && parent.account_id != author.id
         && !mentioned.iter().any(|a| a.id == parent.account_id)
@@ -508,7 +544,13 @@ pub async fn create(
     let media_ids: Vec<i64> = media.iter().map(|m| m.id).collect();
     db::posts::attach_media(&txn, post.id, &media_ids).await?;
     let mention_ids: Vec<i64> = mentioned.iter().map(|a| a.id).collect();
-    db::posts::set_mentions(&txn, post.id, &mention_ids).await?;
+    let silent_ids: Vec<i64> = new
+        .silent
+        .iter()
+        .filter(|a| a.id != author.id)
+        .map(|a| a.id)
+        .collect();
+    db::posts::set_mentions(&txn, post.id, &mention_ids, &silent_ids).await?;
     db::posts::set_tags(&txn, post.id, &hashtags, now).await?;
     for account in mentioned
         .iter()
@@ -684,7 +726,8 @@ pub async fn edit(
     let mut mention_ids: Vec<i64> = mentioned.iter().map(|a| a.id).collect();
     // Whoever was addressed keeps seeing the post (and hears about the edit).
     mention_ids.extend(before.mentions.iter().map(|a| a.id));
-    db::posts::set_mentions(&txn, post.id, &mention_ids).await?;
+    let silent_ids: Vec<i64> = before.silent.iter().map(|a| a.id).collect();
+    db::posts::set_mentions(&txn, post.id, &mention_ids, &silent_ids).await?;
     db::posts::set_tags(&txn, post.id, &hashtags, now).await?;
     let view = load_view(&txn, post).await?;
     let inboxes = audience(&txn, &view).await?;
@@ -1060,6 +1103,9 @@ pub struct RemotePost {
     pub media: Vec<RemoteMedia>,
     /// Mentioned accounts that are known here (local ones matter most).
     pub mentions: Vec<Account>,
+    /// Local accounts it was delivered to without being named (a personal-inbox delivery,
+    /// as `bto`/`bcc` recipients get): they may see it.
+    pub silent: Vec<Account>,
     pub hashtags: Vec<String>,
 }
 
@@ -1190,7 +1236,8 @@ pub async fn receive<C: ConnectionTrait>(
     .await?;
     db::posts::insert_media(db, media_rows(post.id, author, &remote.media, now)).await?;
     let mention_ids: Vec<i64> = remote.mentions.iter().map(|a| a.id).collect();
-    db::posts::set_mentions(db, post.id, &mention_ids).await?;
+    let silent_ids: Vec<i64> = remote.silent.iter().map(|a| a.id).collect();
+    db::posts::set_mentions(db, post.id, &mention_ids, &silent_ids).await?;
     db::posts::set_tags(db, post.id, &remote.hashtags, now).await?;
     notify_locals(db, &post, author, &remote.mentions, parent).await?;
     Ok(Received::Stored(post.id))
@@ -1235,7 +1282,16 @@ async fn update_received<C: ConnectionTrait>(
     db::posts::take_media(db, post.id).await?;
     db::posts::insert_media(db, media_rows(post.id, author, &remote.media, now)).await?;
     let mention_ids: Vec<i64> = remote.mentions.iter().map(|a| a.id).collect();
-    db::posts::set_mentions(db, post.id, &mention_ids).await?;
+    // Whoever it was delivered to silently keeps it.
+    let mut silent_ids: Vec<i64> = remote.silent.iter().map(|a| a.id).collect();
+    silent_ids.extend(
+        db::posts::mentions_for(db, &[post.id])
+            .await?
+            .into_iter()
+            .filter(|(_, _, silent)| *silent)
+            .map(|(_, a, _)| a),
+    );
+    db::posts::set_mentions(db, post.id, &mention_ids, &silent_ids).await?;
     db::posts::set_tags(db, post.id, &remote.hashtags, now).await?;
     Ok(Received::Updated(post.id))
 }

@@ -4,7 +4,10 @@
 use super::posts::PostView;
 use crate::db::{
     deliveries::NewDelivery,
-    entities::{accounts::Model as Account, follows::Model as Follow, posts::Model as Post},
+    entities::{
+        accounts::Model as Account, blocks::Model as Block, follows::Model as Follow,
+        posts::Model as Post,
+    },
 };
 
 /// Something other servers must hear about.
@@ -71,6 +74,19 @@ pub enum Event<'a> {
         original: &'a Post,
         author: &'a Account,
         inboxes: &'a [String],
+    },
+    /// A local account blocked a remote one (Mastodon tells the blocked account's server,
+    /// which then hides the blocker from it).
+    Blocked {
+        block: &'a Block,
+        blocker: &'a Account,
+        target: &'a Account,
+    },
+    /// A local account lifted a block of a remote one.
+    Unblocked {
+        block: &'a Block,
+        blocker: &'a Account,
+        target: &'a Account,
     },
     /// A local account withdrew a boost.
     Unboosted {

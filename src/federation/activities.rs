@@ -15,7 +15,7 @@ use crate::{
     config::Config,
     db::{
         deliveries::NewDelivery,
-        entities::{accounts::Model as Account, follows::Model as Follow},
+        entities::{accounts::Model as Account, blocks::Model as Block, follows::Model as Follow},
     },
     domain::publish::{Event, Publisher},
 };
@@ -39,11 +39,27 @@ pub fn domain_of(url: &str) -> Option<String> {
     })
 }
 
-fn follow_object(config: &Config, follow: &Follow, follower: &Account, target: &Account) -> Value {
+/// The Follow activity of a stored follow (without `@context`).
+pub fn follow_object(
+    config: &Config,
+    follow: &Follow,
+    follower: &Account,
+    target: &Account,
+) -> Value {
     json!({
         "id": follow.uri,
         "type": "Follow",
         "actor": actor_uri(config, follower),
+        "object": actor_uri(config, target),
+    })
+}
+
+/// The Block activity of a stored block (without `@context`).
+pub fn block_object(config: &Config, block: &Block, blocker: &Account, target: &Account) -> Value {
+    json!({
+        "id": block.uri,
+        "type": "Block",
+        "actor": actor_uri(config, blocker),
         "object": actor_uri(config, target),
     })
 }
@@ -234,6 +250,23 @@ impl Publisher for ActivityPublisher {
                 let mut body = note::announce(config, boost, booster, original, author);
                 body["@context"] = json!(ACTIVITYSTREAMS);
                 self.to_inboxes(inboxes, booster, &body)
+            }
+            Event::Blocked {
+                block,
+                blocker,
+                target,
+            } => {
+                let mut body = block_object(config, block, blocker, target);
+                body["@context"] = json!(ACTIVITYSTREAMS);
+                self.to_inbox(target, blocker, body)
+            }
+            Event::Unblocked {
+                block,
+                blocker,
+                target,
+            } => {
+                let inner = block_object(config, block, blocker, target);
+                self.to_inbox(target, blocker, note::undo(config, blocker, inner))
             }
             Event::Unboosted {
                 boost,

@@ -1,15 +1,27 @@
-//! ActivityPub client-to-server: a client POSTs activities to its own outbox. This first
-//! slice handles `Create{Note}` and a bare `Note` (wrapped in Create, as the spec says),
-//! through the same domain function as the Mastodon API and the CLI.
+//! ActivityPub client-to-server: a client POSTs activities to its own outbox, and uploads
+//! media to `uploadMedia`. Every activity goes through the same domain function as the
+//! Mastodon API and the CLI, so delivery, timelines and notifications are identical.
 
-use serde_json::Value;
+use serde_json::{Value, json};
+use url::Url;
 
-use super::posts::{StateDirectory, id_of, posting};
+use super::{
+    activities::{actor_uri, block_object, follow_object},
+    objects::note,
+    posts::{PUBLIC_FORMS, StateDirectory, fetch_post, id_of, ids, posting},
+    protocol::context::ACTIVITYSTREAMS,
+    resolve,
+};
 use crate::{
-    db::entities::accounts::Model as Account,
+    config::Config,
+    db::{
+        self,
+        entities::{accounts::Model as Account, posts::Model as Post},
+    },
     domain::{
         self, DomainError,
-        posts::{NewPost, Visibility},
+        media::NewMedia,
+        posts::{Attachment, EditPost, NewPost, Visibility},
         sanitize,
     },
     state::AppState,
@@ -28,30 +40,106 @@ pub enum C2sError {
     Domain(#[from] DomainError),
 }
 
-const PUBLIC: &[&str] = &[
-    "https://www.w3.org/ns/activitystreams#Public",
-    "as:Public",
-    "Public",
-];
-
-fn audience(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::Array(items)) => items.iter().filter_map(|i| id_of(Some(i))).collect(),
-        Some(other) => id_of(Some(other)).into_iter().collect(),
-        None => vec![],
+impl From<db::StoreError> for C2sError {
+    fn from(e: db::StoreError) -> Self {
+        C2sError::Domain(e.into())
     }
 }
 
-/// Applies an activity `owner` sent to their outbox; returns the id of the resulting
-/// activity (the `Location` of the 201).
-pub async fn submit(state: &AppState, owner: &Account, body: &[u8]) -> Result<String, C2sError> {
+/// What the outbox answers: the new activity's id (`Location`) and the activity itself, as
+/// delivered (never with `bto`/`bcc`).
+#[derive(Debug)]
+pub struct Submitted {
+    pub location: String,
+    pub activity: Value,
+}
+
+/// Object types a client may create.
+const CREATABLE: &[&str] = &["Note"];
+
+/// The id an upload has as an ActivityStreams object: under its owner's actor, so a Create
+/// can name it and nobody else's upload can be attached.
+pub fn media_object_id(config: &Config, owner: &Account, media_id: i64) -> String {
+    format!("{}/media/{media_id}", actor_uri(config, owner))
+}
+
+/// An upload as the object `uploadMedia` answers with.
+pub fn media_object(config: &Config, owner: &Account, m: &Attachment) -> Value {
+    let mut doc = note::document(config, m);
+    doc["@context"] = json!(ACTIVITYSTREAMS);
+    doc["id"] = json!(media_object_id(config, owner, m.id));
+    doc["attributedTo"] = json!(actor_uri(config, owner));
+    doc
+}
+
+/// Stores an upload sent to `uploadMedia`: `file` through the media pipeline; `object` (the
+/// JSON shell of the object) may give `name` (alt text) and `focalPoint`.
+pub async fn upload_media(
+    state: &AppState,
+    owner: &Account,
+    bytes: Vec<u8>,
+    object: Option<&str>,
+) -> Result<Submitted, C2sError> {
+    let object: Value = match object.map(str::trim).filter(|o| !o.is_empty()) {
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| C2sError::Malformed(format!("object is not JSON: {e}")))?,
+        None => json!({}),
+    };
+    if !object.is_object() {
+        return Err(C2sError::Malformed("object must be a JSON object".into()));
+    }
+    if let Some(kind) = object.get("type").and_then(Value::as_str)
+        && !matches!(kind, "Image" | "Document")
+    {
+        return Err(C2sError::Unsupported(format!(
+            "uploads become Image or Document objects, not {kind}"
+        )));
+    }
+    let attachment = domain::media::upload(
+        &state.db,
+        &state.media,
+        owner,
+        NewMedia {
+            bytes,
+            description: alt_text(&object),
+            focus: focal_point(&object)?,
+        },
+    )
+    .await?;
+    Ok(Submitted {
+        location: media_object_id(&state.config, owner, attachment.id),
+        activity: media_object(&state.config, owner, &attachment),
+    })
+}
+
+fn alt_text(object: &Value) -> Option<String> {
+    object
+        .get("name")
+        .or_else(|| object.get("summary"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+fn focal_point(object: &Value) -> Result<Option<(f64, f64)>, C2sError> {
+    match object.get("focalPoint") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(xy)) if xy.len() == 2 => match (xy[0].as_f64(), xy[1].as_f64()) {
+            (Some(x), Some(y)) => Ok(Some((x, y))),
+            _ => Err(C2sError::Malformed("focalPoint must be two numbers".into())),
+        },
+        Some(_) => Err(C2sError::Malformed("focalPoint must be [x, y]".into())),
+    }
+}
+
+/// Applies an activity `owner` sent to their outbox.
+pub async fn submit(state: &AppState, owner: &Account, body: &[u8]) -> Result<Submitted, C2sError> {
     let activity: Value = serde_json::from_slice(body)
         .map_err(|e| C2sError::Malformed(format!("body is not JSON: {e}")))?;
     let kind = activity
         .get("type")
         .and_then(Value::as_str)
         .ok_or_else(|| C2sError::Malformed("no type".into()))?;
-    let me = super::activities::actor_uri(&state.config, owner);
+    let me = actor_uri(&state.config, owner);
     if let Some(actor) = id_of(activity.get("actor"))
         && actor != me
     {
@@ -59,26 +147,192 @@ pub async fn submit(state: &AppState, owner: &Account, body: &[u8]) -> Result<St
             "the activity's actor {actor} is not the token's user"
         )));
     }
-    let (object, envelope) = match kind {
-        "Note" => (activity.clone(), &activity),
+    let submitted = match kind {
+        k if CREATABLE.contains(&k) => create(state, owner, &activity, &activity).await?,
         "Create" => {
             let object = activity
                 .get("object")
                 .filter(|o| o.is_object())
-                .cloned()
                 .ok_or_else(|| C2sError::Malformed("Create needs an embedded object".into()))?;
-            (object, &activity)
+            create(state, owner, &activity, object).await?
         }
+        "Update" => update(state, owner, &activity).await?,
+        "Delete" => delete(state, owner, &activity).await?,
+        "Follow" => follow(state, owner, &activity).await?,
+        "Like" => like(state, owner, &activity).await?,
+        "Announce" => announce(state, owner, &activity).await?,
+        "Undo" => undo(state, owner, &activity).await?,
+        "Block" => block(state, owner, &activity).await?,
         other => {
             return Err(C2sError::Unsupported(format!(
-                "{other} activities are not supported by this server's outbox yet (Create and Note are)"
+                "{other} is not supported in the outbox (supported: Create, Note, Update, Delete, \
+                 Follow, Like, Announce, Undo, Block)"
             )));
         }
     };
-    if object.get("type").and_then(Value::as_str) != Some("Note") {
-        return Err(C2sError::Unsupported(
-            "only Note objects can be created".into(),
-        ));
+    state.federation.wake.notify_one();
+    Ok(submitted)
+}
+
+/// Who a Create addresses.
+struct Audience {
+    visibility: Visibility,
+    named: Vec<Account>,
+    silent: Vec<Account>,
+}
+
+/// Reads `to`/`cc`/`bto`/`bcc`/`audience` of the activity and its object. The public
+/// collection in `to` makes a public post, in `cc` an unlisted one; the author's followers
+/// a followers-only one; otherwise only the named accounts get it. Anything else named must
+/// be an actor.
+async fn audience(
+    state: &AppState,
+    owner: &Account,
+    envelope: &Value,
+    object: &Value,
+) -> Result<Audience, C2sError> {
+    let me = actor_uri(&state.config, owner);
+    let followers = format!("{me}/followers");
+    let field = |name: &str| {
+        let mut out = ids(envelope.get(name));
+        if !std::ptr::eq(envelope, object) {
+            out.extend(ids(object.get(name)));
+        }
+        out
+    };
+    let (to, cc, bto, bcc, aud) = (
+        field("to"),
+        field("cc"),
+        field("bto"),
+        field("bcc"),
+        field("audience"),
+    );
+    let public = |list: &[String]| list.iter().any(|a| PUBLIC_FORMS.contains(&a.as_str()));
+    let all: Vec<&String> = to
+        .iter()
+        .chain(&cc)
+        .chain(&bto)
+        .chain(&bcc)
+        .chain(&aud)
+        .collect();
+    let visibility = if public(&to) || public(&aud) {
+        Visibility::Public
+    } else if public(&cc) || public(&bto) || public(&bcc) {
+        Visibility::Unlisted
+    } else if all.iter().any(|a| **a == followers) {
+        Visibility::Private
+    } else {
+        Visibility::Direct
+    };
+    let actors = |list: Vec<String>| {
+        list.into_iter()
+            .filter(|a| !PUBLIC_FORMS.contains(&a.as_str()) && *a != followers && *a != me)
+            .collect::<Vec<_>>()
+    };
+    let mut named = Vec::new();
+    for uri in actors(to.into_iter().chain(cc).chain(aud).collect()) {
+        named.push(recipient(state, &uri).await?);
+    }
+    let mut silent = Vec::new();
+    for uri in actors(bto.into_iter().chain(bcc).collect()) {
+        silent.push(recipient(state, &uri).await?);
+    }
+    Ok(Audience {
+        visibility,
+        named,
+        silent,
+    })
+}
+
+async fn recipient(state: &AppState, uri: &str) -> Result<Account, C2sError> {
+    let url = Url::parse(uri)
+        .map_err(|_| C2sError::Malformed(format!("recipient {uri} is not a URL")))?;
+    resolve::actor(state, &url).await.map_err(|e| {
+        C2sError::Unsupported(format!(
+            "cannot address {uri}: it is not the public collection, your followers or an \
+             actor that could be fetched ({e})"
+        ))
+    })
+}
+
+/// The object's text: `source.content` (plain text) when the client sends it, else its
+/// HTML reduced to text; Pinhole renders it again, so links, mentions and tags come out
+/// as everywhere else.
+fn text_of(object: &Value) -> Option<String> {
+    object
+        .get("source")
+        .and_then(|s| s.get("content").or(Some(s)))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            object.get("content").and_then(Value::as_str).map(|html| {
+                sanitize::plain(
+                    &html
+                        .replace("</p><p>", "\n\n")
+                        .replace("<br>", "\n")
+                        .replace("<br />", "\n"),
+                )
+            })
+        })
+}
+
+fn language_of(object: &Value) -> Option<String> {
+    object
+        .get("contentMap")
+        .and_then(Value::as_object)
+        .and_then(|m| m.keys().next().cloned())
+}
+
+/// Upload ids of the object's `attachment`s, which must be the owner's uploads (by their
+/// object id); alt text given there is applied to the upload.
+async fn attachments(
+    state: &AppState,
+    owner: &Account,
+    object: &Value,
+) -> Result<Option<Vec<i64>>, C2sError> {
+    let items = match object.get("attachment") {
+        None => return Ok(None),
+        Some(Value::Null) => return Ok(Some(vec![])),
+        Some(Value::Array(items)) => items.clone(),
+        Some(single) => vec![single.clone()],
+    };
+    let prefix = media_object_id(&state.config, owner, 0);
+    let prefix = prefix.trim_end_matches('0');
+    let mut ids = Vec::new();
+    for item in &items {
+        let id = id_of(Some(item))
+            .and_then(|uri| uri.strip_prefix(prefix).and_then(|n| n.parse::<i64>().ok()))
+            .ok_or_else(|| {
+                C2sError::Unsupported(
+                    "an attachment must name one of your uploads by its id (upload it to \
+                     endpoints.uploadMedia first)"
+                        .into(),
+                )
+            })?;
+        let own = domain::media::get_own(&state.db, owner, id).await?;
+        let alt = alt_text(item);
+        let focus = focal_point(item)?;
+        if (alt.is_some() && alt.as_deref() != Some(own.description.as_str())) || focus.is_some() {
+            domain::media::describe(&state.db, &state.media, owner, id, alt, focus).await?;
+        }
+        ids.push(id);
+    }
+    Ok(Some(ids))
+}
+
+async fn create(
+    state: &AppState,
+    owner: &Account,
+    envelope: &Value,
+    object: &Value,
+) -> Result<Submitted, C2sError> {
+    let me = actor_uri(&state.config, owner);
+    let kind = object.get("type").and_then(Value::as_str).unwrap_or("");
+    if !CREATABLE.contains(&kind) {
+        return Err(C2sError::Unsupported(format!(
+            "{kind} objects cannot be created here (Note can: a text note, or a photo post \
+             with attachments)"
+        )));
     }
     if let Some(author) = id_of(object.get("attributedTo"))
         && author != me
@@ -87,68 +341,318 @@ pub async fn submit(state: &AppState, owner: &Account, body: &[u8]) -> Result<St
             "attributedTo is not the token's user".into(),
         ));
     }
-    let mut to = audience(envelope.get("to"));
-    to.extend(audience(object.get("to")));
-    let mut cc = audience(envelope.get("cc"));
-    cc.extend(audience(object.get("cc")));
-    let followers = format!("{me}/followers");
-    let visibility = if to.iter().any(|a| PUBLIC.contains(&a.as_str())) {
-        Visibility::Public
-    } else if cc.iter().any(|a| PUBLIC.contains(&a.as_str())) {
-        Visibility::Unlisted
-    } else if to.contains(&followers) || cc.contains(&followers) {
-        Visibility::Private
-    } else {
-        Visibility::Direct
-    };
-    // Clients send HTML (or `source` in plain text); Pinhole re-renders from text so links,
-    // mentions and tags come out as everywhere else.
-    let text = object
-        .get("source")
-        .and_then(|s| s.get("content").or(Some(s)))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .or_else(|| {
-            object
-                .get("content")
-                .and_then(Value::as_str)
-                .map(|html| sanitize::plain(&html.replace("</p><p>", "\n\n").replace("<br>", "\n")))
-        })
-        .unwrap_or_default();
-    let summary = object
-        .get("summary")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let sensitive = object
-        .get("sensitive")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let audience = audience(state, owner, envelope, object).await?;
     let in_reply_to_id = match id_of(object.get("inReplyTo")) {
-        Some(uri) => crate::db::posts::find_by_uri(&state.db, &uri)
-            .await
-            .map_err(|e| C2sError::Domain(e.into()))?
-            .map(|p| p.id),
+        Some(uri) => Some(find_post(state, &uri).await?.id),
         None => None,
     };
+    let media_ids = attachments(state, owner, object).await?.unwrap_or_default();
     let directory = StateDirectory(state);
     let ctx = posting(state, &directory);
     let view = domain::posts::create(
         &ctx,
         owner,
         NewPost {
-            text,
-            media_ids: vec![],
-            spoiler_text: summary,
-            sensitive,
-            visibility,
-            language: object
-                .get("contentMap")
-                .and_then(Value::as_object)
-                .and_then(|m| m.keys().next().cloned()),
+            text: text_of(object).unwrap_or_default(),
+            media_ids,
+            spoiler_text: object
+                .get("summary")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            sensitive: object
+                .get("sensitive")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            visibility: audience.visibility,
+            language: language_of(object),
             in_reply_to_id,
+            addressed: audience.named,
+            silent: audience.silent,
         },
     )
     .await?;
-    state.federation.wake.notify_one();
-    Ok(format!("{}/activity", view.post.uri))
+    let activity = note::create_or_update(&state.config, &view, false);
+    Ok(Submitted {
+        location: format!("{}/activity", view.post.uri),
+        activity,
+    })
+}
+
+/// A post named by `uri`: known here, or fetched from its origin.
+async fn find_post(state: &AppState, uri: &str) -> Result<Post, C2sError> {
+    if let Some(p) = db::posts::find_by_uri(&state.db, uri).await? {
+        return Ok(p);
+    }
+    if uri.starts_with(state.config.base_url()) {
+        return Err(DomainError::NotFound(format!("{uri} is not a post here")).into());
+    }
+    fetch_post(state, uri, super::posts::MAX_PARENT_DEPTH)
+        .await
+        .map_err(|e| C2sError::Unsupported(format!("could not fetch {uri}: {e}")))
+}
+
+/// The owner's own local post named by the activity's object.
+async fn own_post(state: &AppState, owner: &Account, activity: &Value) -> Result<Post, C2sError> {
+    let uri = id_of(activity.get("object"))
+        .ok_or_else(|| C2sError::Malformed("the activity names no object".into()))?;
+    let post = db::posts::find_by_uri(&state.db, &uri)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("{uri} is not a post here")))?;
+    if post.account_id != owner.id {
+        return Err(C2sError::Forbidden(format!("{uri} is not your post")));
+    }
+    Ok(post)
+}
+
+async fn update(
+    state: &AppState,
+    owner: &Account,
+    activity: &Value,
+) -> Result<Submitted, C2sError> {
+    let object = activity
+        .get("object")
+        .filter(|o| o.is_object())
+        .ok_or_else(|| C2sError::Malformed("Update needs the changed object embedded".into()))?;
+    if object.get("id").and_then(Value::as_str) == Some(&actor_uri(&state.config, owner)) {
+        return Err(C2sError::Unsupported(
+            "profile changes go through the Mastodon API (update_credentials)".into(),
+        ));
+    }
+    let post = own_post(state, owner, activity).await?;
+    if post.reblog_of_id.is_some() {
+        return Err(C2sError::Unsupported("a boost cannot be edited".into()));
+    }
+    let current = domain::posts::load_view(&state.db, post.clone()).await?;
+    // Fields the client leaves out keep their value; `null` clears them.
+    let media_ids = match attachments(state, owner, object).await? {
+        Some(ids) => ids,
+        None => current.media.iter().map(|m| m.id).collect(),
+    };
+    let edit = EditPost {
+        text: text_of(object)
+            .or(post.source.clone())
+            .unwrap_or_else(|| sanitize::plain(&post.content)),
+        media_ids,
+        spoiler_text: match object.get("summary") {
+            None => Some(post.summary.clone()),
+            Some(v) => v.as_str().map(str::to_string),
+        },
+        sensitive: object
+            .get("sensitive")
+            .and_then(Value::as_bool)
+            .unwrap_or(post.sensitive),
+        language: language_of(object),
+    };
+    let directory = StateDirectory(state);
+    let ctx = posting(state, &directory);
+    let view = domain::posts::edit(&ctx, owner, post.id, edit).await?;
+    let activity = note::create_or_update(&state.config, &view, true);
+    Ok(Submitted {
+        location: activity["id"].as_str().unwrap_or_default().to_string(),
+        activity,
+    })
+}
+
+async fn delete(
+    state: &AppState,
+    owner: &Account,
+    activity: &Value,
+) -> Result<Submitted, C2sError> {
+    let post = own_post(state, owner, activity).await?;
+    let directory = StateDirectory(state);
+    let ctx = posting(state, &directory);
+    domain::posts::delete(&ctx, owner, post.id).await?;
+    let activity = note::delete(&state.config, &post, owner);
+    Ok(Submitted {
+        location: activity["id"].as_str().unwrap_or_default().to_string(),
+        activity,
+    })
+}
+
+/// The actor the activity's object names (fetched when not known yet).
+async fn target_actor(state: &AppState, activity: &Value) -> Result<Account, C2sError> {
+    let uri = id_of(activity.get("object"))
+        .ok_or_else(|| C2sError::Malformed("the activity names no actor".into()))?;
+    recipient(state, &uri).await
+}
+
+fn with_context(mut activity: Value) -> Value {
+    activity["@context"] = json!(ACTIVITYSTREAMS);
+    activity
+}
+
+async fn follow(
+    state: &AppState,
+    owner: &Account,
+    activity: &Value,
+) -> Result<Submitted, C2sError> {
+    let target = target_actor(state, activity).await?;
+    let (follow, _) =
+        domain::follows::follow(&state.db, &state.federation.publisher, owner, &target).await?;
+    Ok(Submitted {
+        location: follow.uri.clone(),
+        activity: with_context(follow_object(&state.config, &follow, owner, &target)),
+    })
+}
+
+async fn block(state: &AppState, owner: &Account, activity: &Value) -> Result<Submitted, C2sError> {
+    let target = target_actor(state, activity).await?;
+    let block =
+        domain::blocks::block(&state.db, &state.federation.publisher, owner, &target).await?;
+    Ok(Submitted {
+        location: block.uri.clone(),
+        activity: with_context(block_object(&state.config, &block, owner, &target)),
+    })
+}
+
+async fn like(state: &AppState, owner: &Account, activity: &Value) -> Result<Submitted, C2sError> {
+    let uri = id_of(activity.get("object"))
+        .ok_or_else(|| C2sError::Malformed("Like names no object".into()))?;
+    let post = find_post(state, &uri).await?;
+    let directory = StateDirectory(state);
+    let ctx = posting(state, &directory);
+    let view = domain::posts::favourite(&ctx, owner, post.id).await?;
+    let fav = db::posts::find_favourite(&state.db, owner.id, view.post.id)
+        .await?
+        .ok_or_else(|| DomainError::Internal("like not stored".into()))?;
+    Ok(Submitted {
+        location: fav.uri.clone(),
+        activity: with_context(note::like(&state.config, &fav.uri, owner, &view.post)),
+    })
+}
+
+async fn announce(
+    state: &AppState,
+    owner: &Account,
+    activity: &Value,
+) -> Result<Submitted, C2sError> {
+    let uri = id_of(activity.get("object"))
+        .ok_or_else(|| C2sError::Malformed("Announce names no object".into()))?;
+    let post = find_post(state, &uri).await?;
+    let directory = StateDirectory(state);
+    let ctx = posting(state, &directory);
+    let view = domain::posts::reblog(&ctx, owner, post.id).await?;
+    let original = view
+        .reblog
+        .as_ref()
+        .ok_or_else(|| DomainError::Internal("boost without its post".into()))?;
+    let activity = note::announce(
+        &state.config,
+        &view.post,
+        owner,
+        &original.post,
+        &original.author,
+    );
+    Ok(Submitted {
+        location: view.post.uri.clone(),
+        activity: with_context(activity),
+    })
+}
+
+/// Undo of the owner's Like, Announce, Follow or Block, named by id or embedded.
+async fn undo(state: &AppState, owner: &Account, activity: &Value) -> Result<Submitted, C2sError> {
+    let inner = activity
+        .get("object")
+        .ok_or_else(|| C2sError::Malformed("Undo names no activity".into()))?;
+    let inner_id = id_of(Some(inner));
+    let inner_kind = inner.get("type").and_then(Value::as_str);
+    let directory = StateDirectory(state);
+    let ctx = posting(state, &directory);
+    let publisher = &state.federation.publisher;
+    let forbidden = || C2sError::Forbidden("only your own activities can be undone".into());
+    let mut undone = None;
+    if let Some(id) = &inner_id {
+        if let Some(fav) = db::posts::find_favourite_by_uri(&state.db, id).await? {
+            if fav.account_id != owner.id {
+                return Err(forbidden());
+            }
+            domain::posts::unfavourite(&ctx, owner, fav.post_id).await?;
+            undone = Some("Like");
+        } else if let Some(p) = db::posts::find_by_uri(&state.db, id)
+            .await?
+            .filter(|p| p.reblog_of_id.is_some())
+        {
+            if p.account_id != owner.id {
+                return Err(forbidden());
+            }
+            domain::posts::unreblog(&ctx, owner, p.id).await?;
+            undone = Some("Announce");
+        } else if let Some(f) = db::follows::find_by_uri(&state.db, id).await? {
+            if f.follower_id != owner.id {
+                return Err(forbidden());
+            }
+            let target = db::accounts::find_by_id(&state.db, f.target_id)
+                .await?
+                .ok_or_else(|| DomainError::NotFound("no such account".into()))?;
+            domain::follows::unfollow(&state.db, publisher, owner, &target).await?;
+            undone = Some("Follow");
+        } else if let Some(b) = db::blocks::find_by_uri(&state.db, id).await? {
+            if b.account_id != owner.id {
+                return Err(forbidden());
+            }
+            let target = db::accounts::find_by_id(&state.db, b.target_account_id)
+                .await?
+                .ok_or_else(|| DomainError::NotFound("no such account".into()))?;
+            domain::blocks::unblock(&state.db, publisher, owner, &target).await?;
+            undone = Some("Block");
+        }
+    }
+    // An embedded activity without a known id: undo by what it describes.
+    if undone.is_none() && inner.is_object() {
+        match inner_kind {
+            Some("Like") => {
+                let post = find_post(state, &object_uri(inner)?).await?;
+                domain::posts::unfavourite(&ctx, owner, post.id).await?;
+            }
+            Some("Announce") => {
+                let post = find_post(state, &object_uri(inner)?).await?;
+                domain::posts::unreblog(&ctx, owner, post.id).await?;
+            }
+            Some("Follow") => {
+                let target = target_actor(state, inner).await?;
+                domain::follows::unfollow(&state.db, publisher, owner, &target).await?;
+            }
+            Some("Block") => {
+                let target = target_actor(state, inner).await?;
+                domain::blocks::unblock(&state.db, publisher, owner, &target).await?;
+            }
+            Some(other) => {
+                return Err(C2sError::Unsupported(format!(
+                    "Undo of {other} is not supported (Like, Announce, Follow and Block are)"
+                )));
+            }
+            None => {
+                return Err(C2sError::Malformed(
+                    "the undone activity has no type".into(),
+                ));
+            }
+        }
+        undone = inner_kind;
+    }
+    if undone.is_none() {
+        return Err(DomainError::NotFound("no activity of yours with that id".into()).into());
+    }
+    let me = actor_uri(&state.config, owner);
+    let id = match &inner_id {
+        Some(i) => format!("{i}/undo"),
+        None => {
+            use domain::publish::Publisher;
+            publisher.new_activity_id(owner)
+        }
+    };
+    Ok(Submitted {
+        location: id.clone(),
+        activity: json!({
+            "@context": ACTIVITYSTREAMS,
+            "id": id,
+            "type": "Undo",
+            "actor": me,
+            "object": inner_id.map_or_else(|| inner.clone(), Value::String),
+        }),
+    })
+}
+
+fn object_uri(activity: &Value) -> Result<String, C2sError> {
+    id_of(activity.get("object"))
+        .ok_or_else(|| C2sError::Malformed("the undone activity names no object".into()))
 }

@@ -15,7 +15,7 @@ use crate::{
     db::{self, StoreError, entities::accounts::Model as Account},
     domain::{
         self, DomainError,
-        posts::{Post, RemotePost},
+        posts::{Post, RemotePost, Visibility},
     },
     state::AppState,
 };
@@ -85,7 +85,7 @@ pub enum Outcome {
 
 /// Activity types this server acts on; others are acknowledged and dropped.
 const HANDLED: &[&str] = &[
-    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Like", "Announce",
+    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Like", "Announce", "Block",
 ];
 
 /// Network work done before the activity's transaction (fetching what it only names), so
@@ -193,7 +193,23 @@ pub async fn receive(
         tracing::debug!(%kind, actor = %actor_uri, reason = %why, "ignoring activity");
         return Ok(Outcome::Ignored);
     }
-    apply(state, &owner, &activity_id, &kind, &activity, prepared).await
+    let received = Received {
+        id: &activity_id,
+        kind: &kind,
+        activity: &activity,
+        body,
+        inbox_owner,
+    };
+    apply(state, &owner, received, prepared).await
+}
+
+/// A verified activity on its way to being applied.
+struct Received<'a> {
+    id: &'a str,
+    kind: &'a str,
+    activity: &'a Value,
+    body: &'a [u8],
+    inbox_owner: Option<&'a Account>,
 }
 
 /// The post object of a Create/Update: embedded, or fetched from its id when only named.
@@ -274,9 +290,15 @@ async fn prepare(
                     "the object's attributedTo is not the actor".into(),
                 ));
             }
-            let remote = posts::parse_post(state, &object, actor)
+            let mut remote = posts::parse_post(state, &object, actor)
                 .await
                 .map_err(InboxError::Malformed)?;
+            // A limited post delivered to a personal inbox: that account is addressed even
+            // when the document does not name it (`bto`/`bcc` recipients are never named),
+            // as Mastodon records a silent mention.
+            if matches!(remote.visibility, Visibility::Private | Visibility::Direct) {
+                remote.silent.extend(inbox_owner.cloned());
+            }
             let parent = match &remote.in_reply_to_uri {
                 Some(uri) => match db::posts::find_by_uri(&state.db, uri).await? {
                     Some(p) => Some(p),
@@ -410,11 +432,16 @@ async fn local_target(state: &AppState, uri: Option<Url>) -> Result<Account, Inb
 async fn apply(
     state: &AppState,
     actor: &Account,
-    activity_id: &str,
-    kind: &str,
-    activity: &Value,
+    received: Received<'_>,
     prepared: Prepared,
 ) -> Result<Outcome, InboxError> {
+    let Received {
+        id: activity_id,
+        kind,
+        activity,
+        body,
+        inbox_owner,
+    } = received;
     let db = &state.db;
     let publisher = &state.federation.publisher;
     let actor_uri = actor.uri.clone().unwrap_or_default();
@@ -422,11 +449,13 @@ async fn apply(
         .begin()
         .await
         .map_err(|e| InboxError::Internal(e.to_string()))?;
-    match db::inbox::record(&txn, activity_id, &actor_uri, kind, chrono::Utc::now()).await {
-        Ok(()) => {}
+    let now = chrono::Utc::now();
+    let body = String::from_utf8_lossy(body);
+    let row = match db::inbox::record(&txn, activity_id, &actor_uri, kind, &body, now).await {
+        Ok(row) => row,
         Err(StoreError::Conflict) => return Err(InboxError::Duplicate),
         Err(e) => return Err(e.into()),
-    }
+    };
     match kind {
         "Follow" => {
             let target = local_target(state, id_of(activity.get("object"))).await?;
@@ -489,6 +518,31 @@ async fn apply(
                 domain::posts::receive_undo_announce(&txn, actor, &inner_id).await?;
             }
         }
+        "Block" => {
+            let target = local_target(state, id_of(activity.get("object"))).await?;
+            domain::blocks::receive_block(&txn, actor, &target, activity_id).await?;
+        }
+        "Undo"
+            if inner(activity).0.as_deref() == Some("Block")
+                || match inner(activity).1 {
+                    Some(id) => db::blocks::find_by_uri(&txn, &id).await?.is_some(),
+                    None => false,
+                } =>
+        {
+            let (_, inner_id, inner_obj) = inner(activity);
+            let target = match inner_obj.as_ref().and_then(|o| id_of(o.get("object"))) {
+                Some(uri) => local_target(state, Some(uri)).await?,
+                None => {
+                    let block = db::blocks::find_by_uri(&txn, inner_id.as_deref().unwrap_or(""))
+                        .await?
+                        .ok_or_else(|| InboxError::NotFound("no such block".into()))?;
+                    db::accounts::find_by_id(&txn, block.target_account_id)
+                        .await?
+                        .ok_or_else(|| InboxError::NotFound("no such account".into()))?
+                }
+            };
+            domain::blocks::receive_undo_block(&txn, actor, &target).await?;
+        }
         "Undo" => {
             let (inner_kind, inner_id, inner_obj) = inner(activity);
             // Only Undo{Follow} matters for now; the object may be embedded or a bare id.
@@ -549,11 +603,66 @@ async fn apply(
         }
         _ => {}
     }
+    let recipients = reached(&txn, &state.config, actor, activity, inbox_owner).await?;
+    db::inbox::deliver_to(&txn, row, &recipients, now).await?;
     txn.commit()
         .await
         .map_err(|e| InboxError::Internal(e.to_string()))?;
     state.federation.wake.notify_one();
     Ok(Outcome::Applied)
+}
+
+/// The local accounts an applied activity reached, for their inbox collections: the owner
+/// of the personal inbox used, local actors it addresses or acts on, authors of the local
+/// posts it concerns, and, when it is addressed to the public or the actor's followers,
+/// the actor's local followers.
+async fn reached<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    config: &crate::config::Config,
+    actor: &Account,
+    activity: &Value,
+    inbox_owner: Option<&Account>,
+) -> Result<Vec<i64>, InboxError> {
+    let mut accounts: Vec<i64> = inbox_owner.map(|o| o.id).into_iter().collect();
+    let embedded = activity.get("object").filter(|o| o.is_object());
+    let mut named: Vec<String> = Vec::new();
+    for holder in std::iter::once(activity).chain(embedded) {
+        for field in ["to", "cc", "bto", "bcc", "audience", "object", "inReplyTo"] {
+            named.extend(posts::ids(holder.get(field)));
+        }
+    }
+    if let Some(inner) = embedded {
+        named.extend(posts::ids(inner.get("actor")));
+    }
+    let base = config.base_url();
+    for uri in &named {
+        let Some(path) = uri.strip_prefix(base) else {
+            continue;
+        };
+        match path.strip_prefix("/users/") {
+            Some(name) if !name.is_empty() && !name.contains(['/', '#', '?']) => {
+                if let Some(a) = db::accounts::find_local_by_username(db, name).await? {
+                    accounts.push(a.id);
+                }
+            }
+            _ => {
+                if let Some(p) = db::posts::find_by_uri(db, uri).await?
+                    && p.local
+                {
+                    accounts.push(p.account_id);
+                }
+            }
+        }
+    }
+    let to_followers = named.iter().any(|u| {
+        posts::PUBLIC_FORMS.contains(&u.as_str()) || actor.followers_url.as_deref() == Some(u)
+    });
+    if to_followers {
+        accounts.extend(db::posts::local_follower_ids(db, actor.id).await?);
+    }
+    accounts.sort_unstable();
+    accounts.dedup();
+    Ok(accounts)
 }
 
 /// The signer's key, checked against the signature: cached first; one refetch if the cached

@@ -31,7 +31,8 @@ pub const POST_TYPES: &[&str] = &[
     "Note", "Article", "Page", "Question", "Image", "Video", "Audio", "Event",
 ];
 
-const PUBLIC_FORMS: &[&str] = &[
+/// The ways servers write the public collection.
+pub const PUBLIC_FORMS: &[&str] = &[
     "https://www.w3.org/ns/activitystreams#Public",
     "http://www.w3.org/ns/activitystreams#Public",
     "as:Public",
@@ -91,7 +92,8 @@ pub fn id_of(value: Option<&Value>) -> Option<String> {
 }
 
 /// Every id in a value that may be a single item or an array.
-fn ids(value: Option<&Value>) -> Vec<String> {
+/// The ids in a field that may hold one value or a list (addressing, tags).
+pub fn ids(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::Array(items)) => items.iter().filter_map(|v| id_of(Some(v))).collect(),
         Some(v) => id_of(Some(v)).into_iter().collect(),
@@ -299,6 +301,7 @@ pub async fn parse_post(
         updated,
         media,
         mentions,
+        silent: vec![],
         hashtags,
     })
 }

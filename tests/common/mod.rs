@@ -393,6 +393,8 @@ pub fn note(
         visibility,
         language: Some("en".into()),
         in_reply_to_id: None,
+        addressed: vec![],
+        silent: vec![],
     }
 }
 

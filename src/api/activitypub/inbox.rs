@@ -62,33 +62,3 @@ pub async fn user_inbox(
     };
     respond(inbox::receive(&state, path_and_query(&uri), &headers, &body, Some(&owner)).await)
 }
-
-/// `POST /users/NAME/outbox`: ActivityPub client-to-server (bearer token with `write`).
-pub async fn outbox_post(
-    State(state): State<AppState>,
-    Path(username): Path<String>,
-    auth: crate::api::mastodon::auth::Authenticated,
-    body: Bytes,
-) -> Result<Response, crate::api::ApiError> {
-    use crate::{
-        api::ApiError,
-        federation::c2s::{C2sError, submit},
-    };
-    let caller = auth.require(&["write:statuses"])?;
-    if !caller.account.username.eq_ignore_ascii_case(&username) {
-        return Err(ApiError::Forbidden(
-            "this outbox belongs to another account".into(),
-        ));
-    }
-    match submit(&state, &caller.account, &body).await {
-        Ok(location) => Ok((
-            StatusCode::CREATED,
-            [(axum::http::header::LOCATION, location)],
-        )
-            .into_response()),
-        Err(C2sError::Malformed(m)) => Err(ApiError::BadRequest(m)),
-        Err(C2sError::Forbidden(m)) => Err(ApiError::Forbidden(m)),
-        Err(C2sError::Unsupported(m)) => Err(ApiError::Unprocessable(m)),
-        Err(C2sError::Domain(e)) => Err(e.into()),
-    }
-}

@@ -1,6 +1,7 @@
 //! ActivityPub server endpoints: actors now; inboxes, outboxes and collections follow.
 
 pub mod actor;
+pub mod c2s;
 pub mod collections;
 pub mod inbox;
 pub mod statuses;

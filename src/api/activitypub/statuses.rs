@@ -20,12 +20,29 @@ use crate::{
     state::AppState,
 };
 
-/// The reader of a request: the verified signer, if it signed.
+/// The reader of a request: the verified signer, if it signed, or the local account of a
+/// bearer token with a read scope (an ActivityPub client reading as its user).
 pub async fn reader(
     state: &AppState,
     uri: &Uri,
     headers: &HeaderMap,
 ) -> Result<Option<Account>, ApiError> {
+    if let Some(token) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+    {
+        let caller = domain::tokens::authenticate(&state.db, token.trim()).await?;
+        if !caller.has_scope("read:statuses") {
+            return Err(ApiError::Forbidden(
+                "This action is outside the authorized scopes".into(),
+            ));
+        }
+        return Ok(Some(caller.account));
+    }
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     signed_reader(state, path, headers)
         .await

@@ -8,6 +8,18 @@ use crate::{
     state::AppState,
 };
 
+/// The bearer token of a request, if it sent one.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+}
+
 /// An authenticated caller; rejects the request with 401 when the token is missing or wrong.
 pub struct Authenticated(pub Caller);
 
@@ -15,16 +27,9 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
+        let token = bearer(&parts.headers)
             .ok_or_else(|| ApiError::Unauthorized("The access token is invalid".into()))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or_else(|| ApiError::Unauthorized("The access token is invalid".into()))?;
-        let caller = domain::tokens::authenticate(&state.db, token.trim()).await?;
+        let caller = domain::tokens::authenticate(&state.db, token).await?;
         Ok(Authenticated(caller))
     }
 }

@@ -15,7 +15,7 @@ use super::{
     statuses_entities::media,
 };
 use crate::{
-    api::ApiError,
+    api::{ApiError, upload::read_upload},
     domain::{self, media::NewMedia},
     state::AppState,
 };
@@ -33,52 +33,10 @@ fn focus(value: Option<&str>) -> Result<Option<(f64, f64)>, ApiError> {
         .ok_or_else(|| ApiError::Unprocessable("focus must be two numbers: x,y".into()))
 }
 
-async fn upload(
-    state: &AppState,
-    auth: Authenticated,
-    mut form: Multipart,
-) -> Result<Value, ApiError> {
+async fn upload(state: &AppState, auth: Authenticated, form: Multipart) -> Result<Value, ApiError> {
     let caller = auth.require(&["write:media"])?;
-    let (mut bytes, mut description, mut focus_text) = (None, None, None);
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| ApiError::BadRequest(e.body_text()))?
-    {
-        match field.name() {
-            Some("file") => {
-                bytes = Some(
-                    field
-                        .bytes()
-                        .await
-                        .map_err(|e| match e.status() {
-                            StatusCode::PAYLOAD_TOO_LARGE => {
-                                ApiError::PayloadTooLarge("File is too large".into())
-                            }
-                            _ => ApiError::BadRequest(e.body_text()),
-                        })?
-                        .to_vec(),
-                );
-            }
-            Some("description") => {
-                description = Some(
-                    field
-                        .text()
-                        .await
-                        .map_err(|e| ApiError::BadRequest(e.body_text()))?,
-                );
-            }
-            Some("focus") => {
-                focus_text = Some(
-                    field
-                        .text()
-                        .await
-                        .map_err(|e| ApiError::BadRequest(e.body_text()))?,
-                );
-            }
-            _ => {}
-        }
-    }
+    let (bytes, mut fields) = read_upload(form, &["description", "focus"]).await?;
+    let (description, focus_text) = (fields.remove("description"), fields.remove("focus"));
     let bytes = bytes.ok_or_else(|| ApiError::Unprocessable("file is missing".into()))?;
     let attachment = domain::media::upload(
         &state.db,

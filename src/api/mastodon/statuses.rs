@@ -120,6 +120,8 @@ pub async fn create(
             .filter(|l| !l.is_empty())
             .map(str::to_string),
         in_reply_to_id: params.id("in_reply_to_id")?,
+        addressed: vec![],
+        silent: vec![],
     };
     let directory = StateDirectory(&state);
     let ctx = posting(&state, &directory);

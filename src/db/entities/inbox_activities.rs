@@ -11,6 +11,8 @@ pub struct Model {
     pub actor_uri: String,
     pub kind: String,
     pub received_at: DateTimeUtc,
+    /// The activity as received (kept for the recipients' inbox collections).
+    pub body: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,8 @@ pub struct Model {
     pub id: i64,
     pub post_id: i64,
     pub account_id: i64,
+    /// Delivered to and allowed to see the post, but not named in it (`bto`/`bcc`).
+    pub silent: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod api_tokens;
+pub mod blocks;
 pub mod bookmarks;
 pub mod deliveries;
 pub mod domain_health;
@@ -9,6 +10,7 @@ pub mod favourites;
 pub mod follows;
 pub mod idempotency_keys;
 pub mod inbox_activities;
+pub mod inbox_items;
 pub mod instance_keys;
 pub mod media_attachments;
 pub mod mentions;

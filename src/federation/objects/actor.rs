@@ -83,6 +83,7 @@ pub fn person(config: &Config, account: &Account) -> Actor {
                 &format!("{}/oauth/authorize", config.base_url()),
             )),
             oauth_token_endpoint: Some(join(config, &format!("{}/oauth/token", config.base_url()))),
+            upload_media: Some(sub(&id, "media")),
         }),
         public_key: PublicKey {
             id: key_id,
@@ -127,6 +128,7 @@ pub fn instance_application(config: &Config, keys: &InstanceKeys) -> Actor {
             shared_inbox: Some(shared_inbox(config)),
             oauth_authorization_endpoint: None,
             oauth_token_endpoint: None,
+            upload_media: None,
         }),
         public_key: PublicKey {
             id: key_id,

@@ -66,7 +66,8 @@ pub fn media_url(config: &Config, m: &Attachment, name: Option<&String>) -> Opti
     ))
 }
 
-fn document(config: &Config, m: &Attachment) -> Value {
+/// An attachment as a `Document` (no id: Mastodon gives attachments none).
+pub fn document(config: &Config, m: &Attachment) -> Value {
     let mut doc = json!({
         "type": "Document",
         "mediaType": m.content_type,

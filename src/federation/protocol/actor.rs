@@ -130,6 +130,9 @@ pub struct Endpoints {
     pub oauth_authorization_endpoint: Option<Url>,
     #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub oauth_token_endpoint: Option<Url>,
+    /// Where an ActivityPub client uploads media (multipart `file` + `object`).
+    #[serde(default, skip_serializing_if = "Option::is_none", skip_deserializing)]
+    pub upload_media: Option<Url>,
 }
 
 /// The key other servers verify our HTTP signatures with.

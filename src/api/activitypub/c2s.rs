@@ -1,0 +1,158 @@
+//! ActivityPub client-to-server endpoints: `POST` to the outbox, `uploadMedia`, an upload
+//! as an object, and the owner's inbox. All take the same bearer tokens as the Mastodon API.
+
+use axum::{
+    body::Bytes,
+    extract::{Multipart, Path, Query, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ActivityJson;
+use crate::{
+    api::{ApiError, mastodon::auth::Authenticated, upload::read_upload},
+    db::entities::accounts::Model as Account,
+    domain,
+    federation::{
+        c2s::{self, C2sError, Submitted},
+        objects::actor::local_actor_urls,
+        protocol::context::ACTIVITYSTREAMS,
+    },
+    state::AppState,
+};
+
+impl From<C2sError> for ApiError {
+    fn from(e: C2sError) -> Self {
+        match e {
+            C2sError::Malformed(m) => ApiError::BadRequest(m),
+            C2sError::Forbidden(m) => ApiError::Forbidden(m),
+            C2sError::Unsupported(m) => ApiError::Unprocessable(m),
+            C2sError::Domain(e) => e.into(),
+        }
+    }
+}
+
+/// The token's account, when it owns the addressed actor (403 otherwise).
+fn owner<'a>(
+    auth: &'a Authenticated,
+    username: &str,
+    scopes: &[&str],
+) -> Result<&'a Account, ApiError> {
+    let caller = auth.require(scopes)?;
+    if !caller.account.username.eq_ignore_ascii_case(username) {
+        return Err(ApiError::Forbidden(
+            "this collection belongs to another account".into(),
+        ));
+    }
+    Ok(&caller.account)
+}
+
+fn created(s: Submitted) -> Response {
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, s.location)],
+        ActivityJson(s.activity),
+    )
+        .into_response()
+}
+
+/// `POST /users/NAME/outbox`: an activity (or a bare object to create) from the owner.
+pub async fn outbox_post(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    auth: Authenticated,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let me = owner(&auth, &username, &["write:statuses"])?;
+    Ok(created(c2s::submit(&state, me, &body).await?))
+}
+
+/// `POST /users/NAME/media` (`endpoints.uploadMedia`): multipart `file` and `object`.
+pub async fn upload_media(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    auth: Authenticated,
+    form: Multipart,
+) -> Result<Response, ApiError> {
+    let me = owner(&auth, &username, &["write:media"])?;
+    let (bytes, fields) = read_upload(form, &["object"]).await?;
+    let bytes = bytes.ok_or_else(|| ApiError::BadRequest("the file part is missing".into()))?;
+    let object = fields.get("object").map(String::as_str);
+    Ok(created(c2s::upload_media(&state, me, bytes, object).await?))
+}
+
+/// `GET /users/NAME/media/ID`: an upload as an object, for its owner only (an unattached
+/// upload is private until it is posted).
+pub async fn media_object(
+    State(state): State<AppState>,
+    Path((username, id)): Path<(String, String)>,
+    auth: Authenticated,
+) -> Result<Response, ApiError> {
+    let me = owner(&auth, &username, &["read:statuses", "write:media"])?;
+    let id = id
+        .parse()
+        .map_err(|_| ApiError::NotFound("Record not found".into()))?;
+    let m = domain::media::get_own(&state.db, me, id).await?;
+    Ok(ActivityJson(c2s::media_object(&state.config, me, &m)).into_response())
+}
+
+/// Inbox paging: below `max_id`.
+#[derive(Debug, Deserialize)]
+pub struct InboxQuery {
+    page: Option<String>,
+    max_id: Option<i64>,
+}
+
+/// Activities per inbox page.
+const INBOX_PAGE: u64 = 20;
+
+/// `GET /users/NAME/inbox`: the activities that reached the owner, newest first.
+pub async fn inbox(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    Query(query): Query<InboxQuery>,
+    auth: Authenticated,
+) -> Result<Response, ApiError> {
+    let me = owner(&auth, &username, &["read:statuses", "read:notifications"])?;
+    let id = format!("{}/inbox", local_actor_urls(&state.config, &me.username).id);
+    let (total, items) =
+        domain::accounts::inbox_page(&state.db, me, query.max_id, INBOX_PAGE).await?;
+    if query.page.is_none() && query.max_id.is_none() {
+        return Ok(ActivityJson(json!({
+            "@context": ACTIVITYSTREAMS,
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": format!("{id}?page=true"),
+        }))
+        .into_response());
+    }
+    let mut page = json!({
+        "@context": ACTIVITYSTREAMS,
+        "id": match query.max_id {
+            Some(m) => format!("{id}?max_id={m}&page=true"),
+            None => format!("{id}?page=true"),
+        },
+        "type": "OrderedCollectionPage",
+        "partOf": id,
+        "totalItems": total,
+        "orderedItems": items
+            .iter()
+            .map(|(_, body)| {
+                let mut activity: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+                if let Some(o) = activity.as_object_mut() {
+                    o.remove("@context");
+                }
+                activity
+            })
+            .collect::<Vec<_>>(),
+    });
+    if items.len() as u64 == INBOX_PAGE
+        && let Some((last, _)) = items.last()
+    {
+        page["next"] = json!(format!("{id}?max_id={last}&page=true"));
+    }
+    Ok(ActivityJson(page).into_response())
+}
