@@ -537,6 +537,32 @@ async fn blocking_through_the_outbox() {
             .await
             .unwrap()
     );
+    // The Mastodon API reports the same block.
+    let rel: Value = common::client()
+        .get(a.url(&format!(
+            "/api/v1/accounts/relationships?id[]={}",
+            bob_on_a.id
+        )))
+        .bearer_auth(&alice.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rel[0]["blocking"], true, "{rel}");
+    assert_eq!(rel[0]["followed_by"], false, "{rel}");
+    let blocks: Value = common::client()
+        .get(a.url("/api/v1/blocks"))
+        .bearer_auth(&alice.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(blocks[0]["id"], bob_on_a.id.to_string(), "{blocks}");
+
     // B knows of the block and refuses bob's new follow of alice; A answers a Follow from
     // bob (as another server would still send it) with Reject and keeps nothing.
     let bob = b.local("bob").await;
@@ -544,6 +570,12 @@ async fn blocking_through_the_outbox() {
         .await
         .unwrap()
         .unwrap();
+    eventually(20, "B records the block", || async {
+        pinhole::db::blocks::between(&b.state.db, bob.id, alice_on_b.id)
+            .await
+            .unwrap()
+    })
+    .await;
     assert!(
         domain::follows::follow(
             &b.state.db,

@@ -182,6 +182,12 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/accounts/{id}/unfollow",
             post(mastodon::social::unfollow),
         )
+        .route("/api/v1/accounts/{id}/block", post(mastodon::social::block))
+        .route(
+            "/api/v1/accounts/{id}/unblock",
+            post(mastodon::social::unblock),
+        )
+        .route("/api/v1/blocks", get(mastodon::social::blocks))
         .route(
             "/api/v1/accounts/{id}/followers",
             get(mastodon::social::followers),

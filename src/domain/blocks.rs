@@ -166,6 +166,21 @@ pub async fn receive_undo_block<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The accounts `blocker` blocks, newest block first.
+pub async fn blocked(
+    db: &DatabaseConnection,
+    blocker: &Account,
+) -> Result<Vec<Account>, DomainError> {
+    let ids: Vec<i64> = db::blocks::made_by(db, blocker.id)
+        .await?
+        .iter()
+        .map(|b| b.target_account_id)
+        .collect();
+    let mut accounts = db::accounts::find_many(db, &ids).await?;
+    accounts.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
+    Ok(accounts)
+}
+
 fn store(e: sea_orm::DbErr) -> DomainError {
     DomainError::Store(StoreError::from(e))
 }

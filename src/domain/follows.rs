@@ -385,6 +385,8 @@ pub struct Relationship {
     pub requested: bool,
     pub followed_by: bool,
     pub requested_by: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
 }
 
 /// `me`'s relationship with `other`.
@@ -400,5 +402,7 @@ pub async fn relationship<C: ConnectionTrait>(
         requested: out.as_ref().is_some_and(|f| !f.accepted),
         followed_by: back.as_ref().is_some_and(|f| f.accepted),
         requested_by: back.as_ref().is_some_and(|f| !f.accepted),
+        blocking: db::blocks::find_pair(db, me.id, other.id).await?.is_some(),
+        blocked_by: db::blocks::find_pair(db, other.id, me.id).await?.is_some(),
     })
 }

@@ -86,8 +86,8 @@ fn relationship(other: &Account, r: domain::follows::Relationship) -> Value {
         "notifying": false,
         "languages": Value::Null,
         "followed_by": r.followed_by,
-        "blocking": false,
-        "blocked_by": false,
+        "blocking": r.blocking,
+        "blocked_by": r.blocked_by,
         "muting": false,
         "muting_notifications": false,
         "requested": r.requested,
@@ -158,6 +158,62 @@ pub async fn unfollow(
     state.federation.wake.notify_one();
     let r = domain::follows::relationship(&state.db, &caller.account, &target).await?;
     Ok(Json(relationship(&target, r)))
+}
+
+/// `POST /api/v1/accounts/:id/block`: the same rules as a Block sent to the outbox.
+pub async fn block(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let caller = auth.require(&["write:blocks", "follow"])?;
+    let target = find(&state, &id).await?;
+    domain::blocks::block(
+        &state.db,
+        &state.federation.publisher,
+        &caller.account,
+        &target,
+    )
+    .await?;
+    state.federation.wake.notify_one();
+    let r = domain::follows::relationship(&state.db, &caller.account, &target).await?;
+    Ok(Json(relationship(&target, r)))
+}
+
+/// `POST /api/v1/accounts/:id/unblock` (not blocking is not an error).
+pub async fn unblock(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let caller = auth.require(&["write:blocks", "follow"])?;
+    let target = find(&state, &id).await?;
+    match domain::blocks::unblock(
+        &state.db,
+        &state.federation.publisher,
+        &caller.account,
+        &target,
+    )
+    .await
+    {
+        Ok(()) | Err(domain::DomainError::NotFound(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    state.federation.wake.notify_one();
+    let r = domain::follows::relationship(&state.db, &caller.account, &target).await?;
+    Ok(Json(relationship(&target, r)))
+}
+
+/// `GET /api/v1/blocks`: the accounts the caller blocks, newest first.
+pub async fn blocks(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Json<Vec<MastodonAccount>>, ApiError> {
+    let caller = auth.require(&["read:blocks", "follow"])?;
+    let list = domain::blocks::blocked(&state.db, &caller.account).await?;
+    Ok(Json(
+        list.iter().map(|x| account(&state.config, x)).collect(),
+    ))
 }
 
 async fn side(
