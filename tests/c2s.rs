@@ -7,6 +7,8 @@ mod common;
 use common::TestApp;
 use serde_json::{Value, json};
 
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
 async fn post(app: &TestApp, name: &str, token: &str, body: &str) -> reqwest::Response {
     common::client()
         .post(app.url(&format!("/users/{name}/outbox")))
@@ -164,4 +166,99 @@ async fn notes_posted_to_the_outbox() {
             .unwrap(),
         before + 1
     );
+}
+
+async fn upload(
+    app: &TestApp,
+    name: &str,
+    token: &str,
+    file: Vec<u8>,
+    object: &str,
+) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(file)
+                .file_name("photo.jpg")
+                .mime_str("image/jpeg")
+                .unwrap(),
+        )
+        .text("object", object.to_string());
+    let res = common::client()
+        .post(app.url(&format!("/users/{name}/media")))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn uploads_scopes_and_refused_posts_change_nothing() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    app.create_user("bob").await;
+    let token = pinhole::domain::tokens::create(&app.state.db, "alice", "read write")
+        .await
+        .unwrap();
+    let jpeg = common::solid_jpeg(64, 48, [10, 120, 10]);
+
+    // uploadMedia refusals.
+    let (code, _) = upload(&app, "alice", &token, b"not an image".to_vec(), "{}").await;
+    assert_eq!(code, 422);
+    let (code, _) = upload(&app, "alice", &token, jpeg.clone(), "{not json").await;
+    assert_eq!(code, 400);
+    let (code, _) = upload(&app, "alice", &token, jpeg.clone(), r#"{"type":"Video"}"#).await;
+    assert_eq!(code, 422);
+    let (code, _) = upload(&app, "bob", &token, jpeg.clone(), "{}").await;
+    assert_eq!(code, 403);
+
+    let (code, media) = upload(&app, "alice", &token, jpeg, r#"{"name":"Green"}"#).await;
+    assert_eq!(code, 201, "{media}");
+    let media_id = media["id"].as_str().unwrap().to_string();
+
+    // A refused post leaves the upload as it was (alt text included) and unattached.
+    let too_long = "x".repeat(6000);
+    let create = json!({"type": "Note", "content": too_long, "to": [PUBLIC],
+        "attachment": [{"type": "Image", "id": media_id, "name": "Changed"}]});
+    let res = post(&app, "alice", &token, &create.to_string()).await;
+    assert_eq!(res.status(), 422);
+    let alice = app.local("alice").await;
+    let id: i64 = media_id.rsplit('/').next().unwrap().parse().unwrap();
+    let stored = pinhole::domain::media::get_own(&app.state.db, &alice, id)
+        .await
+        .unwrap();
+    assert_eq!(stored.description, "Green");
+    assert_eq!(stored.post_id, None);
+
+    // Scopes follow the activity: a favourites-only token may Like, not Create.
+    let likes_only = pinhole::domain::tokens::create(&app.state.db, "alice", "write:favourites")
+        .await
+        .unwrap();
+    let bobs = app
+        .post(
+            "bob",
+            common::note("hi", pinhole::domain::posts::Visibility::Public),
+            vec![],
+        )
+        .await;
+    let like = json!({"type": "Like", "object": bobs.post.uri});
+    assert_eq!(
+        post(&app, "alice", &likes_only, &like.to_string())
+            .await
+            .status(),
+        201
+    );
+    let note = json!({"type": "Note", "content": "hello", "to": [PUBLIC]});
+    assert_eq!(
+        post(&app, "alice", &likes_only, &note.to_string())
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(app.notification_kinds("bob").await, vec!["favourite"]);
 }

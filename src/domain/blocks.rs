@@ -7,21 +7,12 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::{
     DomainError,
-    publish::{Event, Publisher},
+    publish::{Event, Publisher, publish},
 };
 use crate::db::{
     self, StoreError,
     entities::{accounts::Model as Account, blocks::Model as Block},
 };
-
-async fn publish<C: ConnectionTrait>(
-    db: &C,
-    publisher: &dyn Publisher,
-    event: Event<'_>,
-) -> Result<(), DomainError> {
-    db::deliveries::enqueue(db, publisher.render(event), chrono::Utc::now()).await?;
-    Ok(())
-}
 
 /// Ends the follows between `a` and `b` both ways; tells remote parties.
 async fn sever<C: ConnectionTrait>(

@@ -6,22 +6,12 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::{
     DomainError,
-    publish::{Event, Publisher},
+    publish::{Event, Publisher, publish},
 };
 use crate::db::{
     self, StoreError,
     entities::{accounts::Model as Account, follows::Model as Follow},
 };
-
-/// Writes the deliveries that tell other servers about `event`, in the caller's transaction.
-async fn publish<C: ConnectionTrait>(
-    db: &C,
-    publisher: &dyn Publisher,
-    event: Event<'_>,
-) -> Result<(), DomainError> {
-    db::deliveries::enqueue(db, publisher.render(event), chrono::Utc::now()).await?;
-    Ok(())
-}
 
 fn store(e: sea_orm::DbErr) -> DomainError {
     DomainError::Store(StoreError::from(e))

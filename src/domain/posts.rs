@@ -13,7 +13,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
 use super::{
     DomainError,
     media::{MediaService, file_keys},
-    publish::{Event, Publisher},
+    publish::{Event, Publisher, publish},
     sanitize,
     text::{self, Handle, MentionTarget},
 };
@@ -132,15 +132,6 @@ fn store(e: sea_orm::DbErr) -> DomainError {
 pub fn new_id(at: chrono::DateTime<chrono::Utc>) -> i64 {
     let millis = at.timestamp_millis().max(0);
     (millis << 16) | i64::from(rand::random::<u16>())
-}
-
-async fn enqueue<C: ConnectionTrait>(
-    db: &C,
-    publisher: &dyn Publisher,
-    event: Event<'_>,
-) -> Result<(), DomainError> {
-    db::deliveries::enqueue(db, publisher.render(event), chrono::Utc::now()).await?;
-    Ok(())
 }
 
 /// Preferred inboxes (shared first) of remote accounts, without repeats.
@@ -560,7 +551,7 @@ pub async fn create(
     }
     let view = load_view(&txn, post).await?;
     let inboxes = audience(&txn, &view).await?;
-    enqueue(
+    publish(
         &txn,
         ctx.publisher,
         Event::PostCreated {
@@ -731,7 +722,7 @@ pub async fn edit(
     db::posts::set_tags(&txn, post.id, &hashtags, now).await?;
     let view = load_view(&txn, post).await?;
     let inboxes = audience(&txn, &view).await?;
-    enqueue(
+    publish(
         &txn,
         ctx.publisher,
         Event::PostUpdated {
@@ -768,7 +759,7 @@ pub async fn delete(ctx: &Posting<'_>, author: &Account, post_id: i64) -> Result
     let media = db::posts::take_media(&txn, post.id).await?;
     db::posts::delete(&txn, post.id).await?;
     db::posts::insert_tombstone(&txn, &post.uri, Some(author.id), chrono::Utc::now()).await?;
-    enqueue(
+    publish(
         &txn,
         ctx.publisher,
         Event::PostDeleted {
@@ -812,7 +803,7 @@ pub async fn favourite(
                     .await?;
             }
         } else {
-            enqueue(
+            publish(
                 &txn,
                 ctx.publisher,
                 Event::Liked {
@@ -843,7 +834,7 @@ pub async fn unfavourite(
         db::posts::unnotify(&txn, account.id, "favourite", post.id).await?;
         let author = author_of(&txn, &post).await?;
         if !author.is_local() {
-            enqueue(
+            publish(
                 &txn,
                 ctx.publisher,
                 Event::Unliked {
@@ -905,7 +896,7 @@ pub async fn reblog(
             inboxes.extend(inboxes_of([&author]));
             inboxes.sort();
             inboxes.dedup();
-            enqueue(
+            publish(
                 &txn,
                 ctx.publisher,
                 Event::Boosted {
@@ -995,7 +986,7 @@ async fn unreblog_post(
     inboxes.extend(inboxes_of([&author]));
     inboxes.sort();
     inboxes.dedup();
-    enqueue(
+    publish(
         &txn,
         ctx.publisher,
         Event::Unboosted {

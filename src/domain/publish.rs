@@ -110,3 +110,14 @@ pub trait Publisher: Send + Sync {
     /// The POSTs that tell the right inboxes about `event`.
     fn render(&self, event: Event<'_>) -> Vec<NewDelivery>;
 }
+
+/// Writes the deliveries that tell other servers about `event`, in the caller's transaction
+/// (so a change and its deliveries commit together).
+pub async fn publish<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    publisher: &dyn Publisher,
+    event: Event<'_>,
+) -> Result<(), super::DomainError> {
+    crate::db::deliveries::enqueue(db, publisher.render(event), chrono::Utc::now()).await?;
+    Ok(())
+}

@@ -23,6 +23,7 @@ use crate::{
         media::NewMedia,
         posts::{Attachment, EditPost, NewPost, Visibility},
         sanitize,
+        tokens::Caller,
     },
     state::AppState,
 };
@@ -131,14 +132,39 @@ fn focal_point(object: &Value) -> Result<Option<(f64, f64)>, C2sError> {
     }
 }
 
-/// Applies an activity `owner` sent to their outbox.
-pub async fn submit(state: &AppState, owner: &Account, body: &[u8]) -> Result<Submitted, C2sError> {
+/// The token scopes (any one) that allow sending an activity of `kind`, as the matching
+/// Mastodon API call requires them (`write` covers all).
+fn scopes_for(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "Like" => &["write:favourites"],
+        "Follow" => &["write:follows", "follow"],
+        "Block" => &["write:blocks", "follow"],
+        "Undo" => &[
+            "write:favourites",
+            "write:statuses",
+            "write:follows",
+            "write:blocks",
+            "follow",
+        ],
+        _ => &["write:statuses"],
+    }
+}
+
+/// Applies an activity the caller sent to their own outbox.
+pub async fn submit(state: &AppState, caller: &Caller, body: &[u8]) -> Result<Submitted, C2sError> {
+    let owner = &caller.account;
     let activity: Value = serde_json::from_slice(body)
         .map_err(|e| C2sError::Malformed(format!("body is not JSON: {e}")))?;
     let kind = activity
         .get("type")
         .and_then(Value::as_str)
         .ok_or_else(|| C2sError::Malformed("no type".into()))?;
+    if !scopes_for(kind).iter().any(|s| caller.has_scope(s)) {
+        return Err(C2sError::Forbidden(format!(
+            "sending {kind} needs one of the scopes {}",
+            scopes_for(kind).join(", ")
+        )));
+    }
     let me = actor_uri(&state.config, owner);
     if let Some(actor) = id_of(activity.get("actor"))
         && actor != me
@@ -283,16 +309,50 @@ fn language_of(object: &Value) -> Option<String> {
         .and_then(|m| m.keys().next().cloned())
 }
 
+/// The uploads an object attaches, and how they were before alt text or focal points given
+/// in the object were applied (restored if the post is refused, so a refusal changes
+/// nothing).
+struct Attached {
+    ids: Option<Vec<i64>>,
+    before: Vec<Attachment>,
+}
+
+impl Attached {
+    async fn restore(self, state: &AppState, owner: &Account) {
+        for m in self.before {
+            let result = domain::media::describe(
+                &state.db,
+                &state.media,
+                owner,
+                m.id,
+                Some(m.description.clone()),
+                Some((m.focus_x, m.focus_y)),
+            )
+            .await;
+            if let Err(e) = result {
+                tracing::warn!(media = m.id, error = %e, "could not restore an upload's alt text");
+            }
+        }
+    }
+}
+
 /// Upload ids of the object's `attachment`s, which must be the owner's uploads (by their
-/// object id); alt text given there is applied to the upload.
+/// object id); alt text and focal points given there are applied to the upload.
 async fn attachments(
     state: &AppState,
     owner: &Account,
     object: &Value,
-) -> Result<Option<Vec<i64>>, C2sError> {
+) -> Result<Attached, C2sError> {
+    let mut attached = Attached {
+        ids: None,
+        before: vec![],
+    };
     let items = match object.get("attachment") {
-        None => return Ok(None),
-        Some(Value::Null) => return Ok(Some(vec![])),
+        None => return Ok(attached),
+        Some(Value::Null) => {
+            attached.ids = Some(vec![]);
+            return Ok(attached);
+        }
         Some(Value::Array(items)) => items.clone(),
         Some(single) => vec![single.clone()],
     };
@@ -300,7 +360,7 @@ async fn attachments(
     let prefix = prefix.trim_end_matches('0');
     let mut ids = Vec::new();
     for item in &items {
-        let id = id_of(Some(item))
+        let found = id_of(Some(item))
             .and_then(|uri| uri.strip_prefix(prefix).and_then(|n| n.parse::<i64>().ok()))
             .ok_or_else(|| {
                 C2sError::Unsupported(
@@ -308,16 +368,30 @@ async fn attachments(
                      endpoints.uploadMedia first)"
                         .into(),
                 )
-            })?;
-        let own = domain::media::get_own(&state.db, owner, id).await?;
-        let alt = alt_text(item);
-        let focus = focal_point(item)?;
-        if (alt.is_some() && alt.as_deref() != Some(own.description.as_str())) || focus.is_some() {
-            domain::media::describe(&state.db, &state.media, owner, id, alt, focus).await?;
+            });
+        let step = async {
+            let id = found?;
+            let own = domain::media::get_own(&state.db, owner, id).await?;
+            let alt = alt_text(item);
+            let focus = focal_point(item)?;
+            if (alt.is_some() && alt.as_deref() != Some(own.description.as_str()))
+                || focus.is_some()
+            {
+                domain::media::describe(&state.db, &state.media, owner, id, alt, focus).await?;
+                attached.before.push(own);
+            }
+            Ok::<i64, C2sError>(id)
+        };
+        match step.await {
+            Ok(id) => ids.push(id),
+            Err(e) => {
+                attached.restore(state, owner).await;
+                return Err(e);
+            }
         }
-        ids.push(id);
     }
-    Ok(Some(ids))
+    attached.ids = Some(ids);
+    Ok(attached)
 }
 
 async fn create(
@@ -346,10 +420,11 @@ async fn create(
         Some(uri) => Some(find_post(state, &uri).await?.id),
         None => None,
     };
-    let media_ids = attachments(state, owner, object).await?.unwrap_or_default();
+    let mut attached = attachments(state, owner, object).await?;
+    let media_ids = attached.ids.take().unwrap_or_default();
     let directory = StateDirectory(state);
     let ctx = posting(state, &directory);
-    let view = domain::posts::create(
+    let created = domain::posts::create(
         &ctx,
         owner,
         NewPost {
@@ -370,7 +445,14 @@ async fn create(
             silent: audience.silent,
         },
     )
-    .await?;
+    .await;
+    let view = match created {
+        Ok(v) => v,
+        Err(e) => {
+            attached.restore(state, owner).await;
+            return Err(e.into());
+        }
+    };
     let activity = note::create_or_update(&state.config, &view, false);
     Ok(Submitted {
         location: format!("{}/activity", view.post.uri),
@@ -424,7 +506,8 @@ async fn update(
     }
     let current = domain::posts::load_view(&state.db, post.clone()).await?;
     // Fields the client leaves out keep their value; `null` clears them.
-    let media_ids = match attachments(state, owner, object).await? {
+    let mut attached = attachments(state, owner, object).await?;
+    let media_ids = match attached.ids.take() {
         Some(ids) => ids,
         None => current.media.iter().map(|m| m.id).collect(),
     };
@@ -445,7 +528,13 @@ async fn update(
     };
     let directory = StateDirectory(state);
     let ctx = posting(state, &directory);
-    let view = domain::posts::edit(&ctx, owner, post.id, edit).await?;
+    let view = match domain::posts::edit(&ctx, owner, post.id, edit).await {
+        Ok(v) => v,
+        Err(e) => {
+            attached.restore(state, owner).await;
+            return Err(e.into());
+        }
+    };
     let activity = note::create_or_update(&state.config, &view, true);
     Ok(Submitted {
         location: activity["id"].as_str().unwrap_or_default().to_string(),

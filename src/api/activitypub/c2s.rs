@@ -65,8 +65,19 @@ pub async fn outbox_post(
     auth: Authenticated,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let me = owner(&auth, &username, &["write:statuses"])?;
-    Ok(created(c2s::submit(&state, me, &body).await?))
+    // Each activity type needs its own scope (checked by `submit`); any write scope gets in.
+    owner(
+        &auth,
+        &username,
+        &[
+            "write:statuses",
+            "write:favourites",
+            "write:follows",
+            "write:blocks",
+            "follow",
+        ],
+    )?;
+    Ok(created(c2s::submit(&state, &auth.0, &body).await?))
 }
 
 /// `POST /users/NAME/media` (`endpoints.uploadMedia`): multipart `file` and `object`.

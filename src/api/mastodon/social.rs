@@ -116,6 +116,17 @@ pub async fn relationships(
     Ok(Json(Value::Array(out)))
 }
 
+/// After a follow or block change: wakes delivery and answers the new relationship.
+async fn relationship_now(
+    state: &AppState,
+    me: &Account,
+    target: &Account,
+) -> Result<Json<Value>, ApiError> {
+    state.federation.wake.notify_one();
+    let r = domain::follows::relationship(&state.db, me, target).await?;
+    Ok(Json(relationship(target, r)))
+}
+
 /// `POST /api/v1/accounts/:id/follow`.
 pub async fn follow(
     State(state): State<AppState>,
@@ -131,9 +142,7 @@ pub async fn follow(
         &target,
     )
     .await?;
-    state.federation.wake.notify_one();
-    let r = domain::follows::relationship(&state.db, &caller.account, &target).await?;
-    Ok(Json(relationship(&target, r)))
+    relationship_now(&state, &caller.account, &target).await
 }
 
 /// `POST /api/v1/accounts/:id/unfollow` (not following is not an error).
@@ -155,9 +164,7 @@ pub async fn unfollow(
         Ok(()) | Err(domain::DomainError::NotFound(_)) => {}
         Err(e) => return Err(e.into()),
     }
-    state.federation.wake.notify_one();
-    let r = domain::follows::relationship(&state.db, &caller.account, &target).await?;
-    Ok(Json(relationship(&target, r)))
+    relationship_now(&state, &caller.account, &target).await
 }
 
 /// `POST /api/v1/accounts/:id/block`: the same rules as a Block sent to the outbox.
@@ -175,9 +182,7 @@ pub async fn block(
         &target,
     )
     .await?;
-    state.federation.wake.notify_one();
-    let r = domain::follows::relationship(&state.db, &caller.account, &target).await?;
-    Ok(Json(relationship(&target, r)))
+    relationship_now(&state, &caller.account, &target).await
 }
 
 /// `POST /api/v1/accounts/:id/unblock` (not blocking is not an error).
@@ -199,9 +204,7 @@ pub async fn unblock(
         Ok(()) | Err(domain::DomainError::NotFound(_)) => {}
         Err(e) => return Err(e.into()),
     }
-    state.federation.wake.notify_one();
-    let r = domain::follows::relationship(&state.db, &caller.account, &target).await?;
-    Ok(Json(relationship(&target, r)))
+    relationship_now(&state, &caller.account, &target).await
 }
 
 /// `GET /api/v1/blocks`: the accounts the caller blocks, newest first.
