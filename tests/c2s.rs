@@ -262,3 +262,83 @@ async fn uploads_scopes_and_refused_posts_change_nothing() {
     );
     assert_eq!(app.notification_kinds("bob").await, vec!["favourite"]);
 }
+
+/// The types (and object ids) on the first page of `name`'s inbox.
+async fn inbox(app: &TestApp, name: &str, token: &str) -> Vec<(String, String)> {
+    let page: Value = common::client()
+        .get(app.url(&format!("/users/{name}/inbox?page=true")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["orderedItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let object = match &a["object"] {
+                Value::String(s) => s.clone(),
+                o => o["id"].as_str().unwrap_or_default().to_string(),
+            };
+            (a["type"].as_str().unwrap().to_string(), object)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn local_activities_reach_local_inboxes() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    app.create_user("bob").await;
+    let alice = pinhole::domain::tokens::create(&app.state.db, "alice", "read write")
+        .await
+        .unwrap();
+    let bob = pinhole::domain::tokens::create(&app.state.db, "bob", "read write")
+        .await
+        .unwrap();
+    let alice_uri = format!("{}/users/alice", app.public);
+
+    // bob follows alice through his outbox: alice gets the Follow, bob the Accept.
+    let follow = json!({"type": "Follow", "object": alice_uri});
+    let res = post(&app, "bob", &bob, &follow.to_string()).await;
+    assert_eq!(res.status(), 201);
+    let follow_id = res.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(
+        inbox(&app, "alice", &alice).await,
+        vec![("Follow".to_string(), alice_uri.clone())]
+    );
+    assert_eq!(
+        inbox(&app, "bob", &bob).await,
+        vec![("Accept".to_string(), follow_id)]
+    );
+
+    // alice's followers-only note reaches bob; bob likes it through the Mastodon API.
+    let note = json!({"type": "Note", "content": "for followers",
+        "to": [format!("{alice_uri}/followers")]});
+    let res = post(&app, "alice", &alice, &note.to_string()).await;
+    assert_eq!(res.status(), 201);
+    let uri = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_end_matches("/activity")
+        .to_string();
+    assert_eq!(
+        inbox(&app, "bob", &bob).await[0],
+        ("Create".to_string(), uri.clone())
+    );
+    let id = app.post_by_uri(&uri).await.unwrap().post.id;
+    let res = common::client()
+        .post(app.url(&format!("/api/v1/statuses/{id}/favourite")))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        inbox(&app, "alice", &alice).await[0],
+        ("Like".to_string(), uri)
+    );
+}

@@ -34,6 +34,26 @@ pub async fn record<C: ConnectionTrait>(
     Ok(row.id)
 }
 
+/// The row of a local activity (recorded on first use; one activity can reach local
+/// recipients more than once, e.g. a post and then a reply parent's author).
+pub async fn record_local<C: ConnectionTrait>(
+    db: &C,
+    activity_id: &str,
+    actor_uri: &str,
+    kind: &str,
+    body: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, StoreError> {
+    if let Some(existing) = inbox_activities::Entity::find()
+        .filter(inbox_activities::Column::ActivityId.eq(activity_id))
+        .one(db)
+        .await?
+    {
+        return Ok(existing.id);
+    }
+    record(db, activity_id, actor_uri, kind, body, now).await
+}
+
 /// Puts a recorded activity in the inboxes of `account_ids`.
 pub async fn deliver_to<C: ConnectionTrait>(
     db: &C,

@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::{
     DomainError,
-    publish::{Event, Publisher, publish},
+    publish::{Event, Publisher, deliver_locally, publish},
 };
 use crate::db::{
     self, StoreError,
@@ -68,6 +68,21 @@ pub async fn follow(
             if target.is_local() {
                 let kind = if accepted { "follow" } else { "follow_request" };
                 db::posts::notify(&txn, target.id, follower.id, kind, None, now).await?;
+                let (follow, follower, target) = (&follow, follower, target);
+                let request = Event::FollowRequested {
+                    follow,
+                    follower,
+                    target,
+                };
+                deliver_locally(&txn, publisher, request, &[target.id]).await?;
+                if accepted {
+                    let answer = Event::FollowAccepted {
+                        follow,
+                        follower,
+                        target,
+                    };
+                    deliver_locally(&txn, publisher, answer, &[follower.id]).await?;
+                }
             }
             follow
         }
@@ -108,17 +123,15 @@ pub async fn unfollow(
         )));
     };
     db::follows::delete(&txn, follow.id).await?;
+    let event = Event::FollowUndone {
+        follow: &follow,
+        follower,
+        target,
+    };
     if !target.is_local() && follower.is_local() {
-        publish(
-            &txn,
-            publisher,
-            Event::FollowUndone {
-                follow: &follow,
-                follower,
-                target,
-            },
-        )
-        .await?;
+        publish(&txn, publisher, event).await?;
+    } else if target.is_local() {
+        deliver_locally(&txn, publisher, event, &[target.id]).await?;
     }
     txn.commit().await.map_err(store)?;
     Ok(())
@@ -213,17 +226,15 @@ pub async fn approve(
     let now = chrono::Utc::now();
     let follow = db::follows::set_accepted(&txn, follow, now).await?;
     db::posts::notify(&txn, target.id, follower.id, "follow", None, now).await?;
-    if !follower.is_local() {
-        publish(
-            &txn,
-            publisher,
-            Event::FollowAccepted {
-                follow: &follow,
-                follower,
-                target,
-            },
-        )
-        .await?;
+    let event = Event::FollowAccepted {
+        follow: &follow,
+        follower,
+        target,
+    };
+    if follower.is_local() {
+        deliver_locally(&txn, publisher, event, &[follower.id]).await?;
+    } else {
+        publish(&txn, publisher, event).await?;
     }
     txn.commit().await.map_err(store)?;
     Ok(())
@@ -239,17 +250,15 @@ pub async fn reject(
     let txn = db::begin_write(db).await?;
     let follow = pending(&txn, follower, target).await?;
     db::follows::delete(&txn, follow.id).await?;
-    if !follower.is_local() {
-        publish(
-            &txn,
-            publisher,
-            Event::FollowRejected {
-                follow: &follow,
-                follower,
-                target,
-            },
-        )
-        .await?;
+    let event = Event::FollowRejected {
+        follow: &follow,
+        follower,
+        target,
+    };
+    if follower.is_local() {
+        deliver_locally(&txn, publisher, event, &[follower.id]).await?;
+    } else {
+        publish(&txn, publisher, event).await?;
     }
     txn.commit().await.map_err(store)?;
     Ok(())

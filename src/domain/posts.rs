@@ -13,7 +13,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
 use super::{
     DomainError,
     media::{MediaService, file_keys},
-    publish::{Event, Publisher, publish},
+    publish::{Event, Publisher, deliver_locally, publish},
     sanitize,
     text::{self, Handle, MentionTarget},
 };
@@ -174,6 +174,33 @@ async fn audience<C: ConnectionTrait>(db: &C, view: &PostView) -> Result<Vec<Str
     inboxes.sort();
     inboxes.dedup();
     Ok(inboxes)
+}
+
+/// The local accounts that receive `view` in their inbox collection: local followers
+/// (unless direct), local accounts it mentions or silently addresses, and the local author
+/// it replies to; never its own author.
+async fn local_audience<C: ConnectionTrait>(
+    db: &C,
+    view: &PostView,
+) -> Result<Vec<i64>, DomainError> {
+    let mut ids = match Visibility::of(&view.post) {
+        Visibility::Direct => vec![],
+        _ => db::posts::local_follower_ids(db, view.author.id).await?,
+    };
+    ids.extend(
+        view.mentions
+            .iter()
+            .chain(&view.silent)
+            .filter(|a| a.is_local())
+            .map(|a| a.id),
+    );
+    if let Some((_, Some(parent_author))) = &view.reply_to
+        && parent_author.is_local()
+    {
+        ids.push(parent_author.id);
+    }
+    ids.retain(|id| *id != view.author.id);
+    Ok(ids)
 }
 
 /// The account that wrote `post`.
@@ -551,15 +578,13 @@ pub async fn create(
     }
     let view = load_view(&txn, post).await?;
     let inboxes = audience(&txn, &view).await?;
-    publish(
-        &txn,
-        ctx.publisher,
-        Event::PostCreated {
-            view: &view,
-            inboxes: &inboxes,
-        },
-    )
-    .await?;
+    let event = Event::PostCreated {
+        view: &view,
+        inboxes: &inboxes,
+    };
+    publish(&txn, ctx.publisher, event).await?;
+    let locals = local_audience(&txn, &view).await?;
+    deliver_locally(&txn, ctx.publisher, event, &locals).await?;
     txn.commit().await.map_err(store)?;
     Ok(view)
 }
@@ -722,15 +747,13 @@ pub async fn edit(
     db::posts::set_tags(&txn, post.id, &hashtags, now).await?;
     let view = load_view(&txn, post).await?;
     let inboxes = audience(&txn, &view).await?;
-    publish(
-        &txn,
-        ctx.publisher,
-        Event::PostUpdated {
-            view: &view,
-            inboxes: &inboxes,
-        },
-    )
-    .await?;
+    let event = Event::PostUpdated {
+        view: &view,
+        inboxes: &inboxes,
+    };
+    publish(&txn, ctx.publisher, event).await?;
+    let locals = local_audience(&txn, &view).await?;
+    deliver_locally(&txn, ctx.publisher, event, &locals).await?;
     txn.commit().await.map_err(store)?;
     Ok(view)
 }
@@ -756,19 +779,17 @@ pub async fn delete(ctx: &Posting<'_>, author: &Account, post_id: i64) -> Result
     }
     inboxes.sort();
     inboxes.dedup();
+    let locals = local_audience(&txn, &view).await?;
     let media = db::posts::take_media(&txn, post.id).await?;
     db::posts::delete(&txn, post.id).await?;
     db::posts::insert_tombstone(&txn, &post.uri, Some(author.id), chrono::Utc::now()).await?;
-    publish(
-        &txn,
-        ctx.publisher,
-        Event::PostDeleted {
-            post: &post,
-            author,
-            inboxes: &inboxes,
-        },
-    )
-    .await?;
+    let event = Event::PostDeleted {
+        post: &post,
+        author,
+        inboxes: &inboxes,
+    };
+    publish(&txn, ctx.publisher, event).await?;
+    deliver_locally(&txn, ctx.publisher, event, &locals).await?;
     txn.commit().await.map_err(store)?;
     for m in &media {
         super::media::remove_files(ctx.media, &file_keys(m)).await;
@@ -797,23 +818,20 @@ pub async fn favourite(
         let uri = ctx.publisher.new_activity_id(account);
         let fav = db::posts::insert_favourite(&txn, account.id, post.id, uri, now).await?;
         let author = author_of(&txn, &post).await?;
+        let event = Event::Liked {
+            like_uri: &fav.uri,
+            liker: account,
+            post: &post,
+            author: &author,
+        };
         if author.is_local() {
             if author.id != account.id {
                 db::posts::notify(&txn, author.id, account.id, "favourite", Some(post.id), now)
                     .await?;
+                deliver_locally(&txn, ctx.publisher, event, &[author.id]).await?;
             }
         } else {
-            publish(
-                &txn,
-                ctx.publisher,
-                Event::Liked {
-                    like_uri: &fav.uri,
-                    liker: account,
-                    post: &post,
-                    author: &author,
-                },
-            )
-            .await?;
+            publish(&txn, ctx.publisher, event).await?;
         }
     }
     txn.commit().await.map_err(store)?;
@@ -833,18 +851,16 @@ pub async fn unfavourite(
         db::posts::delete_favourite(&txn, fav.id).await?;
         db::posts::unnotify(&txn, account.id, "favourite", post.id).await?;
         let author = author_of(&txn, &post).await?;
+        let event = Event::Unliked {
+            like_uri: &fav.uri,
+            liker: account,
+            post: &post,
+            author: &author,
+        };
         if !author.is_local() {
-            publish(
-                &txn,
-                ctx.publisher,
-                Event::Unliked {
-                    like_uri: &fav.uri,
-                    liker: account,
-                    post: &post,
-                    author: &author,
-                },
-            )
-            .await?;
+            publish(&txn, ctx.publisher, event).await?;
+        } else if author.id != account.id {
+            deliver_locally(&txn, ctx.publisher, event, &[author.id]).await?;
         }
     }
     txn.commit().await.map_err(store)?;
@@ -896,23 +912,36 @@ pub async fn reblog(
             inboxes.extend(inboxes_of([&author]));
             inboxes.sort();
             inboxes.dedup();
-            publish(
-                &txn,
-                ctx.publisher,
-                Event::Boosted {
-                    boost: &boost,
-                    booster: account,
-                    original: &original,
-                    author: &author,
-                    inboxes: &inboxes,
-                },
-            )
-            .await?;
+            let event = Event::Boosted {
+                boost: &boost,
+                booster: account,
+                original: &original,
+                author: &author,
+                inboxes: &inboxes,
+            };
+            publish(&txn, ctx.publisher, event).await?;
+            let locals = boost_audience(&txn, account, &author).await?;
+            deliver_locally(&txn, ctx.publisher, event, &locals).await?;
             boost
         }
     };
     txn.commit().await.map_err(store)?;
     load_view(ctx.db, boost).await
+}
+
+/// The local accounts that receive a boost: the booster's local followers and a local
+/// author of the boosted post.
+async fn boost_audience<C: ConnectionTrait>(
+    db: &C,
+    booster: &Account,
+    author: &Account,
+) -> Result<Vec<i64>, DomainError> {
+    let mut ids = db::posts::local_follower_ids(db, booster.id).await?;
+    if author.is_local() {
+        ids.push(author.id);
+    }
+    ids.retain(|id| *id != booster.id);
+    Ok(ids)
 }
 
 fn boost_row(
@@ -986,18 +1015,16 @@ async fn unreblog_post(
     inboxes.extend(inboxes_of([&author]));
     inboxes.sort();
     inboxes.dedup();
-    publish(
-        &txn,
-        ctx.publisher,
-        Event::Unboosted {
-            boost,
-            booster: account,
-            original: &original,
-            author: &author,
-            inboxes: &inboxes,
-        },
-    )
-    .await?;
+    let event = Event::Unboosted {
+        boost,
+        booster: account,
+        original: &original,
+        author: &author,
+        inboxes: &inboxes,
+    };
+    publish(&txn, ctx.publisher, event).await?;
+    let locals = boost_audience(&txn, account, &author).await?;
+    deliver_locally(&txn, ctx.publisher, event, &locals).await?;
     txn.commit().await.map_err(store)?;
     Ok(())
 }

@@ -107,7 +107,10 @@ pub trait Publisher: Send + Sync {
     fn post_uri(&self, author: &Account, id: i64) -> (String, String);
     /// The profile page of any account, for mention links.
     fn profile_url(&self, account: &Account) -> String;
-    /// The POSTs that tell the right inboxes about `event`.
+    /// The activity document for `event` (what remote inboxes get, and what local accounts
+    /// find in their inbox collection).
+    fn activity(&self, event: Event<'_>) -> serde_json::Value;
+    /// The POSTs that tell the right remote inboxes about `event`.
     fn render(&self, event: Event<'_>) -> Vec<NewDelivery>;
 }
 
@@ -119,5 +122,39 @@ pub async fn publish<C: sea_orm::ConnectionTrait>(
     event: Event<'_>,
 ) -> Result<(), super::DomainError> {
     crate::db::deliveries::enqueue(db, publisher.render(event), chrono::Utc::now()).await?;
+    Ok(())
+}
+
+/// Puts the activity for `event` in the inbox collections of local `recipients` (remote
+/// servers get it through [`publish`]; local accounts receive it here, so an ActivityPub
+/// client sees the same inbox whether the other party is local or not).
+pub async fn deliver_locally<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    publisher: &dyn Publisher,
+    event: Event<'_>,
+    recipients: &[i64],
+) -> Result<(), super::DomainError> {
+    let mut recipients = recipients.to_vec();
+    recipients.sort_unstable();
+    recipients.dedup();
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let body = publisher.activity(event);
+    let field = |name: &str| match &body[name] {
+        serde_json::Value::String(s) => s.clone(),
+        _ => String::new(),
+    };
+    let now = chrono::Utc::now();
+    let row = crate::db::inbox::record_local(
+        db,
+        &field("id"),
+        &field("actor"),
+        &field("type"),
+        &body.to_string(),
+        now,
+    )
+    .await?;
+    crate::db::inbox::deliver_to(db, row, &recipients, now).await?;
     Ok(())
 }

@@ -121,9 +121,9 @@ impl ActivityPublisher {
         follow: &Follow,
         follower: &Account,
         target: &Account,
-    ) -> Vec<NewDelivery> {
+    ) -> Value {
         let me = actor_uri(&self.config, target);
-        let body = json!({
+        json!({
             "@context": ACTIVITYSTREAMS,
             "id": format!(
                 "{me}#{}s/follows/{}-{}",
@@ -134,8 +134,7 @@ impl ActivityPublisher {
             "type": kind,
             "actor": me,
             "object": follow_object(&self.config, follow, follower, target),
-        });
-        self.to_inbox(follower, target, body)
+        })
     }
 }
 
@@ -172,32 +171,29 @@ impl Publisher for ActivityPublisher {
         }
     }
 
-    fn render(&self, event: Event<'_>) -> Vec<NewDelivery> {
+    fn activity(&self, event: Event<'_>) -> Value {
         let config = &self.config;
+        let with_context = |mut body: Value| {
+            body["@context"] = json!(ACTIVITYSTREAMS);
+            body
+        };
         match event {
             Event::FollowRequested {
                 follow,
                 follower,
                 target,
-            } => {
-                let mut body = follow_object(config, follow, follower, target);
-                body["@context"] = json!(ACTIVITYSTREAMS);
-                self.to_inbox(target, follower, body)
-            }
+            } => with_context(follow_object(config, follow, follower, target)),
             Event::FollowUndone {
                 follow,
                 follower,
                 target,
-            } => {
-                let body = json!({
-                    "@context": ACTIVITYSTREAMS,
-                    "id": format!("{}/undo", follow.uri),
-                    "type": "Undo",
-                    "actor": actor_uri(config, follower),
-                    "object": follow_object(config, follow, follower, target),
-                });
-                self.to_inbox(target, follower, body)
-            }
+            } => json!({
+                "@context": ACTIVITYSTREAMS,
+                "id": format!("{}/undo", follow.uri),
+                "type": "Undo",
+                "actor": actor_uri(config, follower),
+                "object": follow_object(config, follow, follower, target),
+            }),
             Event::FollowAccepted {
                 follow,
                 follower,
@@ -208,76 +204,92 @@ impl Publisher for ActivityPublisher {
                 follower,
                 target,
             } => self.answer_follow("Reject", follow, follower, target),
-            Event::PostCreated { view, inboxes } => {
-                let body = note::create_or_update(config, view, false);
-                self.to_inboxes(inboxes, &view.author, &body)
-            }
-            Event::PostUpdated { view, inboxes } => {
-                let body = note::create_or_update(config, view, true);
-                self.to_inboxes(inboxes, &view.author, &body)
-            }
-            Event::PostDeleted {
-                post,
-                author,
-                inboxes,
-            } => self.to_inboxes(inboxes, author, &note::delete(config, post, author)),
+            Event::PostCreated { view, .. } => note::create_or_update(config, view, false),
+            Event::PostUpdated { view, .. } => note::create_or_update(config, view, true),
+            Event::PostDeleted { post, author, .. } => note::delete(config, post, author),
             Event::Liked {
                 like_uri,
                 liker,
                 post,
-                author,
-            } => {
-                let mut body = note::like(config, like_uri, liker, post);
-                body["@context"] = json!(ACTIVITYSTREAMS);
-                self.to_inbox(author, liker, body)
-            }
+                ..
+            } => with_context(note::like(config, like_uri, liker, post)),
             Event::Unliked {
                 like_uri,
                 liker,
                 post,
-                author,
-            } => {
-                let body = note::undo(config, liker, note::like(config, like_uri, liker, post));
-                self.to_inbox(author, liker, body)
-            }
+                ..
+            } => note::undo(config, liker, note::like(config, like_uri, liker, post)),
             Event::Boosted {
                 boost,
                 booster,
                 original,
                 author,
-                inboxes,
-            } => {
-                let mut body = note::announce(config, boost, booster, original, author);
-                body["@context"] = json!(ACTIVITYSTREAMS);
-                self.to_inboxes(inboxes, booster, &body)
-            }
-            Event::Blocked {
-                block,
-                blocker,
-                target,
-            } => {
-                let mut body = block_object(config, block, blocker, target);
-                body["@context"] = json!(ACTIVITYSTREAMS);
-                self.to_inbox(target, blocker, body)
-            }
-            Event::Unblocked {
-                block,
-                blocker,
-                target,
-            } => {
-                let inner = block_object(config, block, blocker, target);
-                self.to_inbox(target, blocker, note::undo(config, blocker, inner))
-            }
+                ..
+            } => with_context(note::announce(config, boost, booster, original, author)),
             Event::Unboosted {
                 boost,
                 booster,
                 original,
                 author,
-                inboxes,
-            } => {
-                let inner = note::announce(config, boost, booster, original, author);
-                self.to_inboxes(inboxes, booster, &note::undo(config, booster, inner))
+                ..
+            } => note::undo(
+                config,
+                booster,
+                note::announce(config, boost, booster, original, author),
+            ),
+            Event::Blocked {
+                block,
+                blocker,
+                target,
+            } => with_context(block_object(config, block, blocker, target)),
+            Event::Unblocked {
+                block,
+                blocker,
+                target,
+            } => note::undo(
+                config,
+                blocker,
+                block_object(config, block, blocker, target),
+            ),
+        }
+    }
+
+    fn render(&self, event: Event<'_>) -> Vec<NewDelivery> {
+        let body = self.activity(event);
+        match event {
+            Event::FollowRequested {
+                follower, target, ..
             }
+            | Event::FollowUndone {
+                follower, target, ..
+            } => self.to_inbox(target, follower, body),
+            Event::FollowAccepted {
+                follower, target, ..
+            }
+            | Event::FollowRejected {
+                follower, target, ..
+            } => self.to_inbox(follower, target, body),
+            Event::PostCreated { view, inboxes } | Event::PostUpdated { view, inboxes } => {
+                self.to_inboxes(inboxes, &view.author, &body)
+            }
+            Event::PostDeleted {
+                author, inboxes, ..
+            } => self.to_inboxes(inboxes, author, &body),
+            Event::Liked { liker, author, .. } | Event::Unliked { liker, author, .. } => {
+                self.to_inbox(author, liker, body)
+            }
+            Event::Boosted {
+                booster, inboxes, ..
+            }
+            | Event::Unboosted {
+                booster, inboxes, ..
+            } => self.to_inboxes(inboxes, booster, &body),
+            Event::Blocked {
+                blocker, target, ..
+            }
+            | Event::Unblocked {
+                blocker, target, ..
+            } => self.to_inbox(target, blocker, body),
         }
     }
 }
