@@ -383,6 +383,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 in_reply_to_id: None,
                 addressed: vec![],
                 silent: vec![],
+                media_changes: vec![],
             };
             let view = domain::posts::create_with_uploads(&ctx, &author, new, images).await?;
             println!("{}", view.post.uri);

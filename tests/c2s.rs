@@ -261,6 +261,53 @@ async fn uploads_scopes_and_refused_posts_change_nothing() {
         403
     );
     assert_eq!(app.notification_kinds("bob").await, vec!["favourite"]);
+    // Undo needs the scope of what it undoes: not a follow with a favourites-only token.
+    let follow = json!({"type": "Follow", "object": format!("{}/users/bob", app.public)});
+    let res = post(&app, "alice", &token, &follow.to_string()).await;
+    assert_eq!(res.status(), 201);
+    let follow_id = res.headers()["location"].to_str().unwrap().to_string();
+    let undo = json!({"type": "Undo", "object": follow_id});
+    assert_eq!(
+        post(&app, "alice", &likes_only, &undo.to_string())
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(app.collection_items("bob", "followers").await.0, 1);
+    let undo_like = json!({"type": "Undo", "object": {"type": "Like", "object": bobs.post.uri}});
+    let res = post(&app, "alice", &likes_only, &undo_like.to_string()).await;
+    assert_eq!(res.status(), 201);
+    let undone: Value = res.json().await.unwrap();
+    assert_eq!(undone["type"], "Undo");
+    assert_eq!(undone["object"]["type"], "Like");
+    // Someone else's upload cannot be attached: 422, as any stray attachment.
+    let bob_token = pinhole::domain::tokens::create(&app.state.db, "bob", "write")
+        .await
+        .unwrap();
+    let (code, bobs_media) = upload(
+        &app,
+        "bob",
+        &bob_token,
+        common::solid_jpeg(8, 8, [1, 2, 3]),
+        "{}",
+    )
+    .await;
+    assert_eq!(code, 201);
+    let foreign_id = bobs_media["id"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let stolen = json!({"type": "Note", "content": "mine now",
+        "attachment": [{"id": format!("{}/users/alice/media/{foreign_id}", app.public)}]});
+    assert_eq!(
+        post(&app, "alice", &token, &stolen.to_string())
+            .await
+            .status(),
+        422
+    );
 }
 
 /// The types (and object ids) on the first page of `name`'s inbox.
@@ -341,4 +388,190 @@ async fn local_activities_reach_local_inboxes() {
         inbox(&app, "alice", &alice).await[0],
         ("Like".to_string(), uri)
     );
+}
+
+async fn api_get(app: &TestApp, token: Option<&str>, path: &str) -> (u16, Value) {
+    let mut req = common::client().get(app.url(path));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+fn contents(statuses: &Value) -> Vec<String> {
+    statuses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let s = if s["reblog"].is_object() {
+                &s["reblog"]
+            } else {
+                s
+            };
+            s["content"].as_str().unwrap_or_default().to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn blocks_hide_posts_boosts_and_notifications() {
+    use pinhole::domain::posts::Visibility;
+    let app = TestApp::spawn().await;
+    for name in ["alice", "bob", "carol"] {
+        app.create_user(name).await;
+    }
+    let alice = pinhole::domain::tokens::create(&app.state.db, "alice", "read write")
+        .await
+        .unwrap();
+    let bob = pinhole::domain::tokens::create(&app.state.db, "bob", "read write")
+        .await
+        .unwrap();
+    app.follow("alice", &app.handle("carol")).await;
+    let alices = app
+        .post(
+            "alice",
+            common::note("alice writes", Visibility::Public),
+            vec![],
+        )
+        .await;
+    let bobs = app
+        .post(
+            "bob",
+            common::note("bob writes", Visibility::Public),
+            vec![],
+        )
+        .await;
+    app.post(
+        "carol",
+        common::note("carol writes", Visibility::Public),
+        vec![],
+    )
+    .await;
+    // carol boosts bob; bob likes alice's post — all before the block.
+    let directory = pinhole::federation::posts::StateDirectory(&app.state);
+    let ctx = pinhole::federation::posts::posting(&app.state, &directory);
+    pinhole::domain::posts::reblog(&ctx, &app.local("carol").await, bobs.post.id)
+        .await
+        .unwrap();
+    pinhole::domain::posts::favourite(&ctx, &app.local("bob").await, alices.post.id)
+        .await
+        .unwrap();
+    let (_, home) = api_get(&app, Some(&alice), "/api/v1/timelines/home").await;
+    assert!(
+        contents(&home).iter().any(|c| c.contains("bob writes")),
+        "{home}"
+    );
+
+    let block = json!({"type": "Block", "object": format!("{}/users/bob", app.public)});
+    assert_eq!(
+        post(&app, "alice", &alice, &block.to_string())
+            .await
+            .status(),
+        201
+    );
+    // alice no longer sees bob, even boosted by someone she follows, nor his like.
+    let (_, home) = api_get(&app, Some(&alice), "/api/v1/timelines/home").await;
+    let home = contents(&home);
+    assert!(home.iter().any(|c| c.contains("carol writes")), "{home:?}");
+    assert!(!home.iter().any(|c| c.contains("bob writes")), "{home:?}");
+    let (_, public) = api_get(&app, Some(&alice), "/api/v1/timelines/public").await;
+    assert!(!contents(&public).iter().any(|c| c.contains("bob writes")));
+    let (_, anonymous) = api_get(&app, None, "/api/v1/timelines/public").await;
+    assert!(
+        contents(&anonymous)
+            .iter()
+            .any(|c| c.contains("bob writes"))
+    );
+    let (_, notifications) = api_get(&app, Some(&alice), "/api/v1/notifications").await;
+    assert!(
+        !notifications
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["type"] == "favourite"),
+        "{notifications}"
+    );
+    // bob cannot read alice's post, and his mention of her does not reach her inbox.
+    let (code, _) = api_get(
+        &app,
+        Some(&bob),
+        &format!("/api/v1/statuses/{}", alices.post.id),
+    )
+    .await;
+    assert_eq!(code, 404);
+    let hello = app
+        .post(
+            "bob",
+            common::note("@alice hello?", Visibility::Public),
+            vec![],
+        )
+        .await;
+    assert!(!hello.mentions.is_empty());
+    let seen = inbox(&app, "alice", &alice).await;
+    assert!(seen.iter().any(|(kind, _)| kind == "Create"), "{seen:?}");
+    assert!(
+        !seen.iter().any(|(_, object)| *object == hello.post.uri),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_direct_reply_reaches_only_its_addressees() {
+    use pinhole::domain::posts::Visibility;
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    app.create_user("bob").await;
+    let peer = common::peer::Peer::spawn().await;
+    let mallory = peer.add_actor("mallory", false);
+    let alice = pinhole::domain::tokens::create(&app.state.db, "alice", "read")
+        .await
+        .unwrap();
+    let bob = pinhole::domain::tokens::create(&app.state.db, "bob", "read")
+        .await
+        .unwrap();
+    let bobs = app
+        .post(
+            "bob",
+            common::note("bob's thread", Visibility::Public),
+            vec![],
+        )
+        .await;
+    let alice_uri = format!("{}/users/alice", app.public);
+    let note_id = format!("{}/notes/1", peer.base);
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{note_id}/activity"),
+        "type": "Create",
+        "actor": mallory,
+        "to": [alice_uri],
+        "cc": [],
+        "bcc": [format!("{}/users/zed", peer.base)],
+        "object": {
+            "id": note_id, "type": "Note", "attributedTo": mallory,
+            "to": [alice_uri], "cc": [], "inReplyTo": bobs.post.uri,
+            "content": "<p>psst, about bob's thread</p>",
+            "published": "2026-11-26T10:00:00Z",
+        },
+    });
+    let (code, body) = peer.post("mallory", &app.url("/inbox"), &create).await;
+    assert_eq!(code, 202, "{body}");
+    let seen = inbox(&app, "alice", &alice).await;
+    assert_eq!(seen, vec![("Create".to_string(), note_id.clone())]);
+    // The raw activity still carried a bcc: alice's copy must not show it.
+    let page: Value = common::client()
+        .get(app.url("/users/alice/inbox?page=true"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!page.to_string().contains("bcc"), "{page}");
+    assert!(inbox(&app, "bob", &bob).await.is_empty());
 }

@@ -456,6 +456,8 @@ async fn followers_only_reaches_followers_and_bto_stays_hidden() {
         .filter(|r| r["object"]["id"] == uri)
         .collect();
     assert_eq!(delivered.len(), 1);
+    // At her personal inbox: a shared-inbox copy would not tell her server who it is for.
+    assert_eq!(peer.received_by("eve").len(), 1);
     let text = delivered[0].to_string();
     for hidden in ["bto", "bcc", eve.as_str(), carol_uri.as_str()] {
         assert!(!text.contains(hidden), "{hidden} in {text}");

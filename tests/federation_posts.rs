@@ -128,7 +128,7 @@ async fn posts_replies_likes_boosts_edits_and_deletes_cross_instances() {
     assert_eq!(outbox["totalItems"], 1);
     let alice_on_a = a.local("alice").await;
     for views in [
-        timelines::public(&a.state.db, false, false, false, Page::default())
+        timelines::public(&a.state.db, None, false, false, false, Page::default())
             .await
             .unwrap(),
         timelines::account(
@@ -209,6 +209,7 @@ async fn posts_replies_likes_boosts_edits_and_deletes_cross_instances() {
             EditPost {
                 text: "Only for my followers (edited)".into(),
                 media_ids: vec![],
+                media_changes: vec![],
                 spoiler_text: None,
                 sensitive: false,
                 language: None,
@@ -710,7 +711,7 @@ async fn timelines_page_without_gaps_or_repeats() {
     let mut tagged = Vec::new();
     let mut max_id = None;
     loop {
-        let views = timelines::hashtag(db, "#DAILY", page(max_id, None, None))
+        let views = timelines::hashtag(db, None, "#DAILY", page(max_id, None, None))
             .await
             .unwrap();
         let Some(last) = views.last() else { break };
@@ -718,11 +719,11 @@ async fn timelines_page_without_gaps_or_repeats() {
         tagged.extend(views.iter().map(|v| v.post.id));
     }
     assert_eq!(tagged, ids);
-    let local = timelines::public(db, true, false, false, page(None, None, None))
+    let local = timelines::public(db, None, true, false, false, page(None, None, None))
         .await
         .unwrap();
     assert_eq!(local.len(), 20);
-    let remote = timelines::public(db, false, true, false, page(None, None, None))
+    let remote = timelines::public(db, None, false, true, false, page(None, None, None))
         .await
         .unwrap();
     assert!(remote.is_empty());

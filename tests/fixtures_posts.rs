@@ -296,6 +296,7 @@ async fn mastodon_note_direct_message() {
     // A direct message to someone else is no one's business here.
     let tl = pinhole::domain::timelines::public(
         &scene.app.state.db,
+        None,
         false,
         false,
         false,

@@ -70,6 +70,28 @@ pub async fn between<C: ConnectionTrait>(db: &C, a: i64, b: i64) -> Result<bool,
         .is_some())
 }
 
+/// Every account on the other side of a block with `account_id` (either direction).
+pub async fn partners<C: ConnectionTrait>(db: &C, account_id: i64) -> Result<Vec<i64>, StoreError> {
+    let rows = Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(Column::AccountId.eq(account_id))
+                .add(Column::TargetAccountId.eq(account_id)),
+        )
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|b| {
+            if b.account_id == account_id {
+                b.target_account_id
+            } else {
+                b.account_id
+            }
+        })
+        .collect())
+}
+
 /// The blocks `account_id` made, newest first.
 pub async fn made_by<C: ConnectionTrait>(
     db: &C,

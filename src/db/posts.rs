@@ -728,11 +728,26 @@ fn mentioning(me: i64) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
-/// Posts by accounts on neither side of a block with `me`.
-fn unblocked(me: i64) -> Condition {
+/// Posts (and boosts of posts) by accounts on neither side of a block with `me`.
+pub fn unblocked(me: i64) -> Condition {
+    use super::blocks::{blocked_by, blocking};
+    let hidden_posts = Query::select()
+        .column(Column::Id)
+        .from(Entity)
+        .cond_where(
+            Condition::any()
+                .add(Column::AccountId.in_subquery(blocked_by(me)))
+                .add(Column::AccountId.in_subquery(blocking(me))),
+        )
+        .to_owned();
     Condition::all()
-        .add(Column::AccountId.not_in_subquery(super::blocks::blocked_by(me)))
-        .add(Column::AccountId.not_in_subquery(super::blocks::blocking(me)))
+        .add(Column::AccountId.not_in_subquery(blocked_by(me)))
+        .add(Column::AccountId.not_in_subquery(blocking(me)))
+        .add(
+            Condition::any()
+                .add(Column::ReblogOfId.is_null())
+                .add(Column::ReblogOfId.not_in_subquery(hidden_posts)),
+        )
 }
 
 /// What `viewer` (an account id, or nobody) may see, as a condition on posts.

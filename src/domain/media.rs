@@ -184,6 +184,43 @@ pub async fn get_own(
         .ok_or_else(|| DomainError::NotFound("Record not found".into()))
 }
 
+/// A change of an upload's alt text or focal point (`None` keeps the value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaChange {
+    pub id: i64,
+    pub description: Option<String>,
+    /// `(x, y)`, each in −1..1.
+    pub focus: Option<(f64, f64)>,
+}
+
+/// Applies `change` to `existing` (already known to be the caller's), in the caller's
+/// transaction, after checking it as an upload's fields are checked.
+pub async fn apply_change<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    service: &MediaService,
+    existing: Attachment,
+    change: &MediaChange,
+) -> Result<Attachment, DomainError> {
+    validate(
+        &NewMedia {
+            bytes: vec![],
+            description: change.description.clone(),
+            focus: change.focus,
+        },
+        &service.config,
+    )?;
+    let mut row: media_attachments::ActiveModel = existing.into();
+    if let Some(d) = &change.description {
+        row.description = Set(d.clone());
+    }
+    if let Some((x, y)) = change.focus {
+        row.focus_x = Set(x);
+        row.focus_y = Set(y);
+    }
+    row.updated_at = Set(chrono::Utc::now());
+    Ok(db::media::update(db, row).await?)
+}
+
 /// Changes an upload's alt text and focal point (Mastodon's `PUT /api/v1/media/:id`).
 pub async fn describe(
     db: &DatabaseConnection,
@@ -194,24 +231,12 @@ pub async fn describe(
     focus: Option<(f64, f64)>,
 ) -> Result<Attachment, DomainError> {
     let existing = get_own(db, owner, id).await?;
-    validate(
-        &NewMedia {
-            bytes: vec![],
-            description: description.clone(),
-            focus,
-        },
-        &service.config,
-    )?;
-    let mut row: media_attachments::ActiveModel = existing.into();
-    if let Some(d) = description {
-        row.description = Set(d);
-    }
-    if let Some((x, y)) = focus {
-        row.focus_x = Set(x);
-        row.focus_y = Set(y);
-    }
-    row.updated_at = Set(chrono::Utc::now());
-    Ok(db::media::update(db, row).await?)
+    let change = MediaChange {
+        id,
+        description,
+        focus,
+    };
+    apply_change(db, service, existing, &change).await
 }
 
 /// Removes an upload that will not be used (its post was refused).

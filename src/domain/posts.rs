@@ -121,6 +121,9 @@ pub struct NewPost {
     pub addressed: Vec<Account>,
     /// Accounts to deliver to without naming them (`bto`/`bcc`).
     pub silent: Vec<Account>,
+    /// Alt text or focal points to set on the attached uploads, with the post (so a refused
+    /// post changes nothing).
+    pub media_changes: Vec<super::media::MediaChange>,
 }
 
 fn store(e: sea_orm::DbErr) -> DomainError {
@@ -349,11 +352,16 @@ pub async fn can_see<C: ConnectionTrait>(
     post: &Post,
 ) -> Result<bool, DomainError> {
     let visibility = Visibility::of(post);
-    if let Some(viewer) = viewer
-        && viewer.id != post.account_id
-        && db::blocks::between(db, viewer.id, post.account_id).await?
-    {
-        return Ok(false);
+    if let Some(viewer) = viewer {
+        let original_author = match post.reblog_of_id {
+            Some(id) => db::posts::find(db, id).await?.map(|p| p.account_id),
+            None => None,
+        };
+        for author in std::iter::once(post.account_id).chain(original_author) {
+            if viewer.id != author && db::blocks::between(db, viewer.id, author).await? {
+                return Ok(false);
+            }
+        }
     }
     if matches!(visibility, Visibility::Public | Visibility::Unlisted) {
         return Ok(true);
@@ -427,12 +435,14 @@ fn check_text(
 }
 
 /// The author's uploads named by `ids`, checked: theirs, processed, and not used by
-/// another post (`post_id` may already be `editing`).
+/// another post (`post_id` may already be `editing`); `changes` applied to them.
 async fn own_media<C: ConnectionTrait>(
     db: &C,
+    ctx: &Posting<'_>,
     author: &Account,
     ids: &[i64],
     editing: Option<i64>,
+    changes: &[super::media::MediaChange],
 ) -> Result<Vec<Attachment>, DomainError> {
     let mut out = Vec::new();
     for id in ids {
@@ -453,7 +463,17 @@ async fn own_media<C: ConnectionTrait>(
         if out.iter().any(|o: &Attachment| o.id == *id) {
             return Err(DomainError::Invalid(format!("media {id} is listed twice")));
         }
+        let m = match changes.iter().find(|c| c.id == *id) {
+            Some(change) => super::media::apply_change(db, ctx.media, m, change).await?,
+            None => m,
+        };
         out.push(m);
+    }
+    if let Some(stray) = changes.iter().find(|c| !ids.contains(&c.id)) {
+        return Err(DomainError::Invalid(format!(
+            "media {} is changed but not attached",
+            stray.id
+        )));
     }
     Ok(out)
 }
@@ -531,7 +551,7 @@ pub async fn create(
     let id = new_id(now);
     let (uri, url) = ctx.publisher.post_uri(author, id);
     let txn = db::begin_write(ctx.db).await?;
-    let media = own_media(&txn, author, &new.media_ids, None).await?;
+    let media = own_media(&txn, ctx, author, &new.media_ids, None, &new.media_changes).await?;
     let content = album_footer(&html, media.len(), &url);
     let post = db::posts::insert(
         &txn,
@@ -688,6 +708,8 @@ pub async fn bookmark(
 pub struct EditPost {
     pub text: String,
     pub media_ids: Vec<i64>,
+    /// As in [`NewPost::media_changes`].
+    pub media_changes: Vec<super::media::MediaChange>,
     pub spoiler_text: Option<String>,
     pub sensitive: bool,
     pub language: Option<String>,
@@ -722,7 +744,15 @@ pub async fn edit(
         .filter(|p| p.account_id == author.id && p.reblog_of_id.is_none())
         .ok_or_else(|| DomainError::NotFound("no such post".into()))?;
     let before = load_view(&txn, post.clone()).await?;
-    let media = own_media(&txn, author, &edit.media_ids, Some(post.id)).await?;
+    let media = own_media(
+        &txn,
+        ctx,
+        author,
+        &edit.media_ids,
+        Some(post.id),
+        &edit.media_changes,
+    )
+    .await?;
     db::posts::insert_edit(&txn, &post, media_json(&before.media)).await?;
     let now = chrono::Utc::now();
     let url = post.url.clone().unwrap_or_else(|| post.uri.clone());

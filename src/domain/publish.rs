@@ -98,6 +98,23 @@ pub enum Event<'a> {
     },
 }
 
+impl Event<'_> {
+    /// The account that performs the activity.
+    pub fn actor(&self) -> &Account {
+        match *self {
+            Event::FollowRequested { follower, .. } | Event::FollowUndone { follower, .. } => {
+                follower
+            }
+            Event::FollowAccepted { target, .. } | Event::FollowRejected { target, .. } => target,
+            Event::PostCreated { view, .. } | Event::PostUpdated { view, .. } => &view.author,
+            Event::PostDeleted { author, .. } => author,
+            Event::Liked { liker, .. } | Event::Unliked { liker, .. } => liker,
+            Event::Boosted { booster, .. } | Event::Unboosted { booster, .. } => booster,
+            Event::Blocked { blocker, .. } | Event::Unblocked { blocker, .. } => blocker,
+        }
+    }
+}
+
 /// Renders events into deliveries; implemented by the federation layer.
 pub trait Publisher: Send + Sync {
     /// A fresh id for an activity `actor` performs (e.g. a Follow).
@@ -135,6 +152,8 @@ pub async fn deliver_locally<C: sea_orm::ConnectionTrait>(
     recipients: &[i64],
 ) -> Result<(), super::DomainError> {
     let mut recipients = recipients.to_vec();
+    let blocked = crate::db::blocks::partners(db, event.actor().id).await?;
+    recipients.retain(|id| !blocked.contains(id));
     recipients.sort_unstable();
     recipients.dedup();
     if recipients.is_empty() {

@@ -10,7 +10,7 @@ use super::{
 use crate::db::{
     self,
     entities::{accounts::Model as Account, notifications, posts::Column},
-    posts::{Page, home_condition, tagged, visible_to},
+    posts::{Page, home_condition, tagged, unblocked, visible_to},
 };
 
 /// Largest page a reader may ask for (Mastodon's limit for statuses).
@@ -36,9 +36,10 @@ pub async fn home(
 }
 
 /// Public posts (not boosts): only this server's when `local`, only other servers' when
-/// `remote`.
+/// `remote`; nothing across a block with `viewer`.
 pub async fn public(
     db: &DatabaseConnection,
+    viewer: Option<&Account>,
     local: bool,
     remote: bool,
     only_media: bool,
@@ -55,6 +56,9 @@ pub async fn public(
     }
     if only_media {
         cond = cond.add(Column::HasMedia.eq(true));
+    }
+    if let Some(v) = viewer {
+        cond = cond.add(unblocked(v.id));
     }
     let rows = db::posts::page(db, cond, clamp(page)).await?;
     load_views(db, rows).await
@@ -112,11 +116,15 @@ pub async fn account_count(
 /// Public posts carrying a hashtag.
 pub async fn hashtag(
     db: &DatabaseConnection,
+    viewer: Option<&Account>,
     tag: &str,
     page: Page,
 ) -> Result<Vec<PostView>, DomainError> {
-    let cond =
+    let mut cond =
         tagged(&tag.trim_start_matches('#').to_lowercase()).add(Column::Visibility.eq("public"));
+    if let Some(v) = viewer {
+        cond = cond.add(unblocked(v.id));
+    }
     let rows = db::posts::page(db, cond, clamp(page)).await?;
     load_views(db, rows).await
 }

@@ -20,8 +20,9 @@ use crate::{
     },
     domain::{
         self, DomainError,
-        media::NewMedia,
+        media::{MediaChange, NewMedia},
         posts::{Attachment, EditPost, NewPost, Visibility},
+        publish::{Event, Publisher},
         sanitize,
         tokens::Caller,
     },
@@ -132,21 +133,26 @@ fn focal_point(object: &Value) -> Result<Option<(f64, f64)>, C2sError> {
     }
 }
 
-/// The token scopes (any one) that allow sending an activity of `kind`, as the matching
-/// Mastodon API call requires them (`write` covers all).
+/// The token scopes (any one) that allow sending an activity of `kind` or undoing one, as
+/// the matching Mastodon API call requires them (`write` covers all).
 fn scopes_for(kind: &str) -> &'static [&'static str] {
     match kind {
         "Like" => &["write:favourites"],
         "Follow" => &["write:follows", "follow"],
         "Block" => &["write:blocks", "follow"],
-        "Undo" => &[
-            "write:favourites",
-            "write:statuses",
-            "write:follows",
-            "write:blocks",
-            "follow",
-        ],
         _ => &["write:statuses"],
+    }
+}
+
+/// Refuses unless the token may send (or undo) an activity of `kind`.
+fn allowed(caller: &Caller, kind: &str) -> Result<(), C2sError> {
+    if scopes_for(kind).iter().any(|s| caller.has_scope(s)) {
+        Ok(())
+    } else {
+        Err(C2sError::Forbidden(format!(
+            "{kind} needs one of the scopes {}",
+            scopes_for(kind).join(", ")
+        )))
     }
 }
 
@@ -159,11 +165,8 @@ pub async fn submit(state: &AppState, caller: &Caller, body: &[u8]) -> Result<Su
         .get("type")
         .and_then(Value::as_str)
         .ok_or_else(|| C2sError::Malformed("no type".into()))?;
-    if !scopes_for(kind).iter().any(|s| caller.has_scope(s)) {
-        return Err(C2sError::Forbidden(format!(
-            "sending {kind} needs one of the scopes {}",
-            scopes_for(kind).join(", ")
-        )));
+    if kind != "Undo" {
+        allowed(caller, kind)?;
     }
     let me = actor_uri(&state.config, owner);
     if let Some(actor) = id_of(activity.get("actor"))
@@ -187,7 +190,7 @@ pub async fn submit(state: &AppState, caller: &Caller, body: &[u8]) -> Result<Su
         "Follow" => follow(state, owner, &activity).await?,
         "Like" => like(state, owner, &activity).await?,
         "Announce" => announce(state, owner, &activity).await?,
-        "Undo" => undo(state, owner, &activity).await?,
+        "Undo" => undo(state, caller, &activity).await?,
         "Block" => block(state, owner, &activity).await?,
         other => {
             return Err(C2sError::Unsupported(format!(
@@ -309,58 +312,25 @@ fn language_of(object: &Value) -> Option<String> {
         .and_then(|m| m.keys().next().cloned())
 }
 
-/// The uploads an object attaches, and how they were before alt text or focal points given
-/// in the object were applied (restored if the post is refused, so a refusal changes
-/// nothing).
-struct Attached {
-    ids: Option<Vec<i64>>,
-    before: Vec<Attachment>,
-}
-
-impl Attached {
-    async fn restore(self, state: &AppState, owner: &Account) {
-        for m in self.before {
-            let result = domain::media::describe(
-                &state.db,
-                &state.media,
-                owner,
-                m.id,
-                Some(m.description.clone()),
-                Some((m.focus_x, m.focus_y)),
-            )
-            .await;
-            if let Err(e) = result {
-                tracing::warn!(media = m.id, error = %e, "could not restore an upload's alt text");
-            }
-        }
-    }
-}
-
-/// Upload ids of the object's `attachment`s, which must be the owner's uploads (by their
-/// object id); alt text and focal points given there are applied to the upload.
-async fn attachments(
+/// Upload ids of the object's `attachment`s (`None` when it has no such field), named by
+/// their object ids, and the alt text or focal points given there. Ownership and state are
+/// checked by the domain in the post's transaction, where the changes are applied too.
+fn attachments(
     state: &AppState,
     owner: &Account,
     object: &Value,
-) -> Result<Attached, C2sError> {
-    let mut attached = Attached {
-        ids: None,
-        before: vec![],
-    };
+) -> Result<(Option<Vec<i64>>, Vec<MediaChange>), C2sError> {
     let items = match object.get("attachment") {
-        None => return Ok(attached),
-        Some(Value::Null) => {
-            attached.ids = Some(vec![]);
-            return Ok(attached);
-        }
-        Some(Value::Array(items)) => items.clone(),
-        Some(single) => vec![single.clone()],
+        None => return Ok((None, vec![])),
+        Some(Value::Null) => return Ok((Some(vec![]), vec![])),
+        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+        Some(single) => vec![single],
     };
     let prefix = media_object_id(&state.config, owner, 0);
     let prefix = prefix.trim_end_matches('0');
-    let mut ids = Vec::new();
-    for item in &items {
-        let found = id_of(Some(item))
+    let (mut ids, mut changes) = (Vec::new(), Vec::new());
+    for item in items {
+        let id = id_of(Some(item))
             .and_then(|uri| uri.strip_prefix(prefix).and_then(|n| n.parse::<i64>().ok()))
             .ok_or_else(|| {
                 C2sError::Unsupported(
@@ -368,30 +338,18 @@ async fn attachments(
                      endpoints.uploadMedia first)"
                         .into(),
                 )
+            })?;
+        let (description, focus) = (alt_text(item), focal_point(item)?);
+        if description.is_some() || focus.is_some() {
+            changes.push(MediaChange {
+                id,
+                description,
+                focus,
             });
-        let step = async {
-            let id = found?;
-            let own = domain::media::get_own(&state.db, owner, id).await?;
-            let alt = alt_text(item);
-            let focus = focal_point(item)?;
-            if (alt.is_some() && alt.as_deref() != Some(own.description.as_str()))
-                || focus.is_some()
-            {
-                domain::media::describe(&state.db, &state.media, owner, id, alt, focus).await?;
-                attached.before.push(own);
-            }
-            Ok::<i64, C2sError>(id)
-        };
-        match step.await {
-            Ok(id) => ids.push(id),
-            Err(e) => {
-                attached.restore(state, owner).await;
-                return Err(e);
-            }
         }
+        ids.push(id);
     }
-    attached.ids = Some(ids);
-    Ok(attached)
+    Ok((Some(ids), changes))
 }
 
 async fn create(
@@ -420,16 +378,16 @@ async fn create(
         Some(uri) => Some(find_post(state, &uri).await?.id),
         None => None,
     };
-    let mut attached = attachments(state, owner, object).await?;
-    let media_ids = attached.ids.take().unwrap_or_default();
+    let (media_ids, media_changes) = attachments(state, owner, object)?;
     let directory = StateDirectory(state);
     let ctx = posting(state, &directory);
-    let created = domain::posts::create(
+    let view = domain::posts::create(
         &ctx,
         owner,
         NewPost {
             text: text_of(object).unwrap_or_default(),
-            media_ids,
+            media_ids: media_ids.unwrap_or_default(),
+            media_changes,
             spoiler_text: object
                 .get("summary")
                 .and_then(Value::as_str)
@@ -445,14 +403,7 @@ async fn create(
             silent: audience.silent,
         },
     )
-    .await;
-    let view = match created {
-        Ok(v) => v,
-        Err(e) => {
-            attached.restore(state, owner).await;
-            return Err(e.into());
-        }
-    };
+    .await?;
     let activity = note::create_or_update(&state.config, &view, false);
     Ok(Submitted {
         location: format!("{}/activity", view.post.uri),
@@ -506,16 +457,14 @@ async fn update(
     }
     let current = domain::posts::load_view(&state.db, post.clone()).await?;
     // Fields the client leaves out keep their value; `null` clears them.
-    let mut attached = attachments(state, owner, object).await?;
-    let media_ids = match attached.ids.take() {
-        Some(ids) => ids,
-        None => current.media.iter().map(|m| m.id).collect(),
-    };
+    let (media_ids, media_changes) = attachments(state, owner, object)?;
+    let media_ids = media_ids.unwrap_or_else(|| current.media.iter().map(|m| m.id).collect());
     let edit = EditPost {
         text: text_of(object)
             .or(post.source.clone())
             .unwrap_or_else(|| sanitize::plain(&post.content)),
         media_ids,
+        media_changes,
         spoiler_text: match object.get("summary") {
             None => Some(post.summary.clone()),
             Some(v) => v.as_str().map(str::to_string),
@@ -528,13 +477,7 @@ async fn update(
     };
     let directory = StateDirectory(state);
     let ctx = posting(state, &directory);
-    let view = match domain::posts::edit(&ctx, owner, post.id, edit).await {
-        Ok(v) => v,
-        Err(e) => {
-            attached.restore(state, owner).await;
-            return Err(e.into());
-        }
-    };
+    let view = domain::posts::edit(&ctx, owner, post.id, edit).await?;
     let activity = note::create_or_update(&state.config, &view, true);
     Ok(Submitted {
         location: activity["id"].as_str().unwrap_or_default().to_string(),
@@ -638,107 +581,180 @@ async fn announce(
     })
 }
 
-/// Undo of the owner's Like, Announce, Follow or Block, named by id or embedded.
-async fn undo(state: &AppState, owner: &Account, activity: &Value) -> Result<Submitted, C2sError> {
-    let inner = activity
-        .get("object")
-        .ok_or_else(|| C2sError::Malformed("Undo names no activity".into()))?;
-    let inner_id = id_of(Some(inner));
-    let inner_kind = inner.get("type").and_then(Value::as_str);
-    let directory = StateDirectory(state);
-    let ctx = posting(state, &directory);
-    let publisher = &state.federation.publisher;
-    let forbidden = || C2sError::Forbidden("only your own activities can be undone".into());
-    let mut undone = None;
-    if let Some(id) = &inner_id {
-        if let Some(fav) = db::posts::find_favourite_by_uri(&state.db, id).await? {
-            if fav.account_id != owner.id {
-                return Err(forbidden());
-            }
-            domain::posts::unfavourite(&ctx, owner, fav.post_id).await?;
-            undone = Some("Like");
-        } else if let Some(p) = db::posts::find_by_uri(&state.db, id)
+/// What an Undo takes back.
+enum Undoable {
+    Like(db::entities::favourites::Model),
+    Boost(Box<Post>),
+    Follow(db::entities::follows::Model),
+    Block(db::entities::blocks::Model),
+}
+
+impl Undoable {
+    fn kind(&self) -> &'static str {
+        match self {
+            Undoable::Like(_) => "Like",
+            Undoable::Boost(_) => "Announce",
+            Undoable::Follow(_) => "Follow",
+            Undoable::Block(_) => "Block",
+        }
+    }
+
+    fn owner_id(&self) -> i64 {
+        match self {
+            Undoable::Like(f) => f.account_id,
+            Undoable::Boost(p) => p.account_id,
+            Undoable::Follow(f) => f.follower_id,
+            Undoable::Block(b) => b.account_id,
+        }
+    }
+}
+
+/// The activity an Undo names: by id, or (embedded, without a known id) by what it
+/// describes.
+async fn undoable(state: &AppState, owner: &Account, inner: &Value) -> Result<Undoable, C2sError> {
+    let db = &state.db;
+    if let Some(id) = id_of(Some(inner)) {
+        if let Some(f) = db::posts::find_favourite_by_uri(db, &id).await? {
+            return Ok(Undoable::Like(f));
+        }
+        if let Some(p) = db::posts::find_by_uri(db, &id)
             .await?
             .filter(|p| p.reblog_of_id.is_some())
         {
-            if p.account_id != owner.id {
-                return Err(forbidden());
-            }
-            domain::posts::unreblog(&ctx, owner, p.id).await?;
-            undone = Some("Announce");
-        } else if let Some(f) = db::follows::find_by_uri(&state.db, id).await? {
-            if f.follower_id != owner.id {
-                return Err(forbidden());
-            }
-            let target = db::accounts::find_by_id(&state.db, f.target_id)
+            return Ok(Undoable::Boost(Box::new(p)));
+        }
+        if let Some(f) = db::follows::find_by_uri(db, &id).await? {
+            return Ok(Undoable::Follow(f));
+        }
+        if let Some(b) = db::blocks::find_by_uri(db, &id).await? {
+            return Ok(Undoable::Block(b));
+        }
+    }
+    let not_found = || C2sError::from(DomainError::NotFound("no activity of yours to undo".into()));
+    if !inner.is_object() {
+        return Err(not_found());
+    }
+    match inner.get("type").and_then(Value::as_str) {
+        Some("Like") => {
+            let post = find_post(state, &object_uri(inner)?).await?;
+            db::posts::find_favourite(db, owner.id, post.id)
                 .await?
-                .ok_or_else(|| DomainError::NotFound("no such account".into()))?;
+                .map(Undoable::Like)
+                .ok_or_else(not_found)
+        }
+        Some("Announce") => {
+            let post = find_post(state, &object_uri(inner)?).await?;
+            db::posts::find_reblog(db, owner.id, post.id)
+                .await?
+                .map(|p| Undoable::Boost(Box::new(p)))
+                .ok_or_else(not_found)
+        }
+        Some("Follow") => {
+            let target = target_actor(state, inner).await?;
+            db::follows::find_pair(db, owner.id, target.id)
+                .await?
+                .map(Undoable::Follow)
+                .ok_or_else(not_found)
+        }
+        Some("Block") => {
+            let target = target_actor(state, inner).await?;
+            db::blocks::find_pair(db, owner.id, target.id)
+                .await?
+                .map(Undoable::Block)
+                .ok_or_else(not_found)
+        }
+        Some(other) => Err(C2sError::Unsupported(format!(
+            "Undo of {other} is not supported (Like, Announce, Follow and Block are)"
+        ))),
+        None => Err(C2sError::Malformed(
+            "the undone activity has no type".into(),
+        )),
+    }
+}
+
+async fn account(state: &AppState, id: i64) -> Result<Account, C2sError> {
+    Ok(db::accounts::find_by_id(&state.db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("no such account".into()))?)
+}
+
+async fn post_by_id(state: &AppState, id: i64) -> Result<Post, C2sError> {
+    Ok(db::posts::find(&state.db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("no such post".into()))?)
+}
+
+/// Undo of the owner's Like, Announce, Follow or Block; answers with the Undo as delivered.
+async fn undo(state: &AppState, caller: &Caller, activity: &Value) -> Result<Submitted, C2sError> {
+    let owner = &caller.account;
+    let inner = activity
+        .get("object")
+        .ok_or_else(|| C2sError::Malformed("Undo names no activity".into()))?;
+    let target = undoable(state, owner, inner).await?;
+    if target.owner_id() != owner.id {
+        return Err(C2sError::Forbidden(
+            "only your own activities can be undone".into(),
+        ));
+    }
+    allowed(caller, target.kind())?;
+    let directory = StateDirectory(state);
+    let ctx = posting(state, &directory);
+    let publisher = &state.federation.publisher;
+    let undone = match target {
+        Undoable::Like(fav) => {
+            let post = post_by_id(state, fav.post_id).await?;
+            let author = account(state, post.account_id).await?;
+            domain::posts::unfavourite(&ctx, owner, post.id).await?;
+            publisher.activity(Event::Unliked {
+                like_uri: &fav.uri,
+                liker: owner,
+                post: &post,
+                author: &author,
+            })
+        }
+        Undoable::Boost(boost) => unboost(state, owner, &boost).await?,
+        Undoable::Follow(follow) => {
+            let target = account(state, follow.target_id).await?;
             domain::follows::unfollow(&state.db, publisher, owner, &target).await?;
-            undone = Some("Follow");
-        } else if let Some(b) = db::blocks::find_by_uri(&state.db, id).await? {
-            if b.account_id != owner.id {
-                return Err(forbidden());
-            }
-            let target = db::accounts::find_by_id(&state.db, b.target_account_id)
-                .await?
-                .ok_or_else(|| DomainError::NotFound("no such account".into()))?;
+            publisher.activity(Event::FollowUndone {
+                follow: &follow,
+                follower: owner,
+                target: &target,
+            })
+        }
+        Undoable::Block(block) => {
+            let target = account(state, block.target_account_id).await?;
             domain::blocks::unblock(&state.db, publisher, owner, &target).await?;
-            undone = Some("Block");
-        }
-    }
-    // An embedded activity without a known id: undo by what it describes.
-    if undone.is_none() && inner.is_object() {
-        match inner_kind {
-            Some("Like") => {
-                let post = find_post(state, &object_uri(inner)?).await?;
-                domain::posts::unfavourite(&ctx, owner, post.id).await?;
-            }
-            Some("Announce") => {
-                let post = find_post(state, &object_uri(inner)?).await?;
-                domain::posts::unreblog(&ctx, owner, post.id).await?;
-            }
-            Some("Follow") => {
-                let target = target_actor(state, inner).await?;
-                domain::follows::unfollow(&state.db, publisher, owner, &target).await?;
-            }
-            Some("Block") => {
-                let target = target_actor(state, inner).await?;
-                domain::blocks::unblock(&state.db, publisher, owner, &target).await?;
-            }
-            Some(other) => {
-                return Err(C2sError::Unsupported(format!(
-                    "Undo of {other} is not supported (Like, Announce, Follow and Block are)"
-                )));
-            }
-            None => {
-                return Err(C2sError::Malformed(
-                    "the undone activity has no type".into(),
-                ));
-            }
-        }
-        undone = inner_kind;
-    }
-    if undone.is_none() {
-        return Err(DomainError::NotFound("no activity of yours with that id".into()).into());
-    }
-    let me = actor_uri(&state.config, owner);
-    let id = match &inner_id {
-        Some(i) => format!("{i}/undo"),
-        None => {
-            use domain::publish::Publisher;
-            publisher.new_activity_id(owner)
+            publisher.activity(Event::Unblocked {
+                block: &block,
+                blocker: owner,
+                target: &target,
+            })
         }
     };
     Ok(Submitted {
-        location: id.clone(),
-        activity: json!({
-            "@context": ACTIVITYSTREAMS,
-            "id": id,
-            "type": "Undo",
-            "actor": me,
-            "object": inner_id.map_or_else(|| inner.clone(), Value::String),
-        }),
+        location: undone["id"].as_str().unwrap_or_default().to_string(),
+        activity: undone,
     })
+}
+
+/// Withdraws the owner's boost; the Undo{Announce} as delivered.
+async fn unboost(state: &AppState, owner: &Account, boost: &Post) -> Result<Value, C2sError> {
+    let original_id = boost
+        .reblog_of_id
+        .ok_or_else(|| DomainError::Invalid("not a boost".into()))?;
+    let original = post_by_id(state, original_id).await?;
+    let author = account(state, original.account_id).await?;
+    let directory = StateDirectory(state);
+    let ctx = posting(state, &directory);
+    domain::posts::unreblog(&ctx, owner, boost.id).await?;
+    Ok(state.federation.publisher.activity(Event::Unboosted {
+        boost,
+        booster: owner,
+        original: &original,
+        author: &author,
+        inboxes: &[],
+    }))
 }
 
 fn object_uri(activity: &Value) -> Result<String, C2sError> {

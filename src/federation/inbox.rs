@@ -197,7 +197,6 @@ pub async fn receive(
         id: &activity_id,
         kind: &kind,
         activity: &activity,
-        body,
         inbox_owner,
     };
     apply(state, &owner, received, prepared).await
@@ -208,7 +207,6 @@ struct Received<'a> {
     id: &'a str,
     kind: &'a str,
     activity: &'a Value,
-    body: &'a [u8],
     inbox_owner: Option<&'a Account>,
 }
 
@@ -439,7 +437,6 @@ async fn apply(
         id: activity_id,
         kind,
         activity,
-        body,
         inbox_owner,
     } = received;
     let db = &state.db;
@@ -450,7 +447,7 @@ async fn apply(
         .await
         .map_err(|e| InboxError::Internal(e.to_string()))?;
     let now = chrono::Utc::now();
-    let body = String::from_utf8_lossy(body);
+    let body = without_hidden_recipients(activity).to_string();
     let row = match db::inbox::record(&txn, activity_id, &actor_uri, kind, &body, now).await {
         Ok(row) => row,
         Err(StoreError::Conflict) => return Err(InboxError::Duplicate),
@@ -612,10 +609,27 @@ async fn apply(
     Ok(Outcome::Applied)
 }
 
+/// The activity as kept for inbox collections: `bto`/`bcc` removed (a sender should have
+/// removed them; if it did not, its readers still must not learn who else got it).
+fn without_hidden_recipients(activity: &Value) -> Value {
+    let mut kept = activity.clone();
+    if let Some(o) = kept.as_object_mut() {
+        o.remove("bto");
+        o.remove("bcc");
+        if let Some(inner) = o.get_mut("object").and_then(Value::as_object_mut) {
+            inner.remove("bto");
+            inner.remove("bcc");
+        }
+    }
+    kept
+}
+
 /// The local accounts an applied activity reached, for their inbox collections: the owner
-/// of the personal inbox used, local actors it addresses or acts on, authors of the local
-/// posts it concerns, and, when it is addressed to the public or the actor's followers,
-/// the actor's local followers.
+/// of the personal inbox used, local actors it addresses, the actor's local followers when it
+/// is addressed to the public or those followers, and, for activities about something
+/// (Like, Announce, Follow, Undo, …), the local actor or post author it acts on. A post's
+/// `inReplyTo` reaches nobody by itself (a direct reply is for its addressees only), and
+/// nobody on the other side of a block with the actor.
 async fn reached<C: sea_orm::ConnectionTrait>(
     db: &C,
     config: &crate::config::Config,
@@ -624,18 +638,28 @@ async fn reached<C: sea_orm::ConnectionTrait>(
     inbox_owner: Option<&Account>,
 ) -> Result<Vec<i64>, InboxError> {
     let mut accounts: Vec<i64> = inbox_owner.map(|o| o.id).into_iter().collect();
+    let kind = activity.get("type").and_then(Value::as_str).unwrap_or("");
     let embedded = activity.get("object").filter(|o| o.is_object());
-    let mut named: Vec<String> = Vec::new();
+    let mut addressed: Vec<String> = Vec::new();
     for holder in std::iter::once(activity).chain(embedded) {
-        for field in ["to", "cc", "bto", "bcc", "audience", "object", "inReplyTo"] {
-            named.extend(posts::ids(holder.get(field)));
+        for field in ["to", "cc", "bto", "bcc", "audience"] {
+            addressed.extend(posts::ids(holder.get(field)));
         }
     }
-    if let Some(inner) = embedded {
-        named.extend(posts::ids(inner.get("actor")));
+    let mut acted_on: Vec<String> = Vec::new();
+    if !matches!(kind, "Create" | "Update") {
+        acted_on.extend(posts::ids(activity.get("object")));
+        if let Some(inner) = embedded {
+            acted_on.extend(posts::ids(inner.get("object")));
+            acted_on.extend(posts::ids(inner.get("actor")));
+        }
     }
     let base = config.base_url();
-    for uri in &named {
+    for (uri, posts_count) in addressed
+        .iter()
+        .map(|u| (u, false))
+        .chain(acted_on.iter().map(|u| (u, true)))
+    {
         let Some(path) = uri.strip_prefix(base) else {
             continue;
         };
@@ -645,21 +669,24 @@ async fn reached<C: sea_orm::ConnectionTrait>(
                     accounts.push(a.id);
                 }
             }
-            _ => {
+            _ if posts_count => {
                 if let Some(p) = db::posts::find_by_uri(db, uri).await?
                     && p.local
                 {
                     accounts.push(p.account_id);
                 }
             }
+            _ => {}
         }
     }
-    let to_followers = named.iter().any(|u| {
+    let to_followers = addressed.iter().any(|u| {
         posts::PUBLIC_FORMS.contains(&u.as_str()) || actor.followers_url.as_deref() == Some(u)
     });
     if to_followers {
         accounts.extend(db::posts::local_follower_ids(db, actor.id).await?);
     }
+    let blocked = db::blocks::partners(db, actor.id).await?;
+    accounts.retain(|id| !blocked.contains(id));
     accounts.sort_unstable();
     accounts.dedup();
     Ok(accounts)

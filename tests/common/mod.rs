@@ -395,6 +395,7 @@ pub fn note(
         in_reply_to_id: None,
         addressed: vec![],
         silent: vec![],
+        media_changes: vec![],
     }
 }
 

@@ -34,6 +34,8 @@ pub struct PeerActor {
 struct Inner {
     actors: Mutex<HashMap<String, Arc<PeerActor>>>,
     received: Mutex<Vec<(HeaderMap, Value)>>,
+    /// Bodies POSTed to a personal inbox, with the actor's name.
+    personal: Mutex<Vec<(String, Value)>>,
     /// Status the inbox answers with (202 unless changed).
     inbox_status: AtomicU16,
     /// Milliseconds the inbox waits before answering.
@@ -119,11 +121,16 @@ async fn inbox(State(p): State<Peer>, headers: HeaderMap, body: Bytes) -> Status
 
 async fn user_inbox(
     state: State<Peer>,
-    _name: Path<String>,
+    Path(name): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    inbox(state, headers, body).await
+    let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let status = inbox(state.clone(), headers, body).await;
+    if status.is_success() {
+        state.inner.personal.lock().unwrap().push((name, value));
+    }
+    status
 }
 
 impl Peer {
@@ -207,6 +214,18 @@ impl Peer {
             .lock()
             .unwrap()
             .iter()
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// The bodies received at the personal inbox of `name`.
+    pub fn received_by(&self, name: &str) -> Vec<Value> {
+        self.inner
+            .personal
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(n, _)| n == name)
             .map(|(_, v)| v.clone())
             .collect()
     }

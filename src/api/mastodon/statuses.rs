@@ -122,6 +122,7 @@ pub async fn create(
         in_reply_to_id: params.id("in_reply_to_id")?,
         addressed: vec![],
         silent: vec![],
+        media_changes: vec![],
     };
     let directory = StateDirectory(&state);
     let ctx = posting(&state, &directory);
@@ -189,6 +190,7 @@ pub async fn update(
             .iter()
             .filter_map(|i| i.parse().ok())
             .collect(),
+        media_changes: vec![],
         spoiler_text: params.get("spoiler_text").map(str::to_string),
         sensitive: params.flag("sensitive"),
         language: params.get("language").map(str::to_string),
@@ -379,6 +381,7 @@ pub async fn public(
     let viewer = auth.0.as_ref().map(|c| &c.account);
     let views = domain::timelines::public(
         &state.db,
+        viewer,
         params.flag("local"),
         params.flag("remote"),
         params.flag("only_media"),
@@ -396,7 +399,7 @@ pub async fn tag(
     params: Params,
 ) -> Result<Response, ApiError> {
     let viewer = auth.0.as_ref().map(|c| &c.account);
-    let views = domain::timelines::hashtag(&state.db, &tag, page(&params)?).await?;
+    let views = domain::timelines::hashtag(&state.db, viewer, &tag, page(&params)?).await?;
     let path = format!("/api/v1/timelines/tag/{tag}");
     timeline_response(&state, viewer, &path, views).await
 }
