@@ -221,10 +221,29 @@ async fn uploads_scopes_and_refused_posts_change_nothing() {
     assert_eq!(code, 201, "{media}");
     let media_id = media["id"].as_str().unwrap().to_string();
 
-    // A refused post leaves the upload as it was (alt text included) and unattached.
-    let too_long = "x".repeat(6000);
-    let create = json!({"type": "Note", "content": too_long, "to": [PUBLIC],
-        "attachment": [{"type": "Image", "id": media_id, "name": "Changed"}]});
+    // A refused post leaves the upload as it was (alt text included) and unattached: the
+    // second attachment is already used by a published post, which is found only after the
+    // first one's alt text was applied inside the transaction.
+    let (_, used) = upload(
+        &app,
+        "alice",
+        &token,
+        common::solid_jpeg(32, 32, [1, 1, 1]),
+        "{}",
+    )
+    .await;
+    let used_id = used["id"].as_str().unwrap().to_string();
+    let first = json!({"type": "Note", "content": "first", "to": [PUBLIC],
+        "attachment": [{"type": "Image", "id": used_id}]});
+    assert_eq!(
+        post(&app, "alice", &token, &first.to_string())
+            .await
+            .status(),
+        201
+    );
+    let create = json!({"type": "Note", "content": "second", "to": [PUBLIC],
+        "attachment": [{"type": "Image", "id": media_id, "name": "Changed"},
+                       {"type": "Image", "id": used_id}]});
     let res = post(&app, "alice", &token, &create.to_string()).await;
     assert_eq!(res.status(), 422);
     let alice = app.local("alice").await;
@@ -234,6 +253,13 @@ async fn uploads_scopes_and_refused_posts_change_nothing() {
         .unwrap();
     assert_eq!(stored.description, "Green");
     assert_eq!(stored.post_id, None);
+    // Accepted, the alt text given with the attachment is applied.
+    let create = json!({"type": "Note", "content": "third", "to": [PUBLIC],
+        "attachment": [{"type": "Image", "id": media_id, "name": "Changed"}]});
+    let res = post(&app, "alice", &token, &create.to_string()).await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["object"]["attachment"][0]["name"], "Changed");
 
     // Scopes follow the activity: a favourites-only token may Like, not Create.
     let likes_only = pinhole::domain::tokens::create(&app.state.db, "alice", "write:favourites")
@@ -259,6 +285,13 @@ async fn uploads_scopes_and_refused_posts_change_nothing() {
             .await
             .status(),
         403
+    );
+    let flag = json!({"type": "Flag", "object": bobs.post.uri});
+    assert_eq!(
+        post(&app, "alice", &likes_only, &flag.to_string())
+            .await
+            .status(),
+        422
     );
     assert_eq!(app.notification_kinds("bob").await, vec!["favourite"]);
     // Undo needs the scope of what it undoes: not a follow with a favourites-only token.
@@ -574,4 +607,7 @@ async fn a_direct_reply_reaches_only_its_addressees() {
         .unwrap();
     assert!(!page.to_string().contains("bcc"), "{page}");
     assert!(inbox(&app, "bob", &bob).await.is_empty());
+    // Nor is bob told about it, and alice is (it addresses her).
+    assert!(app.notification_kinds("bob").await.is_empty());
+    assert_eq!(app.notification_kinds("alice").await, vec!["mention"]);
 }

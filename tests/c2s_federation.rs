@@ -416,7 +416,7 @@ async fn followers_only_reaches_followers_and_bto_stays_hidden() {
     let peer = common::peer::Peer::spawn().await;
     let bystander = common::peer::Peer::spawn().await;
     a.create_user("alice").await;
-    for name in ["bob", "carol", "dave"] {
+    for name in ["bob", "carol", "dave", "erin"] {
         b.create_user(name).await;
     }
     let eve = peer.add_actor("eve", false);
@@ -429,13 +429,18 @@ async fn followers_only_reaches_followers_and_bto_stays_hidden() {
     })
     .await;
     let carol_uri = format!("{}/users/carol", b.public);
+    let erin_uri = format!("{}/users/erin", b.public);
+    // alice follows gus: following someone does not make them an audience.
+    alice
+        .ok(json!({"type": "Follow", "object": bystander.actor_id("gus")}))
+        .await;
 
     let location = alice
         .ok(json!({
             "type": "Create",
             "to": [format!("{}/followers", alice.me())],
             "bto": [eve],
-            "bcc": [carol_uri],
+            "bcc": [carol_uri, erin_uri],
             "object": {"type": "Note", "content": "Followers, and two quiet guests"},
         }))
         .await;
@@ -459,18 +464,38 @@ async fn followers_only_reaches_followers_and_bto_stays_hidden() {
     // At her personal inbox: a shared-inbox copy would not tell her server who it is for.
     assert_eq!(peer.received_by("eve").len(), 1);
     let text = delivered[0].to_string();
-    for hidden in ["bto", "bcc", eve.as_str(), carol_uri.as_str()] {
+    for hidden in [
+        "bto",
+        "bcc",
+        eve.as_str(),
+        carol_uri.as_str(),
+        erin_uri.as_str(),
+    ] {
         assert!(!text.contains(hidden), "{hidden} in {text}");
     }
 
-    // B: bob (follower) and carol (bcc) may see it, dave may not.
+    // B: bob (follower), carol and erin (bcc, two personal deliveries of one activity) may
+    // see it, dave may not.
     eventually(20, "B stores the post", || async {
         b.post_by_uri(&uri).await.is_some()
     })
     .await;
     let on_b = b.post_by_uri(&uri).await.unwrap();
     assert!(on_b.mentions.is_empty());
-    for (name, allowed) in [("bob", true), ("carol", true), ("dave", false)] {
+    eventually(20, "both bcc recipients on B are recorded", || async {
+        let erin = b.local("erin").await;
+        let post = b.post_by_uri(&uri).await.unwrap().post;
+        domain::posts::can_see(&b.state.db, Some(&erin), &post)
+            .await
+            .unwrap()
+    })
+    .await;
+    for (name, allowed) in [
+        ("bob", true),
+        ("carol", true),
+        ("erin", true),
+        ("dave", false),
+    ] {
         let viewer = b.local(name).await;
         assert_eq!(
             domain::posts::can_see(&b.state.db, Some(&viewer), &on_b.post)
@@ -504,9 +529,11 @@ async fn followers_only_reaches_followers_and_bto_stays_hidden() {
             .iter()
             .any(|i| i["object"]["id"] == uri)
     );
-    // Nobody unaddressed was sent anything.
+    // Nobody unaddressed was sent the post (gus only got alice's Follow).
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(bystander.received().is_empty());
+    let to_gus = bystander.received();
+    assert!(to_gus.iter().all(|r| r["type"] == "Follow"), "{to_gus:?}");
+    assert_eq!(to_gus.len(), 1);
 }
 
 #[tokio::test]

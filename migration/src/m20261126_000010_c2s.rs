@@ -19,6 +19,7 @@ enum InboxActivities {
     Table,
     Id,
     Body,
+    ActorAccountId,
 }
 
 #[derive(DeriveIden)]
@@ -76,6 +77,18 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(InboxActivities::Table)
                     .add_column(ColumnDef::new(InboxActivities::Body).text().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(InboxActivities::Table)
+                    .add_column(
+                        ColumnDef::new(InboxActivities::ActorAccountId)
+                            .big_integer()
+                            .null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -188,6 +201,14 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .drop_table(Table::drop().table(Blocks::Table).to_owned())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(InboxActivities::Table)
+                    .drop_column(InboxActivities::ActorAccountId)
+                    .to_owned(),
+            )
             .await?;
         manager
             .alter_table(

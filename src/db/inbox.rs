@@ -16,14 +16,15 @@ use super::{
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     activity_id: &str,
-    actor_uri: &str,
+    actor: (i64, &str),
     kind: &str,
     body: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, StoreError> {
     let row = inbox_activities::ActiveModel {
         activity_id: Set(activity_id.to_string()),
-        actor_uri: Set(actor_uri.to_string()),
+        actor_account_id: Set(Some(actor.0)),
+        actor_uri: Set(actor.1.to_string()),
         kind: Set(kind.to_string()),
         received_at: Set(now),
         body: Set(Some(body.to_string())),
@@ -34,24 +35,32 @@ pub async fn record<C: ConnectionTrait>(
     Ok(row.id)
 }
 
+/// The row id of a recorded activity.
+pub async fn find_row<C: ConnectionTrait>(
+    db: &C,
+    activity_id: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(inbox_activities::Entity::find()
+        .filter(inbox_activities::Column::ActivityId.eq(activity_id))
+        .one(db)
+        .await?
+        .map(|a| a.id))
+}
+
 /// The row of a local activity (recorded on first use; one activity can reach local
 /// recipients more than once, e.g. a post and then a reply parent's author).
 pub async fn record_local<C: ConnectionTrait>(
     db: &C,
     activity_id: &str,
-    actor_uri: &str,
+    actor: (i64, &str),
     kind: &str,
     body: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, StoreError> {
-    if let Some(existing) = inbox_activities::Entity::find()
-        .filter(inbox_activities::Column::ActivityId.eq(activity_id))
-        .one(db)
-        .await?
-    {
-        return Ok(existing.id);
+    if let Some(existing) = find_row(db, activity_id).await? {
+        return Ok(existing);
     }
-    record(db, activity_id, actor_uri, kind, body, now).await
+    record(db, activity_id, actor, kind, body, now).await
 }
 
 /// Puts a recorded activity in the inboxes of `account_ids`.
@@ -74,22 +83,43 @@ pub async fn deliver_to<C: ConnectionTrait>(
     Ok(())
 }
 
-/// How many activities reached `account_id`.
-pub async fn count_for<C: ConnectionTrait>(db: &C, account_id: i64) -> Result<u64, StoreError> {
-    Ok(inbox_items::Entity::find()
-        .filter(inbox_items::Column::AccountId.eq(account_id))
-        .count(db)
-        .await?)
+/// The inbox rows of `account_id`, without activities by accounts in `hidden` (blocks).
+fn items_of(account_id: i64, hidden: &[i64]) -> sea_orm::Select<inbox_items::Entity> {
+    let q = inbox_items::Entity::find().filter(inbox_items::Column::AccountId.eq(account_id));
+    if hidden.is_empty() {
+        return q;
+    }
+    let shown = sea_orm::sea_query::Query::select()
+        .column(inbox_activities::Column::Id)
+        .from(inbox_activities::Entity)
+        .cond_where(
+            sea_orm::Condition::any()
+                .add(inbox_activities::Column::ActorAccountId.is_null())
+                .add(inbox_activities::Column::ActorAccountId.is_not_in(hidden.to_vec())),
+        )
+        .to_owned();
+    q.filter(inbox_items::Column::InboxActivityId.in_subquery(shown))
 }
 
-/// `(item id, activity body)` of what reached `account_id`, newest first, below `max_id`.
+/// How many activities reached `account_id` (leaving out those by accounts in `hidden`).
+pub async fn count_for<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    hidden: &[i64],
+) -> Result<u64, StoreError> {
+    Ok(items_of(account_id, hidden).count(db).await?)
+}
+
+/// `(item id, activity body)` of what reached `account_id`, newest first, below `max_id`,
+/// leaving out activities by accounts in `hidden`.
 pub async fn page_for<C: ConnectionTrait>(
     db: &C,
     account_id: i64,
+    hidden: &[i64],
     max_id: Option<i64>,
     limit: u64,
 ) -> Result<Vec<(i64, String)>, StoreError> {
-    let mut q = inbox_items::Entity::find().filter(inbox_items::Column::AccountId.eq(account_id));
+    let mut q = items_of(account_id, hidden);
     if let Some(max) = max_id {
         q = q.filter(inbox_items::Column::Id.lt(max));
     }

@@ -220,6 +220,34 @@ pub async fn set_mentions<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Adds one mention unless the account is already mentioned (named or silent); whether it
+/// was added.
+pub async fn add_mention<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+    account_id: i64,
+    silent: bool,
+) -> Result<bool, StoreError> {
+    let exists = mentions::Entity::find()
+        .filter(mentions::Column::PostId.eq(post_id))
+        .filter(mentions::Column::AccountId.eq(account_id))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(false);
+    }
+    mentions::ActiveModel {
+        post_id: Set(post_id),
+        account_id: Set(account_id),
+        silent: Set(silent),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
 /// `(post_id, account_id, silent)` of the mentions in the given posts.
 pub async fn mentions_for<C: ConnectionTrait>(
     db: &C,

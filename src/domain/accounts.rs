@@ -262,8 +262,10 @@ pub async fn inbox_page(
     max_id: Option<i64>,
     limit: u64,
 ) -> Result<(u64, Vec<(i64, String)>), DomainError> {
-    let total = db::inbox::count_for(db, account.id).await?;
-    let items = db::inbox::page_for(db, account.id, max_id, limit).await?;
+    // Nothing from an account on the other side of a block, even from before it.
+    let hidden = db::blocks::partners(db, account.id).await?;
+    let total = db::inbox::count_for(db, account.id, &hidden).await?;
+    let items = db::inbox::page_for(db, account.id, &hidden, max_id, limit).await?;
     Ok((total, items))
 }
 

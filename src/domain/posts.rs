@@ -130,6 +130,11 @@ fn store(e: sea_orm::DbErr) -> DomainError {
     DomainError::Store(StoreError::from(e))
 }
 
+/// Public or unlisted: seen beyond the accounts a post addresses.
+pub fn is_open(visibility: Visibility) -> bool {
+    matches!(visibility, Visibility::Public | Visibility::Unlisted)
+}
+
 /// Mastodon-style ids: milliseconds since the epoch in the high bits, randomness in the low
 /// 16, so ids sort by time (timelines page by id) and cannot be guessed.
 pub fn new_id(at: chrono::DateTime<chrono::Utc>) -> i64 {
@@ -160,7 +165,9 @@ async fn audience<C: ConnectionTrait>(db: &C, view: &PostView) -> Result<Vec<Str
         _ => db::follows::follower_inboxes(db, view.author.id).await?,
     };
     let mut extra: Vec<&Account> = view.mentions.iter().collect();
-    if let Some((_, Some(parent_author))) = &view.reply_to {
+    if let Some((_, Some(parent_author))) = &view.reply_to
+        && is_open(Visibility::of(&view.post))
+    {
         extra.push(parent_author);
     }
     inboxes.extend(inboxes_of(extra));
@@ -199,6 +206,7 @@ async fn local_audience<C: ConnectionTrait>(
     );
     if let Some((_, Some(parent_author))) = &view.reply_to
         && parent_author.is_local()
+        && is_open(Visibility::of(&view.post))
     {
         ids.push(parent_author.id);
     }
@@ -540,7 +548,10 @@ pub async fn create(
             mentioned.push(account.clone());
         }
     }
+    // A public or unlisted reply reaches the author replied to (as on Mastodon); a limited
+    // one reaches only whom it addresses.
     if let Some(parent) = &parent
+        && is_open(new.visibility)
         && parent.account_id != author.id
         && !mentioned.iter().any(|a| a.id == parent.account_id)
         && let Some(parent_author) = db::accounts::find_by_id(ctx.db, parent.account_id).await?
@@ -1227,7 +1238,11 @@ async fn notify_locals<C: ConnectionTrait>(
         .filter(|a| a.is_local())
         .map(|a| a.id)
         .collect();
-    if let Some(parent) = parent.filter(|p| p.local) {
+    // The author replied to hears of a public or unlisted reply; a limited one only when
+    // it addresses them (then they are among `mentions`).
+    if let Some(parent) = parent.filter(|p| p.local)
+        && is_open(Visibility::of(post))
+    {
         targets.push(parent.account_id);
     }
     targets.sort_unstable();
@@ -1502,6 +1517,16 @@ pub async fn receive_undo_announce<C: ConnectionTrait>(
     db::posts::delete(db, boost.id).await?;
     db::posts::unnotify(db, actor.id, "reblog", original).await?;
     Ok(true)
+}
+
+/// A received post was also delivered to `account`'s personal inbox: they may read it
+/// (a silent mention, as for `bto`/`bcc` recipients). Whether that changed anything.
+pub async fn add_silent_recipient<C: ConnectionTrait>(
+    db: &C,
+    post: &Post,
+    account: &Account,
+) -> Result<bool, DomainError> {
+    Ok(db::posts::add_mention(db, post.id, account.id, true).await?)
 }
 
 /// Whether anyone here cares about posts from `author`: a local follower.

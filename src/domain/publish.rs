@@ -152,7 +152,11 @@ pub async fn deliver_locally<C: sea_orm::ConnectionTrait>(
     recipients: &[i64],
 ) -> Result<(), super::DomainError> {
     let mut recipients = recipients.to_vec();
-    let blocked = crate::db::blocks::partners(db, event.actor().id).await?;
+    let mut blocked = crate::db::blocks::partners(db, event.actor().id).await?;
+    // A boost also carries the boosted author, whom a recipient may block.
+    if let Event::Boosted { author, .. } | Event::Unboosted { author, .. } = event {
+        blocked.extend(crate::db::blocks::partners(db, author.id).await?);
+    }
     recipients.retain(|id| !blocked.contains(id));
     recipients.sort_unstable();
     recipients.dedup();
@@ -168,7 +172,7 @@ pub async fn deliver_locally<C: sea_orm::ConnectionTrait>(
     let row = crate::db::inbox::record_local(
         db,
         &field("id"),
-        &field("actor"),
+        (event.actor().id, &field("actor")),
         &field("type"),
         &body.to_string(),
         now,

@@ -165,8 +165,21 @@ pub async fn submit(state: &AppState, caller: &Caller, body: &[u8]) -> Result<Su
         .get("type")
         .and_then(Value::as_str)
         .ok_or_else(|| C2sError::Malformed("no type".into()))?;
-    if kind != "Undo" {
-        allowed(caller, kind)?;
+    const SUPPORTED: &[&str] = &[
+        "Create", "Update", "Delete", "Follow", "Like", "Announce", "Undo", "Block",
+    ];
+    if !SUPPORTED.contains(&kind) && !CREATABLE.contains(&kind) {
+        return Err(unsupported(kind));
+    }
+    match activity
+        .get("object")
+        .and_then(|o| o.get("type"))
+        .and_then(Value::as_str)
+    {
+        // What an Undo may take back is known before anything is looked up when embedded.
+        Some(inner) if kind == "Undo" => allowed(caller, inner)?,
+        _ if kind == "Undo" => {}
+        _ => allowed(caller, kind)?,
     }
     let me = actor_uri(&state.config, owner);
     if let Some(actor) = id_of(activity.get("actor"))
@@ -192,15 +205,17 @@ pub async fn submit(state: &AppState, caller: &Caller, body: &[u8]) -> Result<Su
         "Announce" => announce(state, owner, &activity).await?,
         "Undo" => undo(state, caller, &activity).await?,
         "Block" => block(state, owner, &activity).await?,
-        other => {
-            return Err(C2sError::Unsupported(format!(
-                "{other} is not supported in the outbox (supported: Create, Note, Update, Delete, \
-                 Follow, Like, Announce, Undo, Block)"
-            )));
-        }
+        other => return Err(unsupported(other)),
     };
     state.federation.wake.notify_one();
     Ok(submitted)
+}
+
+fn unsupported(kind: &str) -> C2sError {
+    C2sError::Unsupported(format!(
+        "{kind} is not supported in the outbox (supported: Create, Note, Update, Delete, Follow, \
+         Like, Announce, Undo, Block)"
+    ))
 }
 
 /// Who a Create addresses.

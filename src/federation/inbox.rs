@@ -448,9 +448,25 @@ async fn apply(
         .map_err(|e| InboxError::Internal(e.to_string()))?;
     let now = chrono::Utc::now();
     let body = without_hidden_recipients(activity).to_string();
-    let row = match db::inbox::record(&txn, activity_id, &actor_uri, kind, &body, now).await {
+    // A boost's recipients may block the boosted author too.
+    let subject = match &prepared {
+        Prepared::Announce(original) => Some(original.account_id),
+        _ => None,
+    };
+    let row = match db::inbox::record(&txn, activity_id, (actor.id, &actor_uri), kind, &body, now)
+        .await
+    {
         Ok(row) => row,
-        Err(StoreError::Conflict) => return Err(InboxError::Duplicate),
+        Err(StoreError::Conflict) => {
+            drop(txn);
+            if let Some(owner) = inbox_owner
+                && matches!(kind, "Create" | "Update")
+                && also_for(state, owner, activity, activity_id).await?
+            {
+                return Ok(Outcome::Applied);
+            }
+            return Err(InboxError::Duplicate);
+        }
         Err(e) => return Err(e.into()),
     };
     match kind {
@@ -600,13 +616,51 @@ async fn apply(
         }
         _ => {}
     }
-    let recipients = reached(&txn, &state.config, actor, activity, inbox_owner).await?;
+    let mut recipients = reached(&txn, &state.config, actor, activity, inbox_owner).await?;
+    if let Some(author) = subject {
+        let blocked = db::blocks::partners(&txn, author).await?;
+        recipients.retain(|id| !blocked.contains(id));
+    }
     db::inbox::deliver_to(&txn, row, &recipients, now).await?;
     txn.commit()
         .await
         .map_err(|e| InboxError::Internal(e.to_string()))?;
     state.federation.wake.notify_one();
     Ok(Outcome::Applied)
+}
+
+/// A Create already processed, delivered again to another personal inbox: each silent
+/// (`bto`/`bcc`) recipient on this server gets its own copy, and each must be able to read
+/// the post. True when `owner` was added.
+async fn also_for(
+    state: &AppState,
+    owner: &Account,
+    activity: &Value,
+    activity_id: &str,
+) -> Result<bool, InboxError> {
+    let Some(uri) = posts::id_of(activity.get("object")) else {
+        return Ok(false);
+    };
+    let Some(post) = db::posts::find_by_uri(&state.db, &uri).await? else {
+        return Ok(false);
+    };
+    if post.local
+        || !matches!(
+            Visibility::of(&post),
+            Visibility::Private | Visibility::Direct
+        )
+    {
+        return Ok(false);
+    }
+    let txn = db::begin_write(&state.db).await?;
+    let added = domain::posts::add_silent_recipient(&txn, &post, owner).await?;
+    if added && let Some(row) = db::inbox::find_row(&txn, activity_id).await? {
+        db::inbox::deliver_to(&txn, row, &[owner.id], chrono::Utc::now()).await?;
+    }
+    txn.commit()
+        .await
+        .map_err(|e| InboxError::Internal(e.to_string()))?;
+    Ok(added)
 }
 
 /// The activity as kept for inbox collections: `bto`/`bcc` removed (a sender should have

@@ -13,6 +13,8 @@ pub struct Model {
     pub received_at: DateTimeUtc,
     /// The activity as received (kept for the recipients' inbox collections).
     pub body: Option<String>,
+    /// The actor's account (hidden from the inbox of whoever blocks it, or is blocked by it).
+    pub actor_account_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

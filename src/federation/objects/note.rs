@@ -31,7 +31,9 @@ pub fn followers_uri(config: &Config, account: &Account) -> Option<String> {
 pub fn addressing(config: &Config, view: &PostView) -> (Vec<String>, Vec<String>) {
     let followers = followers_uri(config, &view.author).into_iter();
     let mut mentions: Vec<String> = view.mentions.iter().map(|a| actor_uri(config, a)).collect();
-    if let Some((_, Some(parent_author))) = &view.reply_to {
+    if let Some((_, Some(parent_author))) = &view.reply_to
+        && crate::domain::posts::is_open(Visibility::of(&view.post))
+    {
         let uri = actor_uri(config, parent_author);
         if !mentions.contains(&uri) && parent_author.id != view.author.id {
             mentions.push(uri);
