@@ -286,6 +286,15 @@ async fn uploads_scopes_and_refused_posts_change_nothing() {
             .status(),
         403
     );
+    let profile = json!({"type": "Update", "object": {"type": "Person",
+        "id": format!("{}/users/alice", app.public), "name": "Not allowed"}});
+    assert_eq!(
+        post(&app, "alice", &likes_only, &profile.to_string())
+            .await
+            .status(),
+        403
+    );
+    assert_ne!(app.local("alice").await.display_name, "Not allowed");
     let flag = json!({"type": "Flag", "object": bobs.post.uri});
     assert_eq!(
         post(&app, "alice", &likes_only, &flag.to_string())

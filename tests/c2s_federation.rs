@@ -399,6 +399,23 @@ async fn a_c2s_session_reaches_another_instance() {
     .await;
     assert_eq!(a.get(&note_uri.replace(&a.public, "")).await.status(), 410);
 
+    // A profile edit through the outbox: B (where bob follows alice) hears of it.
+    let (code, _, update) = alice
+        .send(
+            json!({"type": "Update", "object": {"type": "Person", "id": alice.me(),
+            "name": "Alice (C2S)", "summary": "<p>Tides and boats</p>"}}),
+        )
+        .await;
+    assert_eq!(code, 201, "{update}");
+    assert_eq!(update["object"]["name"], "Alice (C2S)");
+    eventually(20, "B shows the new profile", || async {
+        pinhole::db::accounts::find_by_uri(&b.state.db, &alice.me())
+            .await
+            .unwrap()
+            .is_some_and(|a| a.display_name == "Alice (C2S)" && a.summary.contains("Tides"))
+    })
+    .await;
+
     // Undo the follow.
     alice.ok(json!({"type": "Undo", "object": follow_id})).await;
     eventually(20, "bob lost alice as a follower", || async {

@@ -190,9 +190,11 @@ pub const MAX_DISPLAY_NAME: usize = 30;
 /// Longest bio Mastodon accepts.
 pub const MAX_NOTE: usize = 500;
 
-/// Edits a local account's profile.
+/// Edits a local account's profile; followers' servers get `Update{Person}` (as Mastodon
+/// sends it), so they show the new name, bio and pictures without waiting for a refetch.
 pub async fn update_profile(
     db: &DatabaseConnection,
+    publisher: &dyn super::publish::Publisher,
     account: &Account,
     change: ProfileChange,
     base_url: &str,
@@ -251,7 +253,18 @@ pub async fn update_profile(
         ));
     }
     row.updated_at = Set(chrono::Utc::now());
-    Ok(db::accounts::update(db, row).await?)
+    let txn = db::begin_write(db).await?;
+    let updated = db::accounts::update(&txn, row).await?;
+    let inboxes = db::follows::follower_inboxes(&txn, updated.id).await?;
+    let event = super::publish::Event::ProfileUpdated {
+        account: &updated,
+        inboxes: &inboxes,
+    };
+    super::publish::publish(&txn, publisher, event).await?;
+    txn.commit()
+        .await
+        .map_err(|e| DomainError::Store(StoreError::from(e)))?;
+    Ok(updated)
 }
 
 /// One page of the activities that reached `account` (its ActivityPub inbox), newest first:

@@ -88,6 +88,11 @@ pub enum Event<'a> {
         blocker: &'a Account,
         target: &'a Account,
     },
+    /// A local account changed its profile; `inboxes` are its followers' servers.
+    ProfileUpdated {
+        account: &'a Account,
+        inboxes: &'a [String],
+    },
     /// A local account withdrew a boost.
     Unboosted {
         boost: &'a Post,
@@ -111,6 +116,7 @@ impl Event<'_> {
             Event::Liked { liker, .. } | Event::Unliked { liker, .. } => liker,
             Event::Boosted { booster, .. } | Event::Unboosted { booster, .. } => booster,
             Event::Blocked { blocker, .. } | Event::Unblocked { blocker, .. } => blocker,
+            Event::ProfileUpdated { account, .. } => account,
         }
     }
 }

@@ -54,6 +54,16 @@ pub fn follow_object(
     })
 }
 
+/// A local account's `Person` document without its `@context` (embedded in an activity).
+pub fn person_document(config: &Config, account: &Account) -> Value {
+    let mut doc =
+        serde_json::to_value(super::objects::actor::person(config, account)).unwrap_or(Value::Null);
+    if let Some(o) = doc.as_object_mut() {
+        o.remove("@context");
+    }
+    doc
+}
+
 /// The Block activity of a stored block (without `@context`).
 pub fn block_object(config: &Config, block: &Block, blocker: &Account, target: &Account) -> Value {
     json!({
@@ -251,6 +261,17 @@ impl Publisher for ActivityPublisher {
                 blocker,
                 block_object(config, block, blocker, target),
             ),
+            Event::ProfileUpdated { account, .. } => {
+                let me = actor_uri(config, account);
+                json!({
+                    "@context": super::protocol::context::actor_context(),
+                    "id": format!("{me}#updates/{}", account.updated_at.timestamp_millis()),
+                    "type": "Update",
+                    "actor": me,
+                    "to": [super::protocol::context::PUBLIC],
+                    "object": person_document(config, account),
+                })
+            }
         }
     }
 
@@ -290,6 +311,7 @@ impl Publisher for ActivityPublisher {
             | Event::Unblocked {
                 blocker, target, ..
             } => self.to_inbox(target, blocker, body),
+            Event::ProfileUpdated { account, inboxes } => self.to_inboxes(inboxes, account, &body),
         }
     }
 }

@@ -140,6 +140,7 @@ fn scopes_for(kind: &str) -> &'static [&'static str] {
         "Like" => &["write:favourites"],
         "Follow" => &["write:follows", "follow"],
         "Block" => &["write:blocks", "follow"],
+        "Person" => &["write:accounts"],
         _ => &["write:statuses"],
     }
 }
@@ -171,17 +172,17 @@ pub async fn submit(state: &AppState, caller: &Caller, body: &[u8]) -> Result<Su
     if !SUPPORTED.contains(&kind) && !CREATABLE.contains(&kind) {
         return Err(unsupported(kind));
     }
-    match activity
-        .get("object")
-        .and_then(|o| o.get("type"))
-        .and_then(Value::as_str)
-    {
+    let me = actor_uri(&state.config, owner);
+    let object = activity.get("object");
+    match object.and_then(|o| o.get("type")).and_then(Value::as_str) {
         // What an Undo may take back is known before anything is looked up when embedded.
         Some(inner) if kind == "Undo" => allowed(caller, inner)?,
         _ if kind == "Undo" => {}
+        _ if kind == "Update" && id_of(object).as_deref() == Some(me.as_str()) => {
+            allowed(caller, "Person")?;
+        }
         _ => allowed(caller, kind)?,
     }
-    let me = actor_uri(&state.config, owner);
     if let Some(actor) = id_of(activity.get("actor"))
         && actor != me
     {
@@ -309,15 +310,22 @@ fn text_of(object: &Value) -> Option<String> {
         .and_then(Value::as_str)
         .map(str::to_string)
         .or_else(|| {
-            object.get("content").and_then(Value::as_str).map(|html| {
-                sanitize::plain(
-                    &html
-                        .replace("</p><p>", "\n\n")
-                        .replace("<br>", "\n")
-                        .replace("<br />", "\n"),
-                )
-            })
+            object
+                .get("content")
+                .and_then(Value::as_str)
+                .map(html_to_text)
         })
+}
+
+/// Client HTML reduced to the plain text Pinhole renders from (paragraphs and line breaks
+/// kept as newlines).
+fn html_to_text(html: &str) -> String {
+    sanitize::plain(
+        &html
+            .replace("</p><p>", "\n\n")
+            .replace("<br>", "\n")
+            .replace("<br />", "\n"),
+    )
 }
 
 fn language_of(object: &Value) -> Option<String> {
@@ -462,9 +470,7 @@ async fn update(
         .filter(|o| o.is_object())
         .ok_or_else(|| C2sError::Malformed("Update needs the changed object embedded".into()))?;
     if object.get("id").and_then(Value::as_str) == Some(&actor_uri(&state.config, owner)) {
-        return Err(C2sError::Unsupported(
-            "profile changes go through the Mastodon API (update_credentials)".into(),
-        ));
+        return update_profile(state, owner, object).await;
     }
     let post = own_post(state, owner, activity).await?;
     if post.reblog_of_id.is_some() {
@@ -494,6 +500,43 @@ async fn update(
     let ctx = posting(state, &directory);
     let view = domain::posts::edit(&ctx, owner, post.id, edit).await?;
     let activity = note::create_or_update(&state.config, &view, true);
+    Ok(Submitted {
+        location: activity["id"].as_str().unwrap_or_default().to_string(),
+        activity,
+    })
+}
+
+/// `Update{Person}` of the owner: name, summary (as text), `manuallyApprovesFollowers`,
+/// `discoverable`; what is left out stays. The same rules and delivery as the Mastodon API's
+/// update_credentials.
+async fn update_profile(
+    state: &AppState,
+    owner: &Account,
+    person: &Value,
+) -> Result<Submitted, C2sError> {
+    let text = |key: &str| person.get(key).and_then(Value::as_str).map(str::to_string);
+    let flag = |key: &str| person.get(key).and_then(Value::as_bool);
+    let change = domain::accounts::ProfileChange {
+        display_name: text("name"),
+        note: text("summary").map(|html| html_to_text(&html)),
+        locked: flag("manuallyApprovesFollowers"),
+        discoverable: flag("discoverable"),
+        avatar_url: None,
+        header_url: None,
+        fields: None,
+    };
+    let updated = domain::accounts::update_profile(
+        &state.db,
+        &state.federation.publisher,
+        owner,
+        change,
+        state.config.base_url(),
+    )
+    .await?;
+    let activity = state.federation.publisher.activity(Event::ProfileUpdated {
+        account: &updated,
+        inboxes: &[],
+    });
     Ok(Submitted {
         location: activity["id"].as_str().unwrap_or_default().to_string(),
         activity,

@@ -154,7 +154,14 @@ pub async fn update_credentials(
     if !fields.is_empty() {
         change.fields = Some(fields.into_values().collect());
     }
-    let updated =
-        domain::accounts::update_profile(&state.db, &me, change, state.config.base_url()).await?;
+    let updated = domain::accounts::update_profile(
+        &state.db,
+        &state.federation.publisher,
+        &me,
+        change,
+        state.config.base_url(),
+    )
+    .await?;
+    state.federation.wake.notify_one();
     Ok(Json(credentials(&state, &updated).await?))
 }
