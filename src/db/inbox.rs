@@ -73,13 +73,17 @@ pub async fn deliver_to<C: ConnectionTrait>(
     if account_ids.is_empty() {
         return Ok(());
     }
-    let rows = account_ids.iter().map(|id| inbox_items::ActiveModel {
-        account_id: Set(*id),
-        inbox_activity_id: Set(inbox_activity_id),
-        created_at: Set(now),
-        ..Default::default()
-    });
-    inbox_items::Entity::insert_many(rows).exec(db).await?;
+    // In chunks: SQLite caps the parameters of one statement, and an account can have
+    // thousands of local followers.
+    for chunk in account_ids.chunks(1000) {
+        let rows = chunk.iter().map(|id| inbox_items::ActiveModel {
+            account_id: Set(*id),
+            inbox_activity_id: Set(inbox_activity_id),
+            created_at: Set(now),
+            ..Default::default()
+        });
+        inbox_items::Entity::insert_many(rows).exec(db).await?;
+    }
     Ok(())
 }
 
