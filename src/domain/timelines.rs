@@ -31,8 +31,24 @@ pub async fn home(
     me: &Account,
     page: Page,
 ) -> Result<Vec<PostView>, DomainError> {
-    let rows = db::posts::page(db, home_condition(me.id), clamp(page)).await?;
+    let partners = db::blocks::partners(db, me.id).await?;
+    let cond = Condition::all()
+        .add(home_condition(me.id))
+        .add(unblocked(&partners));
+    let rows = db::posts::page(db, cond, clamp(page)).await?;
     load_views(db, rows).await
+}
+
+/// What `viewer` may see, blocks included (either side of one hides everything).
+async fn visible(
+    db: &DatabaseConnection,
+    viewer: Option<&Account>,
+) -> Result<Condition, DomainError> {
+    let cond = Condition::all().add(visible_to(viewer.map(|v| v.id)));
+    Ok(match viewer {
+        Some(v) => cond.add(unblocked(&db::blocks::partners(db, v.id).await?)),
+        None => cond,
+    })
 }
 
 /// Public posts (not boosts): only this server's when `local`, only other servers' when
@@ -58,7 +74,7 @@ pub async fn public(
         cond = cond.add(Column::HasMedia.eq(true));
     }
     if let Some(v) = viewer {
-        cond = cond.add(unblocked(v.id));
+        cond = cond.add(unblocked(&db::blocks::partners(db, v.id).await?));
     }
     let rows = db::posts::page(db, cond, clamp(page)).await?;
     load_views(db, rows).await
@@ -83,7 +99,7 @@ pub async fn account(
 ) -> Result<Vec<PostView>, DomainError> {
     let mut cond = Condition::all()
         .add(Column::AccountId.eq(author.id))
-        .add(visible_to(viewer.map(|v| v.id)));
+        .add(visible(db, viewer).await?);
     if filter.only_media {
         cond = cond.add(Column::HasMedia.eq(true));
     }
@@ -109,7 +125,7 @@ pub async fn account_count(
 ) -> Result<u64, DomainError> {
     let cond = Condition::all()
         .add(Column::AccountId.eq(author.id))
-        .add(visible_to(viewer.map(|v| v.id)));
+        .add(visible(db, viewer).await?);
     Ok(db::posts::count(db, cond).await?)
 }
 
@@ -123,7 +139,7 @@ pub async fn hashtag(
     let mut cond =
         tagged(&tag.trim_start_matches('#').to_lowercase()).add(Column::Visibility.eq("public"));
     if let Some(v) = viewer {
-        cond = cond.add(unblocked(v.id));
+        cond = cond.add(unblocked(&db::blocks::partners(db, v.id).await?));
     }
     let rows = db::posts::page(db, cond, clamp(page)).await?;
     load_views(db, rows).await
