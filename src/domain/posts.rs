@@ -949,10 +949,7 @@ pub async fn reblog(
                 )
                 .await?;
             }
-            let mut inboxes = db::follows::follower_inboxes(&txn, account.id).await?;
-            inboxes.extend(inboxes_of([&author]));
-            inboxes.sort();
-            inboxes.dedup();
+            let inboxes = boost_inboxes(&txn, account, &author).await?;
             let event = Event::Boosted {
                 boost: &boost,
                 booster: account,
@@ -968,6 +965,20 @@ pub async fn reblog(
     };
     txn.commit().await.map_err(store)?;
     load_view(ctx.db, boost).await
+}
+
+/// The remote inboxes that hear of a boost (or its withdrawal): the booster's followers and
+/// the boosted post's author.
+async fn boost_inboxes<C: ConnectionTrait>(
+    db: &C,
+    booster: &Account,
+    author: &Account,
+) -> Result<Vec<String>, DomainError> {
+    let mut inboxes = db::follows::follower_inboxes(db, booster.id).await?;
+    inboxes.extend(inboxes_of([author]));
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
 }
 
 /// The local accounts that receive a boost: the booster's local followers and a local
@@ -1052,10 +1063,7 @@ async fn unreblog_post(
     let author = author_of(&txn, &original).await?;
     db::posts::delete(&txn, boost.id).await?;
     db::posts::unnotify(&txn, account.id, "reblog", original.id).await?;
-    let mut inboxes = db::follows::follower_inboxes(&txn, account.id).await?;
-    inboxes.extend(inboxes_of([&author]));
-    inboxes.sort();
-    inboxes.dedup();
+    let inboxes = boost_inboxes(&txn, account, &author).await?;
     let event = Event::Unboosted {
         boost,
         booster: account,
