@@ -116,7 +116,7 @@ impl App {
         // `Some(instant)` once shutdown began; workers stop claiming work when they see it.
         let (stop_tx, stop_rx) = tokio::sync::watch::channel::<Option<Instant>>(None);
         let worker = tokio::spawn(deliver::run(self.state.clone(), stop_rx.clone()));
-        let janitor = tokio::spawn(media_janitor(self.state.clone(), stop_rx.clone()));
+        let janitor = tokio::spawn(janitor(self.state.clone(), stop_rx.clone()));
         let router = router(self.state);
         // `/api/v1/instance/` is `/api/v1/instance` (Rails, and so Mastodon, accepts both;
         // Mastodon.py asks with the slash). Client addresses reach handlers (sign-in
@@ -164,8 +164,9 @@ impl App {
     }
 }
 
-/// Hourly: removes uploads that no post used within a day.
-async fn media_janitor(state: AppState, mut stop: tokio::sync::watch::Receiver<Option<Instant>>) {
+/// Hourly: removes uploads that no post used within a day, and inbox-collection entries
+/// older than `federation.inbox_retention_days`.
+async fn janitor(state: AppState, mut stop: tokio::sync::watch::Receiver<Option<Instant>>) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tokio::select! {
@@ -178,6 +179,12 @@ async fn media_janitor(state: AppState, mut stop: tokio::sync::watch::Receiver<O
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "removed unattached uploads"),
             Err(e) => tracing::warn!(error = %e, "removing unattached uploads failed"),
+        }
+        let days = state.config.federation.inbox_retention_days;
+        match domain::accounts::prune_inboxes(&state.db, days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, days, "pruned old inbox activities"),
+            Err(e) => tracing::warn!(error = %e, "pruning inbox activities failed"),
         }
     }
 }

@@ -76,6 +76,8 @@ pub struct FederationConfig {
     pub delivery_lease_seconds: u64,
     pub circuit_breaker_failures: i32,
     pub circuit_breaker_pause_seconds: u64,
+    /// Days received activities stay in users' inbox collections (0: forever).
+    pub inbox_retention_days: u64,
 }
 
 /// A yes/no setting whose default depends on the rest of the configuration.

@@ -428,8 +428,33 @@ async fn local_activities_reach_local_inboxes() {
     assert_eq!(res.status(), 200);
     assert_eq!(
         inbox(&app, "alice", &alice).await[0],
-        ("Like".to_string(), uri)
+        ("Like".to_string(), uri.clone())
     );
+
+    // Retention: entries older than federation.inbox_retention_days go; the post, the
+    // follow and the like they stand for stay.
+    use pinhole::db::entities::inbox_activities;
+    use sea_orm::{EntityTrait, sea_query::Expr};
+    inbox_activities::Entity::update_many()
+        .col_expr(
+            inbox_activities::Column::ReceivedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::days(100)),
+        )
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let prune = |days| pinhole::domain::accounts::prune_inboxes(&app.state.db, days);
+    assert_eq!(prune(0).await.unwrap(), 0);
+    let removed = prune(90).await.unwrap();
+    assert!(removed >= 4, "{removed}");
+    assert!(inbox(&app, "alice", &alice).await.is_empty());
+    assert!(inbox(&app, "bob", &bob).await.is_empty());
+    assert_eq!(
+        app.post_by_uri(&uri).await.unwrap().post.visibility,
+        "private"
+    );
+    assert_eq!(app.collection_items("alice", "followers").await.0, 1);
+    assert_eq!(app.notification_kinds("alice").await.len(), 2);
 }
 
 async fn api_get(app: &TestApp, token: Option<&str>, path: &str) -> (u16, Value) {

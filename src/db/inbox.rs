@@ -145,3 +145,16 @@ pub async fn page_for<C: ConnectionTrait>(
         .filter_map(|i| Some((i.id, bodies.get(&i.inbox_activity_id)?.clone()?)))
         .collect())
 }
+
+/// Removes activities received before `before` (and, by cascade, their inbox items);
+/// how many.
+pub async fn prune<C: ConnectionTrait>(
+    db: &C,
+    before: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, StoreError> {
+    Ok(inbox_activities::Entity::delete_many()
+        .filter(inbox_activities::Column::ReceivedAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

@@ -282,6 +282,20 @@ pub async fn inbox_page(
     Ok((total, items))
 }
 
+/// Forgets received activities older than `days` (0: keep all): inbox collections are a
+/// reading aid, the posts and relationships they created stay. Replays of pruned activities
+/// are still refused, by the signature's date check (12 hours).
+pub async fn prune_inboxes(db: &DatabaseConnection, days: u64) -> Result<u64, DomainError> {
+    if days == 0 {
+        return Ok(0);
+    }
+    let days = i64::try_from(days)
+        .unwrap_or(i64::MAX / 86_400_000)
+        .min(36_500);
+    let before = chrono::Utc::now() - chrono::Duration::days(days);
+    Ok(db::inbox::prune(db, before).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
