@@ -644,4 +644,117 @@ async fn a_direct_reply_reaches_only_its_addressees() {
     // Nor is bob told about it, and alice is (it addresses her).
     assert!(app.notification_kinds("bob").await.is_empty());
     assert_eq!(app.notification_kinds("alice").await, vec!["mention"]);
+
+    // A second personal delivery of the same Create makes its inbox's owner a recipient…
+    let second_id = format!("{}/notes/2", peer.base);
+    let mut second = create.clone();
+    second["id"] = json!(format!("{second_id}/activity"));
+    second["object"]["id"] = json!(second_id);
+    let (code, _) = peer.post("mallory", &app.url("/inbox"), &second).await;
+    assert_eq!(code, 202);
+    let bob_account = app.local("bob").await;
+    let can_bob_see = |uri: String| {
+        let app = &app;
+        let bob_account = bob_account.clone();
+        async move {
+            let post = app.post_by_uri(&uri).await.unwrap().post;
+            pinhole::domain::posts::can_see(&app.state.db, Some(&bob_account), &post)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(!can_bob_see(note_id.clone()).await);
+    // …but an old activity id pointed at another post is only a replay.
+    let mut forged = create.clone();
+    forged["object"]["id"] = json!(second_id);
+    let (code, _) = peer
+        .post("mallory", &app.url("/users/bob/inbox"), &forged)
+        .await;
+    assert_eq!(code, 409);
+    assert!(!can_bob_see(second_id.clone()).await);
+    let (code, _) = peer
+        .post("mallory", &app.url("/users/bob/inbox"), &create)
+        .await;
+    assert_eq!(code, 202);
+    assert!(can_bob_see(note_id.clone()).await);
+}
+
+#[tokio::test]
+async fn profile_updates_reach_followers() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    app.create_user("bob").await;
+    let peer = common::peer::Peer::spawn().await;
+    let pat = peer.add_actor("pat", false);
+    let alice_uri = format!("{}/users/alice", app.public);
+    // pat (remote) and bob (local) follow alice.
+    let follow = json!({"@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{pat}#follows/1"), "type": "Follow", "actor": pat, "object": alice_uri});
+    let (code, body) = peer
+        .post("pat", &app.url("/users/alice/inbox"), &follow)
+        .await;
+    assert_eq!(code, 202, "{body}");
+    app.follow("bob", &app.handle("alice")).await;
+    let bob = pinhole::domain::tokens::create(&app.state.db, "bob", "read")
+        .await
+        .unwrap();
+
+    let statuses_only = pinhole::domain::tokens::create(&app.state.db, "alice", "write:statuses")
+        .await
+        .unwrap();
+    let accounts_only = pinhole::domain::tokens::create(&app.state.db, "alice", "write:accounts")
+        .await
+        .unwrap();
+    let update = json!({"type": "Update", "object": {"type": "Person", "id": alice_uri,
+        "name": "Alice Two", "summary": "<p>Tides</p>"}});
+    assert_eq!(
+        post(&app, "alice", &statuses_only, &update.to_string())
+            .await
+            .status(),
+        403
+    );
+    let res = post(&app, "alice", &accounts_only, &update.to_string()).await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(app.local("alice").await.display_name, "Alice Two");
+
+    // pat's server gets Update{Person} as Mastodon sends it; bob finds it in his inbox.
+    let updates = || {
+        peer.received()
+            .into_iter()
+            .filter(|r| r["type"] == "Update")
+            .collect::<Vec<_>>()
+    };
+    common::eventually(20, "pat's server gets the Update", || async {
+        !updates().is_empty()
+    })
+    .await;
+    let sent = &updates()[0];
+    assert_eq!(sent["actor"], alice_uri);
+    assert_eq!(sent["to"][0], PUBLIC);
+    assert!(sent["@context"].is_array(), "{sent}");
+    assert_eq!(sent["object"]["type"], "Person");
+    assert_eq!(sent["object"]["id"], alice_uri);
+    assert_eq!(sent["object"]["name"], "Alice Two");
+    assert!(sent["object"]["publicKey"]["publicKeyPem"].is_string());
+    assert!(
+        inbox(&app, "bob", &bob)
+            .await
+            .contains(&("Update".to_string(), alice_uri.clone()))
+    );
+
+    // The Mastodon API's profile edit sends the same.
+    let res = common::client()
+        .patch(app.url("/api/v1/accounts/update_credentials"))
+        .bearer_auth(&accounts_only)
+        .form(&[("display_name", "Alice Three")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    common::eventually(20, "pat's server gets the second Update", || async {
+        updates()
+            .iter()
+            .any(|u| u["object"]["name"] == "Alice Three")
+    })
+    .await;
 }

@@ -216,6 +216,7 @@ async fn measure(params: &TimelineParams, url: &str) -> Result<String, BenchErro
     }
     let blocked_ids: Vec<i64> = blocked.iter().map(|a| a.id).collect();
     let mut with_blocks = Vec::new();
+    let mut shown_with_blocks = 0usize;
     for c in &cursors {
         let page = Page {
             max_id: *c,
@@ -235,6 +236,10 @@ async fn measure(params: &TimelineParams, url: &str) -> Result<String, BenchErro
         }) {
             return Err("a blocked author's post was shown".into());
         }
+        shown_with_blocks += views.len();
+    }
+    if shown_with_blocks == 0 {
+        return Err("with blocks, no page showed anything".into());
     }
     for v in [&mut s.raw, &mut s.storage, &mut s.domain, &mut with_blocks] {
         v.sort_by(f64::total_cmp);
@@ -279,7 +284,7 @@ async fn measure(params: &TimelineParams, url: &str) -> Result<String, BenchErro
         d99 / r99.max(1e-9)
     ));
     report.push_str(&format!(
-        "- the whole page for a reader who blocks {} of the accounts they follow (their posts and boosts of their posts filtered out; checked): p50 **{b50:.2} ms**, p99 **{b99:.2} ms**\n",
+        "- the whole page for a reader who blocks {} of the accounts they follow (their posts filtered out; checked): p50 **{b50:.2} ms**, p99 **{b99:.2} ms**\n",
         blocked.len()
     ));
     report.push_str(&format!(

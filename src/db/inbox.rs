@@ -35,16 +35,23 @@ pub async fn record<C: ConnectionTrait>(
     Ok(row.id)
 }
 
+/// A recorded activity.
+pub async fn find_recorded<C: ConnectionTrait>(
+    db: &C,
+    activity_id: &str,
+) -> Result<Option<inbox_activities::Model>, StoreError> {
+    Ok(inbox_activities::Entity::find()
+        .filter(inbox_activities::Column::ActivityId.eq(activity_id))
+        .one(db)
+        .await?)
+}
+
 /// The row id of a recorded activity.
 pub async fn find_row<C: ConnectionTrait>(
     db: &C,
     activity_id: &str,
 ) -> Result<Option<i64>, StoreError> {
-    Ok(inbox_activities::Entity::find()
-        .filter(inbox_activities::Column::ActivityId.eq(activity_id))
-        .one(db)
-        .await?
-        .map(|a| a.id))
+    Ok(find_recorded(db, activity_id).await?.map(|a| a.id))
 }
 
 /// The row of a local activity (recorded on first use; one activity can reach local
@@ -87,19 +94,29 @@ pub async fn deliver_to<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The inbox rows of `account_id`, without activities by accounts in `hidden` (blocks).
+/// The inbox rows of `account_id`, without activities by accounts in `hidden` (its block
+/// partners; a long list is read from the blocks table instead of bound as values).
 fn items_of(account_id: i64, hidden: &[i64]) -> sea_orm::Select<inbox_items::Entity> {
+    use super::blocks::{blocked_by, blocking};
+    use inbox_activities::Column as A;
     let q = inbox_items::Entity::find().filter(inbox_items::Column::AccountId.eq(account_id));
     if hidden.is_empty() {
         return q;
     }
+    let not_hidden = if hidden.len() <= super::posts::LITERAL_BLOCKS {
+        sea_orm::Condition::all().add(A::ActorAccountId.is_not_in(hidden.to_vec()))
+    } else {
+        sea_orm::Condition::all()
+            .add(A::ActorAccountId.not_in_subquery(blocked_by(account_id)))
+            .add(A::ActorAccountId.not_in_subquery(blocking(account_id)))
+    };
     let shown = sea_orm::sea_query::Query::select()
-        .column(inbox_activities::Column::Id)
+        .column(A::Id)
         .from(inbox_activities::Entity)
         .cond_where(
             sea_orm::Condition::any()
-                .add(inbox_activities::Column::ActorAccountId.is_null())
-                .add(inbox_activities::Column::ActorAccountId.is_not_in(hidden.to_vec())),
+                .add(A::ActorAccountId.is_null())
+                .add(not_hidden),
         )
         .to_owned();
     q.filter(inbox_items::Column::InboxActivityId.in_subquery(shown))

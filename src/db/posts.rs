@@ -756,26 +756,36 @@ fn mentioning(me: i64) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
-/// Posts (and boosts of posts) by none of `partners` (the accounts on the other side of a
-/// block with the reader, see `blocks::partners`). Built from the list rather than a
+/// Longest block list bound as literal values; past it the lists come from subqueries
+/// (statements have a parameter cap, 32,766 on SQLite).
+pub const LITERAL_BLOCKS: usize = 500;
+
+/// Posts (and boosts of posts) by none of `partners`, the accounts on the other side of a
+/// block with reader `me` (see `blocks::partners`). Built from the list rather than a
 /// subquery on blocks: with no blocks (the usual case) it adds nothing to the query, and
 /// with a few it stays an indexed lookup instead of a scan of every post.
-pub fn unblocked(partners: &[i64]) -> Condition {
+pub fn unblocked(me: i64, partners: &[i64]) -> Condition {
+    use super::blocks::{blocked_by, blocking};
     if partners.is_empty() {
         return Condition::all();
     }
+    let by_partner = if partners.len() <= LITERAL_BLOCKS {
+        Condition::all().add(Column::AccountId.is_in(partners.to_vec()))
+    } else {
+        Condition::any()
+            .add(Column::AccountId.in_subquery(blocked_by(me)))
+            .add(Column::AccountId.in_subquery(blocking(me)))
+    };
     let hidden_posts = Query::select()
         .column(Column::Id)
         .from(Entity)
-        .and_where(Expr::col(Column::AccountId).is_in(partners.to_vec()))
+        .cond_where(by_partner.clone())
         .to_owned();
-    Condition::all()
-        .add(Column::AccountId.is_not_in(partners.to_vec()))
-        .add(
-            Condition::any()
-                .add(Column::ReblogOfId.is_null())
-                .add(Column::ReblogOfId.not_in_subquery(hidden_posts)),
-        )
+    Condition::all().add(by_partner.not()).add(
+        Condition::any()
+            .add(Column::ReblogOfId.is_null())
+            .add(Column::ReblogOfId.not_in_subquery(hidden_posts)),
+    )
 }
 
 /// What `viewer` (an account id, or nobody) may see, as a condition on posts (blocks are

@@ -191,7 +191,8 @@ pub const MAX_DISPLAY_NAME: usize = 30;
 pub const MAX_NOTE: usize = 500;
 
 /// Edits a local account's profile; followers' servers get `Update{Person}` (as Mastodon
-/// sends it), so they show the new name, bio and pictures without waiting for a refetch.
+/// sends it), so they show the new name, bio and pictures without waiting for a refetch, and
+/// local followers find it in their inbox collection.
 pub async fn update_profile(
     db: &DatabaseConnection,
     publisher: &dyn super::publish::Publisher,
@@ -261,6 +262,8 @@ pub async fn update_profile(
         inboxes: &inboxes,
     };
     super::publish::publish(&txn, publisher, event).await?;
+    let locals = db::posts::local_follower_ids(&txn, updated.id).await?;
+    super::publish::deliver_locally(&txn, publisher, event, &locals).await?;
     txn.commit()
         .await
         .map_err(|e| DomainError::Store(StoreError::from(e)))?;

@@ -34,7 +34,7 @@ pub async fn home(
     let partners = db::blocks::partners(db, me.id).await?;
     let cond = Condition::all()
         .add(home_condition(me.id))
-        .add(unblocked(&partners));
+        .add(unblocked(me.id, &partners));
     let rows = db::posts::page(db, cond, clamp(page)).await?;
     load_views(db, rows).await
 }
@@ -46,7 +46,7 @@ async fn visible(
 ) -> Result<Condition, DomainError> {
     let cond = Condition::all().add(visible_to(viewer.map(|v| v.id)));
     Ok(match viewer {
-        Some(v) => cond.add(unblocked(&db::blocks::partners(db, v.id).await?)),
+        Some(v) => cond.add(unblocked(v.id, &db::blocks::partners(db, v.id).await?)),
         None => cond,
     })
 }
@@ -74,7 +74,7 @@ pub async fn public(
         cond = cond.add(Column::HasMedia.eq(true));
     }
     if let Some(v) = viewer {
-        cond = cond.add(unblocked(&db::blocks::partners(db, v.id).await?));
+        cond = cond.add(unblocked(v.id, &db::blocks::partners(db, v.id).await?));
     }
     let rows = db::posts::page(db, cond, clamp(page)).await?;
     load_views(db, rows).await
@@ -139,7 +139,7 @@ pub async fn hashtag(
     let mut cond =
         tagged(&tag.trim_start_matches('#').to_lowercase()).add(Column::Visibility.eq("public"));
     if let Some(v) = viewer {
-        cond = cond.add(unblocked(&db::blocks::partners(db, v.id).await?));
+        cond = cond.add(unblocked(v.id, &db::blocks::partners(db, v.id).await?));
     }
     let rows = db::posts::page(db, cond, clamp(page)).await?;
     load_views(db, rows).await

@@ -460,8 +460,8 @@ async fn apply(
         Err(StoreError::Conflict) => {
             drop(txn);
             if let Some(owner) = inbox_owner
-                && matches!(kind, "Create" | "Update")
-                && also_for(state, owner, activity, activity_id).await?
+                && kind == "Create"
+                && also_for(state, actor, owner, activity, activity_id).await?
             {
                 return Ok(Outcome::Applied);
             }
@@ -634,6 +634,7 @@ async fn apply(
 /// the post. True when `owner` was added.
 async fn also_for(
     state: &AppState,
+    actor: &Account,
     owner: &Account,
     activity: &Value,
     activity_id: &str,
@@ -641,10 +642,26 @@ async fn also_for(
     let Some(uri) = posts::id_of(activity.get("object")) else {
         return Ok(false);
     };
+    // Only the author's own earlier Create of this very post counts: a sender may not point
+    // a reused activity id at somebody else's post to read it.
+    let Some(row) = db::inbox::find_recorded(&state.db, activity_id).await? else {
+        return Ok(false);
+    };
+    let recorded: Value = row
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    if row.actor_account_id != Some(actor.id)
+        || posts::id_of(recorded.get("object")).as_deref() != Some(uri.as_str())
+    {
+        return Ok(false);
+    }
     let Some(post) = db::posts::find_by_uri(&state.db, &uri).await? else {
         return Ok(false);
     };
-    if post.local
+    if post.account_id != actor.id
+        || post.local
         || !matches!(
             Visibility::of(&post),
             Visibility::Private | Visibility::Direct
@@ -654,8 +671,8 @@ async fn also_for(
     }
     let txn = db::begin_write(&state.db).await?;
     let added = domain::posts::add_silent_recipient(&txn, &post, owner).await?;
-    if added && let Some(row) = db::inbox::find_row(&txn, activity_id).await? {
-        db::inbox::deliver_to(&txn, row, &[owner.id], chrono::Utc::now()).await?;
+    if added {
+        db::inbox::deliver_to(&txn, row.id, &[owner.id], chrono::Utc::now()).await?;
     }
     txn.commit()
         .await

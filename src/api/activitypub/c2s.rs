@@ -74,6 +74,7 @@ pub async fn outbox_post(
             "write:favourites",
             "write:follows",
             "write:blocks",
+            "write:accounts",
             "follow",
         ],
     )?;
