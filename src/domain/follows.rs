@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::{
     DomainError,
-    publish::{Event, Publisher, deliver_locally, publish},
+    publish::{Event, Publisher, deliver_locally, publish, tell},
 };
 use crate::db::{
     self, StoreError,
@@ -128,10 +128,8 @@ pub async fn unfollow(
         follower,
         target,
     };
-    if !target.is_local() && follower.is_local() {
-        publish(&txn, publisher, event).await?;
-    } else if target.is_local() {
-        deliver_locally(&txn, publisher, event, &[target.id]).await?;
+    if follower.is_local() || target.is_local() {
+        tell(&txn, publisher, event, target).await?;
     }
     txn.commit().await.map_err(store)?;
     Ok(())
@@ -231,11 +229,7 @@ pub async fn approve(
         follower,
         target,
     };
-    if follower.is_local() {
-        deliver_locally(&txn, publisher, event, &[follower.id]).await?;
-    } else {
-        publish(&txn, publisher, event).await?;
-    }
+    tell(&txn, publisher, event, follower).await?;
     txn.commit().await.map_err(store)?;
     Ok(())
 }
@@ -255,11 +249,7 @@ pub async fn reject(
         follower,
         target,
     };
-    if follower.is_local() {
-        deliver_locally(&txn, publisher, event, &[follower.id]).await?;
-    } else {
-        publish(&txn, publisher, event).await?;
-    }
+    tell(&txn, publisher, event, follower).await?;
     txn.commit().await.map_err(store)?;
     Ok(())
 }

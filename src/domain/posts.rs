@@ -13,7 +13,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
 use super::{
     DomainError,
     media::{MediaService, file_keys},
-    publish::{Event, Publisher, deliver_locally, publish},
+    publish::{Event, Publisher, broadcast, tell},
     sanitize,
     text::{self, Handle, MentionTarget},
 };
@@ -613,9 +613,8 @@ pub async fn create(
         view: &view,
         inboxes: &inboxes,
     };
-    publish(&txn, ctx.publisher, event).await?;
     let locals = local_audience(&txn, &view).await?;
-    deliver_locally(&txn, ctx.publisher, event, &locals).await?;
+    broadcast(&txn, ctx.publisher, event, &locals).await?;
     txn.commit().await.map_err(store)?;
     Ok(view)
 }
@@ -792,9 +791,8 @@ pub async fn edit(
         view: &view,
         inboxes: &inboxes,
     };
-    publish(&txn, ctx.publisher, event).await?;
     let locals = local_audience(&txn, &view).await?;
-    deliver_locally(&txn, ctx.publisher, event, &locals).await?;
+    broadcast(&txn, ctx.publisher, event, &locals).await?;
     txn.commit().await.map_err(store)?;
     Ok(view)
 }
@@ -829,8 +827,7 @@ pub async fn delete(ctx: &Posting<'_>, author: &Account, post_id: i64) -> Result
         author,
         inboxes: &inboxes,
     };
-    publish(&txn, ctx.publisher, event).await?;
-    deliver_locally(&txn, ctx.publisher, event, &locals).await?;
+    broadcast(&txn, ctx.publisher, event, &locals).await?;
     txn.commit().await.map_err(store)?;
     for m in &media {
         super::media::remove_files(ctx.media, &file_keys(m)).await;
@@ -865,14 +862,12 @@ pub async fn favourite(
             post: &post,
             author: &author,
         };
-        if author.is_local() {
-            if author.id != account.id {
+        if author.id != account.id {
+            if author.is_local() {
                 db::posts::notify(&txn, author.id, account.id, "favourite", Some(post.id), now)
                     .await?;
-                deliver_locally(&txn, ctx.publisher, event, &[author.id]).await?;
             }
-        } else {
-            publish(&txn, ctx.publisher, event).await?;
+            tell(&txn, ctx.publisher, event, &author).await?;
         }
     }
     txn.commit().await.map_err(store)?;
@@ -898,10 +893,8 @@ pub async fn unfavourite(
             post: &post,
             author: &author,
         };
-        if !author.is_local() {
-            publish(&txn, ctx.publisher, event).await?;
-        } else if author.id != account.id {
-            deliver_locally(&txn, ctx.publisher, event, &[author.id]).await?;
+        if author.id != account.id {
+            tell(&txn, ctx.publisher, event, &author).await?;
         }
     }
     txn.commit().await.map_err(store)?;
@@ -957,9 +950,8 @@ pub async fn reblog(
                 author: &author,
                 inboxes: &inboxes,
             };
-            publish(&txn, ctx.publisher, event).await?;
             let locals = boost_audience(&txn, account, &author).await?;
-            deliver_locally(&txn, ctx.publisher, event, &locals).await?;
+            broadcast(&txn, ctx.publisher, event, &locals).await?;
             boost
         }
     };
@@ -1071,9 +1063,8 @@ async fn unreblog_post(
         author: &author,
         inboxes: &inboxes,
     };
-    publish(&txn, ctx.publisher, event).await?;
     let locals = boost_audience(&txn, account, &author).await?;
-    deliver_locally(&txn, ctx.publisher, event, &locals).await?;
+    broadcast(&txn, ctx.publisher, event, &locals).await?;
     txn.commit().await.map_err(store)?;
     Ok(())
 }

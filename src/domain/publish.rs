@@ -187,3 +187,30 @@ pub async fn deliver_locally<C: sea_orm::ConnectionTrait>(
     crate::db::inbox::deliver_to(db, row, &recipients, now).await?;
     Ok(())
 }
+
+/// [`publish`] to remote inboxes and [`deliver_locally`] to `locals`: the two audiences of
+/// one event, in the caller's transaction.
+pub async fn broadcast<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    publisher: &dyn Publisher,
+    event: Event<'_>,
+    locals: &[i64],
+) -> Result<(), super::DomainError> {
+    publish(db, publisher, event).await?;
+    deliver_locally(db, publisher, event, locals).await
+}
+
+/// Tells one account about `event`: its server when it is remote, its inbox collection
+/// when it is local.
+pub async fn tell<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    publisher: &dyn Publisher,
+    event: Event<'_>,
+    party: &Account,
+) -> Result<(), super::DomainError> {
+    if party.is_local() {
+        deliver_locally(db, publisher, event, &[party.id]).await
+    } else {
+        publish(db, publisher, event).await
+    }
+}

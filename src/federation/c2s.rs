@@ -56,6 +56,16 @@ pub struct Submitted {
     pub activity: Value,
 }
 
+impl Submitted {
+    /// An activity we produced, located at its own id.
+    fn of(activity: Value) -> Submitted {
+        Submitted {
+            location: activity["id"].as_str().unwrap_or_default().to_string(),
+            activity,
+        }
+    }
+}
+
 /// Object types a client may create.
 const CREATABLE: &[&str] = &["Note"];
 
@@ -108,10 +118,11 @@ pub async fn upload_media(
         },
     )
     .await?;
-    Ok(Submitted {
-        location: media_object_id(&state.config, owner, attachment.id),
-        activity: media_object(&state.config, owner, &attachment),
-    })
+    Ok(Submitted::of(media_object(
+        &state.config,
+        owner,
+        &attachment,
+    )))
 }
 
 fn alt_text(object: &Value) -> Option<String> {
@@ -428,10 +439,7 @@ async fn create(
     )
     .await?;
     let activity = note::create_or_update(&state.config, &view, false);
-    Ok(Submitted {
-        location: format!("{}/activity", view.post.uri),
-        activity,
-    })
+    Ok(Submitted::of(activity))
 }
 
 /// A post named by `uri`: known here, or fetched from its origin.
@@ -500,10 +508,7 @@ async fn update(
     let ctx = posting(state, &directory);
     let view = domain::posts::edit(&ctx, owner, post.id, edit).await?;
     let activity = note::create_or_update(&state.config, &view, true);
-    Ok(Submitted {
-        location: activity["id"].as_str().unwrap_or_default().to_string(),
-        activity,
-    })
+    Ok(Submitted::of(activity))
 }
 
 /// `Update{Person}` of the owner: name, summary (as text), `manuallyApprovesFollowers`,
@@ -537,10 +542,7 @@ async fn update_profile(
         account: &updated,
         inboxes: &[],
     });
-    Ok(Submitted {
-        location: activity["id"].as_str().unwrap_or_default().to_string(),
-        activity,
-    })
+    Ok(Submitted::of(activity))
 }
 
 async fn delete(
@@ -553,10 +555,7 @@ async fn delete(
     let ctx = posting(state, &directory);
     domain::posts::delete(&ctx, owner, post.id).await?;
     let activity = note::delete(&state.config, &post, owner);
-    Ok(Submitted {
-        location: activity["id"].as_str().unwrap_or_default().to_string(),
-        activity,
-    })
+    Ok(Submitted::of(activity))
 }
 
 /// The actor the activity's object names (fetched when not known yet).
@@ -579,20 +578,24 @@ async fn follow(
     let target = target_actor(state, activity).await?;
     let (follow, _) =
         domain::follows::follow(&state.db, &state.federation.publisher, owner, &target).await?;
-    Ok(Submitted {
-        location: follow.uri.clone(),
-        activity: with_context(follow_object(&state.config, &follow, owner, &target)),
-    })
+    Ok(Submitted::of(with_context(follow_object(
+        &state.config,
+        &follow,
+        owner,
+        &target,
+    ))))
 }
 
 async fn block(state: &AppState, owner: &Account, activity: &Value) -> Result<Submitted, C2sError> {
     let target = target_actor(state, activity).await?;
     let block =
         domain::blocks::block(&state.db, &state.federation.publisher, owner, &target).await?;
-    Ok(Submitted {
-        location: block.uri.clone(),
-        activity: with_context(block_object(&state.config, &block, owner, &target)),
-    })
+    Ok(Submitted::of(with_context(block_object(
+        &state.config,
+        &block,
+        owner,
+        &target,
+    ))))
 }
 
 async fn like(state: &AppState, owner: &Account, activity: &Value) -> Result<Submitted, C2sError> {
@@ -605,10 +608,12 @@ async fn like(state: &AppState, owner: &Account, activity: &Value) -> Result<Sub
     let fav = db::posts::find_favourite(&state.db, owner.id, view.post.id)
         .await?
         .ok_or_else(|| DomainError::Internal("like not stored".into()))?;
-    Ok(Submitted {
-        location: fav.uri.clone(),
-        activity: with_context(note::like(&state.config, &fav.uri, owner, &view.post)),
-    })
+    Ok(Submitted::of(with_context(note::like(
+        &state.config,
+        &fav.uri,
+        owner,
+        &view.post,
+    ))))
 }
 
 async fn announce(
@@ -633,10 +638,7 @@ async fn announce(
         &original.post,
         &original.author,
     );
-    Ok(Submitted {
-        location: view.post.uri.clone(),
-        activity: with_context(activity),
-    })
+    Ok(Submitted::of(with_context(activity)))
 }
 
 /// What an Undo takes back.
@@ -790,10 +792,7 @@ async fn undo(state: &AppState, caller: &Caller, activity: &Value) -> Result<Sub
             })
         }
     };
-    Ok(Submitted {
-        location: undone["id"].as_str().unwrap_or_default().to_string(),
-        activity: undone,
-    })
+    Ok(Submitted::of(undone))
 }
 
 /// Withdraws the owner's boost; the Undo{Announce} as delivered.

@@ -116,6 +116,14 @@ pub async fn relationships(
     Ok(Json(Value::Array(out)))
 }
 
+/// Undoing what is not there is not an error (Mastodon answers the relationship).
+fn already_done(result: Result<(), domain::DomainError>) -> Result<(), ApiError> {
+    match result {
+        Ok(()) | Err(domain::DomainError::NotFound(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// After a follow or block change: wakes delivery and answers the new relationship.
 async fn relationship_now(
     state: &AppState,
@@ -153,17 +161,15 @@ pub async fn unfollow(
 ) -> Result<Json<Value>, ApiError> {
     let caller = auth.require(&["write:follows", "follow"])?;
     let target = find(&state, &id).await?;
-    match domain::follows::unfollow(
-        &state.db,
-        &state.federation.publisher,
-        &caller.account,
-        &target,
-    )
-    .await
-    {
-        Ok(()) | Err(domain::DomainError::NotFound(_)) => {}
-        Err(e) => return Err(e.into()),
-    }
+    already_done(
+        domain::follows::unfollow(
+            &state.db,
+            &state.federation.publisher,
+            &caller.account,
+            &target,
+        )
+        .await,
+    )?;
     relationship_now(&state, &caller.account, &target).await
 }
 
@@ -193,17 +199,15 @@ pub async fn unblock(
 ) -> Result<Json<Value>, ApiError> {
     let caller = auth.require(&["write:blocks", "follow"])?;
     let target = find(&state, &id).await?;
-    match domain::blocks::unblock(
-        &state.db,
-        &state.federation.publisher,
-        &caller.account,
-        &target,
-    )
-    .await
-    {
-        Ok(()) | Err(domain::DomainError::NotFound(_)) => {}
-        Err(e) => return Err(e.into()),
-    }
+    already_done(
+        domain::blocks::unblock(
+            &state.db,
+            &state.federation.publisher,
+            &caller.account,
+            &target,
+        )
+        .await,
+    )?;
     relationship_now(&state, &caller.account, &target).await
 }
 
