@@ -205,6 +205,7 @@ pub fn router(state: AppState) -> Router {
             axum::http::HeaderName::from_static("x-request-id"),
         ]);
     api::router(state)
+        .layer(axum::middleware::map_response(api::security::headers))
         .layer(cors)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(

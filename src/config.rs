@@ -81,12 +81,53 @@ pub struct FederationConfig {
 }
 
 /// A yes/no setting whose default depends on the rest of the configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+///
+/// Accepts TOML booleans and the strings `auto`/`true`/`false` alike: environment variables
+/// such as `PINHOLE_FEDERATION__ALLOW_PRIVATE_NETWORK=false` reach serde as booleans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Toggle {
     Auto,
     True,
     False,
+}
+
+impl<'de> Deserialize<'de> for Toggle {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Toggle;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("\"auto\", true or false")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Toggle, E> {
+                Ok(if v { Toggle::True } else { Toggle::False })
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Toggle, E> {
+                match v.trim().to_ascii_lowercase().as_str() {
+                    "auto" => Ok(Toggle::Auto),
+                    "true" | "yes" | "on" | "1" => Ok(Toggle::True),
+                    "false" | "no" | "off" | "0" => Ok(Toggle::False),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Toggle, E> {
+                match v {
+                    0 => Ok(Toggle::False),
+                    1 => Ok(Toggle::True),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Signed(v), &self)),
+                }
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Toggle, E> {
+                match v {
+                    0 => Ok(Toggle::False),
+                    1 => Ok(Toggle::True),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Unsigned(v), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// Upload limits and the sizes images are stored at.
@@ -344,6 +385,32 @@ mod tests {
         assert_eq!(config.domain(), "photos.example");
         config.public_url = Url::parse("http://127.0.0.1:9000").expect("url");
         assert!(config.allow_private_network());
+    }
+
+    #[test]
+    fn toggle_accepts_what_the_docs_and_environment_give() {
+        for (text, want) in [
+            ("\"auto\"", Toggle::Auto),
+            ("false", Toggle::False),
+            ("true", Toggle::True),
+            ("\"false\"", Toggle::False),
+            ("\"TRUE\"", Toggle::True),
+        ] {
+            let config: Config = Figment::from(Toml::string(DEFAULT_TOML))
+                .merge(Toml::string(&format!(
+                    "[federation]\nallow_private_network = {text}"
+                )))
+                .extract()
+                .unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(config.federation.allow_private_network, want, "{text}");
+        }
+        let err = Figment::from(Toml::string(DEFAULT_TOML))
+            .merge(Toml::string(
+                "[federation]\nallow_private_network = \"maybe\"",
+            ))
+            .extract::<Config>()
+            .expect_err("a word that is no toggle must fail");
+        assert!(flatten_figment_error(err).contains("maybe"));
     }
 
     #[test]

@@ -625,7 +625,9 @@ async fn a_direct_reply_reaches_only_its_addressees() {
             "published": "2026-11-26T10:00:00Z",
         },
     });
-    let (code, body) = peer.post("mallory", &app.url("/inbox"), &create).await;
+    let (code, body) = peer
+        .post("mallory", &format!("{}/inbox", app.public), &create)
+        .await;
     assert_eq!(code, 202, "{body}");
     let seen = inbox(&app, "alice", &alice).await;
     assert_eq!(seen, vec![("Create".to_string(), note_id.clone())]);
@@ -650,7 +652,9 @@ async fn a_direct_reply_reaches_only_its_addressees() {
     let mut second = create.clone();
     second["id"] = json!(format!("{second_id}/activity"));
     second["object"]["id"] = json!(second_id);
-    let (code, _) = peer.post("mallory", &app.url("/inbox"), &second).await;
+    let (code, _) = peer
+        .post("mallory", &format!("{}/inbox", app.public), &second)
+        .await;
     assert_eq!(code, 202);
     let bob_account = app.local("bob").await;
     let can_bob_see = |uri: String| {
@@ -668,12 +672,20 @@ async fn a_direct_reply_reaches_only_its_addressees() {
     let mut forged = create.clone();
     forged["object"]["id"] = json!(second_id);
     let (code, _) = peer
-        .post("mallory", &app.url("/users/bob/inbox"), &forged)
+        .post(
+            "mallory",
+            &format!("{}/users/bob/inbox", app.public),
+            &forged,
+        )
         .await;
     assert_eq!(code, 409);
     assert!(!can_bob_see(second_id.clone()).await);
     let (code, _) = peer
-        .post("mallory", &app.url("/users/bob/inbox"), &create)
+        .post(
+            "mallory",
+            &format!("{}/users/bob/inbox", app.public),
+            &create,
+        )
         .await;
     assert_eq!(code, 202);
     assert!(can_bob_see(note_id.clone()).await);
@@ -691,7 +703,7 @@ async fn profile_updates_reach_followers() {
     let follow = json!({"@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{pat}#follows/1"), "type": "Follow", "actor": pat, "object": alice_uri});
     let (code, body) = peer
-        .post("pat", &app.url("/users/alice/inbox"), &follow)
+        .post("pat", &format!("{}/users/alice/inbox", app.public), &follow)
         .await;
     assert_eq!(code, 202, "{body}");
     app.follow("bob", &app.handle("alice")).await;

@@ -441,7 +441,7 @@ mod rejections {
         let peer = Peer::spawn().await;
         peer.add_actor("bob", false);
         peer.add_actor("mallory", false);
-        let inbox = app.url("/users/alice/inbox");
+        let inbox = format!("{}/users/alice/inbox", app.public);
         (app, peer, inbox)
     }
 
@@ -760,7 +760,9 @@ async fn reply_parents_are_fetched_from_their_origin() {
         "id": format!("{}/notes/2/activity", peer.base), "type": "Create", "actor": bob,
         "object": reply,
     });
-    let (status, body) = peer.post("bob", &app.url("/inbox"), &create).await;
+    let (status, body) = peer
+        .post("bob", &format!("{}/inbox", app.public), &create)
+        .await;
     assert_eq!(status, 202, "{body}");
     let stored = app
         .post_by_uri(&format!("{}/notes/2", peer.base))

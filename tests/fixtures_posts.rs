@@ -99,8 +99,12 @@ impl Scene {
         let actor = activity["actor"].as_str().unwrap();
         let signer = self.actor(actor);
         let peer = self.peer_of(actor);
-        peer.post(&signer, &self.app.url("/users/alice/inbox"), activity)
-            .await
+        peer.post(
+            &signer,
+            &format!("{}/users/alice/inbox", self.app.public),
+            activity,
+        )
+        .await
     }
 
     async fn stored(&self, uri: &str) -> Option<PostView> {

@@ -6,6 +6,7 @@ pub mod health;
 pub mod mastodon;
 pub mod media;
 pub mod oauth;
+pub mod security;
 pub mod upload;
 pub mod web;
 pub mod wellknown;

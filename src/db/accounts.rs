@@ -51,6 +51,7 @@ pub async fn insert_local<C: ConnectionTrait>(
 }
 
 /// A remote actor as fetched, ready to be stored or refreshed.
+#[derive(Clone)]
 pub struct RemoteActor {
     pub uri: String,
     pub username: String,

@@ -20,9 +20,21 @@ use super::{
 
 type Time = chrono::DateTime<chrono::Utc>;
 
-/// Stores a new post.
-pub async fn insert<C: ConnectionTrait>(db: &C, row: ActiveModel) -> Result<Model, StoreError> {
-    Ok(row.insert(db).await?)
+/// Inserts a post unless its id is taken (`None` then). `ON CONFLICT DO NOTHING` rather
+/// than catching the error: on PostgreSQL a failed statement would abort the transaction.
+pub async fn insert_new<C: ConnectionTrait>(
+    db: &C,
+    row: ActiveModel,
+) -> Result<Option<Model>, StoreError> {
+    match Entity::insert(row)
+        .on_conflict(OnConflict::column(Column::Id).do_nothing().to_owned())
+        .exec_with_returning(db)
+        .await
+    {
+        Ok(model) => Ok(Some(model)),
+        Err(sea_orm::DbErr::RecordNotInserted) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Writes changed columns of a post.
@@ -549,6 +561,12 @@ pub async fn insert_tombstone<C: ConnectionTrait>(
     )
     .exec_without_returning(db)
     .await?;
+    Ok(())
+}
+
+/// Removes a tombstone that turned out not to bind the post's author.
+pub async fn remove_tombstone<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), StoreError> {
+    tombstones::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 

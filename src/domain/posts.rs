@@ -135,11 +135,43 @@ pub fn is_open(visibility: Visibility) -> bool {
     matches!(visibility, Visibility::Public | Visibility::Unlisted)
 }
 
-/// Mastodon-style ids: milliseconds since the epoch in the high bits, randomness in the low
-/// 16, so ids sort by time (timelines page by id) and cannot be guessed.
+/// Mastodon-style ids: milliseconds since the epoch in the high bits, so ids sort by time
+/// (timelines page by id). The low 16 bits are a process-wide counter passed through a
+/// keyed permutation: ids made by one process for the same millisecond (Mastodon sends
+/// whole-second timestamps, so a busy second of remote posts shares one) differ until 65,536
+/// of them have been made, and they still cannot be guessed from one another. Another
+/// process may still pick a taken id; [`insert_fresh`] then takes another.
 pub fn new_id(at: chrono::DateTime<chrono::Utc>) -> i64 {
-    let millis = at.timestamp_millis().max(0);
-    (millis << 16) | i64::from(rand::random::<u16>())
+    use std::sync::{
+        OnceLock,
+        atomic::{AtomicU16, Ordering},
+    };
+    static KEY: OnceLock<(u16, u16)> = OnceLock::new();
+    static COUNTER: AtomicU16 = AtomicU16::new(0);
+    let (start, mask) = *KEY.get_or_init(|| (rand::random(), rand::random()));
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_add(start);
+    // Multiplying by an odd number is a bijection modulo 2^16, and so is the xor.
+    let low = n.wrapping_mul(0x9E37) ^ mask;
+    let millis = at.timestamp_millis().clamp(0, i64::MAX >> 16);
+    (millis << 16) | i64::from(low)
+}
+
+/// Stores a new post under a fresh id made for `at`; `row` builds the row for a given id
+/// (local posts derive their URI from it). An id already taken (by another process, or
+/// after 65,536 ids in one millisecond) is replaced by a new one, never reported.
+async fn insert_fresh<C: ConnectionTrait>(
+    db: &C,
+    at: chrono::DateTime<chrono::Utc>,
+    mut row: impl FnMut(i64) -> posts::ActiveModel,
+) -> Result<Post, DomainError> {
+    for attempt in 0..32 {
+        // After a clash, move to a later millisecond too: a crowded one stays crowded.
+        let id = new_id(at + chrono::Duration::milliseconds(attempt / 4));
+        if let Some(post) = db::posts::insert_new(db, row(id)).await? {
+            return Ok(post);
+        }
+    }
+    Err(DomainError::Internal("no free post id".into()))
 }
 
 /// Preferred inboxes (shared first) of remote accounts, without repeats.
@@ -559,16 +591,14 @@ pub async fn create(
         mentioned.push(parent_author);
     }
     let now = chrono::Utc::now();
-    let id = new_id(now);
-    let (uri, url) = ctx.publisher.post_uri(author, id);
     let txn = db::begin_write(ctx.db).await?;
     let media = own_media(&txn, ctx, author, &new.media_ids, None, &new.media_changes).await?;
-    let content = album_footer(&html, media.len(), &url);
-    let post = db::posts::insert(
-        &txn,
+    let post = insert_fresh(&txn, now, |id| {
+        let (uri, url) = ctx.publisher.post_uri(author, id);
         posts::ActiveModel {
             id: Set(id),
             uri: Set(uri),
+            content: Set(album_footer(&html, media.len(), &url)),
             url: Set(Some(url)),
             account_id: Set(author.id),
             local: Set(true),
@@ -576,7 +606,6 @@ pub async fn create(
             in_reply_to_id: Set(parent.as_ref().map(|p| p.id)),
             in_reply_to_uri: Set(parent.as_ref().map(|p| p.uri.clone())),
             in_reply_to_account_id: Set(parent.as_ref().map(|p| p.account_id)),
-            content: Set(content),
             source: Set(Some(new.text.clone())),
             summary: Set(spoiler.clone()),
             sensitive: Set(new.sensitive || !spoiler.is_empty()),
@@ -587,8 +616,8 @@ pub async fn create(
             edited_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
-        },
-    )
+        }
+    })
     .await?;
     let media_ids: Vec<i64> = media.iter().map(|m| m.id).collect();
     db::posts::attach_media(&txn, post.id, &media_ids).await?;
@@ -923,12 +952,10 @@ pub async fn reblog(
         Some(existing) => existing,
         None => {
             let now = chrono::Utc::now();
-            let id = new_id(now);
-            let (uri, _) = ctx.publisher.post_uri(account, id);
-            let boost = db::posts::insert(
-                &txn,
-                boost_row(id, format!("{uri}/activity"), account, &original, true, now),
-            )
+            let boost = insert_fresh(&txn, now, |id| {
+                let (uri, _) = ctx.publisher.post_uri(account, id);
+                boost_row(id, format!("{uri}/activity"), account, &original, true, now)
+            })
             .await?;
             let author = author_of(&txn, &original).await?;
             if author.is_local() && author.id != account.id {
@@ -1260,41 +1287,42 @@ pub async fn receive<C: ConnectionTrait>(
     remote: RemotePost,
     parent: Option<&Post>,
 ) -> Result<Received, DomainError> {
-    if db::posts::find_tombstone(db, &remote.uri).await?.is_some() {
-        return Ok(Received::Unchanged);
+    if let Some(tombstone) = db::posts::find_tombstone(db, &remote.uri).await? {
+        // A Delete of an unknown id binds only its sender: another actor (even on the same
+        // host) cannot pre-empt a post it never published.
+        if tombstone.account_id.is_none_or(|id| id == author.id) {
+            return Ok(Received::Unchanged);
+        }
+        db::posts::remove_tombstone(db, tombstone.id).await?;
     }
     if let Some(existing) = db::posts::find_by_uri(db, &remote.uri).await? {
         return update_received(db, author, existing, remote).await;
     }
     let now = chrono::Utc::now();
-    let id = new_id(remote.published.min(now));
     let content = sanitize::html(&remote.content);
     let summary = sanitize::plain(remote.summary.as_deref().unwrap_or_default());
-    let post = db::posts::insert(
-        db,
-        posts::ActiveModel {
-            id: Set(id),
-            uri: Set(remote.uri.clone()),
-            url: Set(remote.url.clone()),
-            account_id: Set(author.id),
-            local: Set(false),
-            reblog_of_id: Set(None),
-            in_reply_to_id: Set(parent.map(|p| p.id)),
-            in_reply_to_uri: Set(remote.in_reply_to_uri.clone()),
-            in_reply_to_account_id: Set(parent.map(|p| p.account_id)),
-            content: Set(content),
-            source: Set(None),
-            summary: Set(summary.trim().to_string()),
-            sensitive: Set(remote.sensitive),
-            visibility: Set(remote.visibility.as_str().to_string()),
-            language: Set(remote.language.clone().filter(|l| l.len() <= 16)),
-            has_media: Set(!remote.media.is_empty()),
-            published_at: Set(remote.published),
-            edited_at: Set(remote.updated.filter(|u| *u > remote.published)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
+    let post = insert_fresh(db, remote.published.min(now), |id| posts::ActiveModel {
+        id: Set(id),
+        uri: Set(remote.uri.clone()),
+        url: Set(remote.url.clone()),
+        account_id: Set(author.id),
+        local: Set(false),
+        reblog_of_id: Set(None),
+        in_reply_to_id: Set(parent.map(|p| p.id)),
+        in_reply_to_uri: Set(remote.in_reply_to_uri.clone()),
+        in_reply_to_account_id: Set(parent.map(|p| p.account_id)),
+        content: Set(content.clone()),
+        source: Set(None),
+        summary: Set(summary.trim().to_string()),
+        sensitive: Set(remote.sensitive),
+        visibility: Set(remote.visibility.as_str().to_string()),
+        language: Set(remote.language.clone().filter(|l| l.len() <= 16)),
+        has_media: Set(!remote.media.is_empty()),
+        published_at: Set(remote.published),
+        edited_at: Set(remote.updated.filter(|u| *u > remote.published)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
     .await?;
     db::posts::insert_media(db, media_rows(post.id, author, &remote.media, now)).await?;
     let mention_ids: Vec<i64> = remote.mentions.iter().map(|a| a.id).collect();
@@ -1476,11 +1504,9 @@ pub async fn receive_announce<C: ConnectionTrait>(
         ));
     }
     let now = chrono::Utc::now();
-    let id = new_id(published.min(now));
-    db::posts::insert(
-        db,
-        boost_row(id, uri.to_string(), actor, original, false, now),
-    )
+    insert_fresh(db, published.min(now), |id| {
+        boost_row(id, uri.to_string(), actor, original, false, now)
+    })
     .await?;
     if original.local {
         db::posts::notify(

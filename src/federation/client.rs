@@ -107,30 +107,10 @@ impl Resolve for LoopbackAwareResolver {
     }
 }
 
-/// Whether an address is on the public internet.
+/// Whether an address is on the public internet: every range that IANA's special-purpose
+/// registries do not mark globally reachable is refused (see [`super::addresses`]).
 pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64 // CGNAT 100.64/10
-                || v4.octets()[0] >= 240)
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let seg = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || (seg & 0xfe00) == 0xfc00 // unique local
-                || (seg & 0xffc0) == 0xfe80) // link local
-        }
-    }
+    super::addresses::is_global(ip)
 }
 
 /// The federation HTTP client.
@@ -350,6 +330,22 @@ mod tests {
             "fe80::1",
             "fd00::1",
             "::ffff:127.0.0.1",
+            // What the hardening review tried (issue 12): none of these is reachable from
+            // the internet, and several lead back to this host.
+            "::7f00:1",
+            "0.1.2.3",
+            "64:ff9b::7f00:1",
+            "64:ff9b:1::1",
+            "fec0::1",
+            "198.18.0.1",
+            "198.19.255.254",
+            "192.0.0.1",
+            "2002:7f00:1::1",
+            "2001::1",
+            "100::1",
+            "240.0.0.1",
+            "224.0.0.1",
+            "ff02::1",
         ] {
             assert!(!is_public(ip.parse().expect("ip")), "{ip}");
         }

@@ -116,6 +116,7 @@ pub async fn receive(
         .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
         .collect();
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    addressed_here(&state.config, header("host"))?;
     let pending = if headers.contains_key("signature-input") {
         // RFC 9421: the signature covers the full target URI, rebuilt from our public
         // scheme and the Host the request was sent to.
@@ -763,8 +764,31 @@ async fn reached<C: sea_orm::ConnectionTrait>(
     Ok(accounts)
 }
 
+/// Refuses a request whose `Host` is not this server: a delivery signed for another server
+/// (whose signature covers that `Host`) must not be replayable to us.
+fn addressed_here(config: &crate::config::Config, host: Option<&str>) -> Result<(), InboxError> {
+    let host = host.unwrap_or_default().trim().to_ascii_lowercase();
+    let default_port = match config.public_url.scheme() {
+        "https" => ":443",
+        _ => ":80",
+    };
+    let bare = host.strip_suffix(default_port).unwrap_or(&host);
+    if bare == config.domain().to_ascii_lowercase() {
+        Ok(())
+    } else {
+        let shown: String = host.chars().take(100).collect();
+        Err(SignatureError::WrongHost(if shown.is_empty() {
+            "no host".into()
+        } else {
+            shown
+        })
+        .into())
+    }
+}
+
 /// The signer's key, checked against the signature: cached first; one refetch if the cached
-/// key does not verify (the actor rotated its key).
+/// key does not verify (the actor rotated its key) — only for a signature that could be
+/// real, and at most once per [`resolve::KEY_REFETCH_INTERVAL`] per key.
 async fn verified_key(
     state: &AppState,
     pending: &signatures::PendingSignature,
@@ -774,6 +798,10 @@ async fn verified_key(
         .map_err(InboxError::Key)?;
     if pending.verify(&key).is_ok() {
         return Ok((owner, key));
+    }
+    if matches!(owner, resolve::KeyOwner::Fetched(_)) || !pending.is_plausible() {
+        // Just fetched (nothing newer to get), or not a signature at all.
+        return Err(SignatureError::Invalid.into());
     }
     let (owner, key) = resolve::key_owner(state, &pending.key_id, true)
         .await
@@ -796,6 +824,10 @@ pub async fn signed_reader(
         .iter()
         .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
         .collect();
+    addressed_here(
+        &state.config,
+        headers.get("host").and_then(|v| v.to_str().ok()),
+    )?;
     let pending = match signatures::begin_verify("GET", path_and_query, &header_list, &["host"]) {
         Ok(p) => p,
         // A bearer token in Authorization is not a signature; treat as anonymous here.

@@ -3,6 +3,7 @@
 //! delivery worker.
 
 pub mod activities;
+pub mod addresses;
 pub mod c2s;
 pub mod client;
 pub mod deliver;

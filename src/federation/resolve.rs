@@ -269,7 +269,11 @@ pub async fn trust(
 ) -> Result<Account, ResolveError> {
     let account = match owner {
         KeyOwner::Stored(a) => a,
-        KeyOwner::Fetched(remote) => db::accounts::upsert_remote(&state.db, remote).await?,
+        KeyOwner::Fetched(remote) => {
+            // The fetched key proved itself: a later rotation may fetch again at once.
+            state.federation.keys.forget_fetch(key_id);
+            db::accounts::upsert_remote(&state.db, remote).await?
+        }
     };
     state
         .federation
@@ -298,6 +302,29 @@ pub async fn key_owner(
         }
     }
     fed.keys.forget(key_id);
+    // One fetch per key per interval, however many requests name it at once: forged
+    // signatures must not make us hammer (or aim us at) the key's host.
+    let slot = fed.keys.fetch_slot(key_id);
+    let mut recent = slot.lock().await;
+    if let Some((at, owner, key)) = recent.as_ref()
+        && at.elapsed() < KEY_REFETCH_INTERVAL
+    {
+        return Ok((KeyOwner::Fetched(owner.clone()), key.clone()));
+    }
+    let (owner, key) = fetch_key(state, key_id).await?;
+    *recent = Some((std::time::Instant::now(), owner.clone(), key.clone()));
+    Ok((KeyOwner::Fetched(owner), key))
+}
+
+/// How long a fetched key document answers for its key id before it may be fetched again.
+pub const KEY_REFETCH_INTERVAL: Duration = Duration::from_secs(300);
+
+/// Fetches the document a key id names (an actor, or a key stub naming its owner).
+async fn fetch_key(
+    state: &AppState,
+    key_id: &str,
+) -> Result<(RemoteActor, VerifyingKey), ResolveError> {
+    let fed = &state.federation;
     let mut url = Url::parse(key_id)
         .map_err(|_| ResolveError::Invalid(key_id.into(), "keyId is not a URL".into()))?;
     url.set_fragment(None);
@@ -323,5 +350,5 @@ pub async fn key_owner(
         ));
     }
     let key = VerifyingKey::from_pem(&owner.public_key_pem)?;
-    Ok((KeyOwner::Fetched(owner), key))
+    Ok((owner, key))
 }

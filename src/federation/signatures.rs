@@ -47,6 +47,8 @@ pub enum SignatureError {
     Invalid,
     #[error("unusable key: {0}")]
     Key(String),
+    #[error("the request was signed for {0}, not for this server")]
+    WrongHost(String),
 }
 
 /// A private key ready for signing.
@@ -232,6 +234,13 @@ impl PendingSignature {
     /// Checks the signature with the key `key_id` names.
     pub fn verify(&self, key: &VerifyingKey) -> Result<(), SignatureError> {
         key.verify(self.signing_string.as_bytes(), &self.signature)
+    }
+
+    /// Whether the signature could be an RSA signature at all (base64 of 2048 to 8192 bits):
+    /// only such a signature justifies fetching the signer's key again.
+    pub fn is_plausible(&self) -> bool {
+        B64.decode(self.signature.trim())
+            .is_ok_and(|s| (256..=1024).contains(&s.len()))
     }
 }
 
@@ -513,7 +522,20 @@ fn check_date(date: Option<&str>) -> Result<(), SignatureError> {
 pub struct KeyCache {
     signing: Arc<RwLock<HashMap<i64, Arc<SigningKey>>>>,
     verifying: Arc<RwLock<HashMap<String, (String, VerifyingKey)>>>,
+    fetches: Arc<std::sync::Mutex<HashMap<String, FetchSlot>>>,
 }
+
+/// The last fetch of one key id (when, its owner, the key), behind an async lock so that
+/// concurrent requests naming the key wait for one fetch instead of each making their own.
+pub type FetchSlot = Arc<
+    tokio::sync::Mutex<
+        Option<(
+            std::time::Instant,
+            crate::db::accounts::RemoteActor,
+            VerifyingKey,
+        )>,
+    >,
+>;
 
 impl KeyCache {
     /// The signing key for `id` (an account id; the instance actor uses 0), parsed from
@@ -542,6 +564,24 @@ impl KeyCache {
                 m.clear();
             }
             m.insert(key_id.to_string(), (owner.to_string(), key));
+        }
+    }
+
+    /// The fetch record of `key_id`, created empty on first use. Bounded like the key map.
+    pub fn fetch_slot(&self, key_id: &str) -> FetchSlot {
+        let Ok(mut m) = self.fetches.lock() else {
+            return FetchSlot::default();
+        };
+        if m.len() >= 50_000 {
+            m.clear();
+        }
+        m.entry(key_id.to_string()).or_default().clone()
+    }
+
+    /// Drops the fetch record of `key_id` (its key verified and is now stored).
+    pub fn forget_fetch(&self, key_id: &str) {
+        if let Ok(mut m) = self.fetches.lock() {
+            m.remove(key_id);
         }
     }
 
