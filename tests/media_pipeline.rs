@@ -587,3 +587,82 @@ async fn files_are_served_safely_and_unattached_uploads_expire() {
     );
     app.stop().await;
 }
+
+/// A GIF whose logical screen is `screen`×`screen` holding `frames` frames of `w`×`h`, each
+/// with a token of LZW data (what the frames show does not matter to the budget).
+fn gif_with_frames(screen: u16, frames: usize, w: u16, h: u16) -> Vec<u8> {
+    let mut g = b"GIF89a".to_vec();
+    g.extend_from_slice(&screen.to_le_bytes());
+    g.extend_from_slice(&screen.to_le_bytes());
+    g.extend_from_slice(&[0x80, 0, 0]); // global colour table of 2
+    g.extend_from_slice(&[0, 0, 0, 255, 255, 255]);
+    for _ in 0..frames {
+        g.push(0x2C);
+        g.extend_from_slice(&[0, 0, 0, 0]);
+        g.extend_from_slice(&w.to_le_bytes());
+        g.extend_from_slice(&h.to_le_bytes());
+        g.push(0);
+        g.extend_from_slice(&[2, 2, 0x4C, 0x01, 0]); // min code size 2, one sub-block
+    }
+    g.push(0x3B);
+    g
+}
+
+#[tokio::test]
+async fn animation_bombs_are_refused_from_the_container_alone() {
+    let app = setup().await;
+    // The review's bomb: a 1×1 screen with 150 frames of 3500×3500 (1.8 billion pixels).
+    let bomb = gif_with_frames(1, 150, 3500, 3500);
+    assert!(bomb.len() < 4000);
+    let started = std::time::Instant::now();
+    let e = upload(&app, bomb).await.unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "{e}");
+    assert_eq!(status_of(e), 413);
+    // One oversized frame in a tiny screen is no still image either.
+    let e = upload(&app, gif_with_frames(1, 1, 20_000, 20_000))
+        .await
+        .unwrap_err();
+    let shown = e.to_string();
+    assert_eq!(status_of(e), 413, "{shown}");
+    // Frames beyond the cap, however small.
+    let e = upload(&app, gif_with_frames(2, 1500, 2, 2))
+        .await
+        .unwrap_err();
+    let shown = e.to_string();
+    assert!(shown.contains("frames"), "{shown}");
+    assert_eq!(status_of(e), 413, "{shown}");
+    assert_eq!(media_files(&app), 0);
+    assert_eq!(pinhole::db::media::count(&app.state.db).await.unwrap(), 0);
+    app.stop().await;
+}
+
+/// Inserts `extra` at the end of the JFIF APP0 segment's payload (fixing its length).
+fn stuff_jfif(jpeg: &[u8], extra: &[u8]) -> Vec<u8> {
+    assert_eq!(&jpeg[2..4], &[0xFF, 0xE0], "encoder writes JFIF first");
+    let len = u16::from_be_bytes([jpeg[4], jpeg[5]]) as usize;
+    let mut out = jpeg[..4].to_vec();
+    out.extend_from_slice(&((len + extra.len()) as u16).to_be_bytes());
+    out.extend_from_slice(&jpeg[6..4 + len]);
+    out.extend_from_slice(extra);
+    out.extend_from_slice(&jpeg[4 + len..]);
+    out
+}
+
+#[tokio::test]
+async fn metadata_hidden_inside_jfif_or_after_the_scan_is_not_published() {
+    let app = setup().await;
+    let plain = halves_jpeg(360, 240);
+    // An Exif block (with GPS) after the JFIF header, inside APP0.
+    let exif = exif_app1(1);
+    let mut input = stuff_jfif(&plain, &exif[4..]);
+    // And an APP1 between the scan data and the end of the image.
+    let eoi = input.len() - 2;
+    input.splice(eoi..eoi, exif.iter().copied());
+    let a = upload(&app, input).await.unwrap();
+    let original = fetch_bytes(&app, &a, a.original_name.as_ref()).await;
+    assert!(!original.windows(9).any(|w| w == b"GPSMARKER"));
+    assert!(!original.windows(4).any(|w| w == b"Exif"));
+    // Still the photo as encoded, losslessly.
+    assert_eq!(original, plain);
+    app.stop().await;
+}

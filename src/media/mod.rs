@@ -2,6 +2,7 @@
 //! knows neither HTTP nor the database.
 
 pub mod process;
+pub mod scan;
 pub mod storage;
 
 pub use process::{MediaError, Processed, Rendition, process};

@@ -25,6 +25,12 @@ pub enum MediaError {
     TooManyBytes(usize, usize),
     #[error("image is {0}×{1} pixels; the limit is {2} pixels")]
     TooManyPixels(u32, u32, u64),
+    #[error("the animation's frames add up to {0} pixels; the limit is {1}")]
+    AnimationTooLarge(u64, u64),
+    #[error("the animation has more than {0} frames")]
+    TooManyFrames(u32),
+    #[error("decoding took longer than {0} seconds")]
+    TooSlow(u64),
     #[error("unsupported file type{0}")]
     Unsupported(String),
     #[error("the image could not be decoded: {0}")]
@@ -38,7 +44,11 @@ impl MediaError {
     pub fn is_too_large(&self) -> bool {
         matches!(
             self,
-            MediaError::TooManyBytes(..) | MediaError::TooManyPixels(..)
+            MediaError::TooManyBytes(..)
+                | MediaError::TooManyPixels(..)
+                | MediaError::AnimationTooLarge(..)
+                | MediaError::TooManyFrames(..)
+                | MediaError::TooSlow(..)
         )
     }
 }
@@ -142,6 +152,9 @@ pub fn process(bytes: &[u8], config: &MediaConfig) -> Result<Processed, MediaErr
             ));
         }
     };
+    // Every frame's real size from the container alone, before any pixel is decoded: a
+    // GIF's logical screen says nothing about the frames inside it.
+    frame_budget(bytes, config)?;
     // Dimensions from the header alone, before any pixel is decoded.
     let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
         .into_dimensions()
@@ -283,6 +296,41 @@ fn decode_heif(
         .ok_or_else(|| corrupt("decoded buffer has the wrong size"))
 }
 
+/// Most frames an animation may have (Mastodon turns longer GIFs into video; we keep GIFs).
+pub const MAX_FRAMES: u32 = 1000;
+
+/// Longest an animation may take to decode and re-encode.
+pub const MAX_ANIMATION_SECONDS: u64 = 10;
+
+/// The pixels all frames of an animation may decode to: a quarter of the still-image limit,
+/// since every frame is held in memory as RGBA at once (100 MB at the default limit).
+fn animation_budget(config: &MediaConfig) -> u64 {
+    config.max_pixels / 4
+}
+
+/// Refuses, from the container structure alone, a GIF, PNG or WebP whose frames would decode
+/// to more pixels than allowed (each frame counted at its real size, at least the canvas),
+/// or that has too many frames.
+fn frame_budget(bytes: &[u8], config: &MediaConfig) -> Result<(), MediaError> {
+    use super::scan::{ScanError, scan_frames};
+    let scan = match scan_frames(bytes, MAX_FRAMES, config.max_pixels) {
+        Ok(Some(scan)) => scan,
+        Ok(None) => return Ok(()),
+        Err(ScanError::TooManyFrames(limit)) => return Err(MediaError::TooManyFrames(limit)),
+        Err(ScanError::TooManyPixels(total)) => {
+            return Err(MediaError::AnimationTooLarge(total, config.max_pixels));
+        }
+        Err(e) => return Err(corrupt(e)),
+    };
+    if scan.frames > 1 && scan.decoded_pixels > animation_budget(config) {
+        return Err(MediaError::AnimationTooLarge(
+            scan.decoded_pixels,
+            animation_budget(config),
+        ));
+    }
+    Ok(())
+}
+
 fn limits(config: &MediaConfig) -> Limits {
     let mut limits = Limits::default();
     // Room for RGBA at the pixel limit plus decoder overhead.
@@ -291,7 +339,7 @@ fn limits(config: &MediaConfig) -> Limits {
 }
 
 /// The common case, an upright JPEG within the size cap, without decoding it at full size:
-/// the original is kept losslessly with its metadata segments cut out, and the smaller sizes
+/// the original is kept losslessly, rebuilt from only the segments a decoder needs, and the smaller sizes
 /// come from a decode at 1/2, 1/4 or 1/8 scale (the IDCT does the first downscale for free).
 /// `None` when the file needs the general path (CMYK, 16-bit).
 fn upright_jpeg(
@@ -301,7 +349,7 @@ fn upright_jpeg(
     config: &MediaConfig,
 ) -> Result<Option<Processed>, MediaError> {
     use jpeg_decoder::{Decoder, PixelFormat};
-    let Some(original) = strip_jpeg(bytes) else {
+    let Some(original) = super::scan::rebuild_jpeg(bytes) else {
         return Ok(None);
     };
     let mut decoder = Decoder::new(Cursor::new(bytes));
@@ -350,52 +398,6 @@ fn upright_jpeg(
         blurhash: blurhash_of(&mut resizer, &thumbnail)?,
         animated: false,
     }))
-}
-
-/// Copies a JPEG without its metadata: every APPn segment except JFIF (APP0) and Adobe
-/// (APP14, which says how to read the colour channels) and every comment go; so do EXIF
-/// (with GPS and the embedded thumbnail), XMP, IPTC, ICC and maker notes, and anything after
-/// the end-of-image marker. `None` if the structure is not what a baseline or progressive
-/// JPEG looks like.
-pub fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(bytes.get(0..2)?);
-    let mut i = 2;
-    loop {
-        // Fill bytes (0xFF runs) may precede a marker.
-        while bytes.get(i) == Some(&0xFF) && bytes.get(i + 1) == Some(&0xFF) {
-            i += 1;
-        }
-        if *bytes.get(i)? != 0xFF {
-            return None;
-        }
-        let marker = *bytes.get(i + 1)?;
-        if marker == 0xD9 {
-            out.extend_from_slice(&[0xFF, 0xD9]);
-            return Some(out);
-        }
-        let len = usize::from(u16::from_be_bytes([*bytes.get(i + 2)?, *bytes.get(i + 3)?]));
-        let segment = bytes.get(i..i + 2 + len)?;
-        if marker == 0xDA {
-            // Start of scan: entropy-coded data and any later scans run to the first EOI
-            // (0xFFD9 cannot occur inside entropy-coded data).
-            let rest = &bytes[i..];
-            let end = rest.windows(2).position(|w| w == [0xFF, 0xD9])?;
-            out.extend_from_slice(&rest[..end + 2]);
-            return Some(out);
-        }
-        let payload = &segment[4..];
-        let keep = match marker {
-            0xE0 => payload.starts_with(b"JFIF\0"),
-            0xEE => payload.starts_with(b"Adobe"),
-            0xE1..=0xEF | 0xFE => false,
-            _ => true,
-        };
-        if keep {
-            out.extend_from_slice(segment);
-        }
-        i += 2 + len;
-    }
 }
 
 /// A JPEG must reach its End Of Image marker; decoders otherwise fill a cut-off photo with
@@ -533,16 +535,26 @@ impl Dimensions for DynamicImage {
 /// thumbnail from its first frame. `None` for a
 /// single-frame GIF, which is treated as a still image.
 fn animated_gif(bytes: &[u8], config: &MediaConfig) -> Result<Option<Processed>, MediaError> {
-    let decoder = GifDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;
+    let started = std::time::Instant::now();
+    let too_slow = || started.elapsed().as_secs() >= MAX_ANIMATION_SECONDS;
+    let mut decoder = GifDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;
+    decoder.set_limits(limits(config)).map_err(corrupt)?;
     let (width, height) = decoder.dimensions();
     let mut frames = Vec::new();
     let mut total_pixels: u64 = 0;
     for frame in decoder.into_frames() {
         let frame = frame.map_err(corrupt)?;
-        total_pixels += u64::from(width) * u64::from(height);
-        // Every frame is a full canvas in memory: bound the total, not just one frame.
-        if total_pixels > config.max_pixels {
-            return Err(MediaError::TooManyPixels(width, height, config.max_pixels));
+        // Every frame is a full canvas in memory: bound the total, not just one frame
+        // (frame_budget checked the container; this holds whatever the decoder makes).
+        total_pixels += u64::from(frame.buffer().width()) * u64::from(frame.buffer().height());
+        if total_pixels > animation_budget(config) {
+            return Err(MediaError::AnimationTooLarge(
+                total_pixels,
+                animation_budget(config),
+            ));
+        }
+        if too_slow() {
+            return Err(MediaError::TooSlow(MAX_ANIMATION_SECONDS));
         }
         frames.push(frame);
     }
@@ -555,6 +567,9 @@ fn animated_gif(bytes: &[u8], config: &MediaConfig) -> Result<Option<Processed>,
     if width.max(height) > config.original_max_edge {
         let mut scaled = Vec::with_capacity(frames.len());
         for frame in frames {
+            if too_slow() {
+                return Err(MediaError::TooSlow(MAX_ANIMATION_SECONDS));
+            }
             let delay = frame.delay();
             let small = fit(
                 &mut resizer,

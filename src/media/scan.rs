@@ -364,8 +364,8 @@ pub fn rebuild_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let mut body = Vec::with_capacity(bytes.len());
-    // units, X density (2), Y density (2), as in the JFIF header.
-    let mut jfif: Option<[u8; 5]> = None;
+    // JFIF version (2), units, X density (2), Y density (2), as in the JFIF header.
+    let mut jfif: Option<([u8; 2], [u8; 5])> = None;
     let mut adobe_transform: Option<u8> = None;
     let (mut saw_frame, mut saw_scan) = (false, false);
     let mut i = 2;
@@ -394,7 +394,13 @@ pub fn rebuild_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
             0xE0 if !saw_scan && jfif.is_none() && payload.starts_with(b"JFIF\0") => {
                 let density = take::<5>(payload, 7)
                     .filter(|d| d[0] <= 2 && d[1..3] != [0, 0] && d[3..5] != [0, 0]);
-                jfif = Some(density.unwrap_or([0, 0, 1, 0, 1]));
+                // Version 1.00-1.02 is kept (encoders write 1.01 or 1.02), anything else
+                // becomes 1.01: the rebuilt header then matches a clean encoder's byte for byte.
+                let version = take::<2>(payload, 5).filter(|v| v[0] == 1 && v[1] <= 2);
+                jfif = Some((
+                    version.unwrap_or([1, 1]),
+                    density.unwrap_or([0, 0, 1, 0, 1]),
+                ));
             }
             0xEE if !saw_scan && adobe_transform.is_none() && payload.starts_with(b"Adobe") => {
                 adobe_transform = payload.get(11).copied();
@@ -429,8 +435,9 @@ pub fn rebuild_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
     }
     let mut out = Vec::with_capacity(body.len().saturating_add(40));
     out.extend_from_slice(&[0xFF, 0xD8]);
-    if let Some(density) = jfif {
-        out.extend_from_slice(b"\xFF\xE0\x00\x10JFIF\0\x01\x01");
+    if let Some((version, density)) = jfif {
+        out.extend_from_slice(b"\xFF\xE0\x00\x10JFIF\0");
+        out.extend_from_slice(&version);
         out.extend_from_slice(&density);
         out.extend_from_slice(&[0, 0]); // no thumbnail
     }
