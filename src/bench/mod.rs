@@ -195,6 +195,7 @@ async fn fanout_in(
                 domain: host,
                 display_name: String::new(),
                 summary: String::new(),
+                fields: vec![],
                 public_key_pem: placeholder_key.clone(),
                 actor_type: "Person".into(),
                 manually_approves_followers: false,

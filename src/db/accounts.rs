@@ -57,7 +57,10 @@ pub struct RemoteActor {
     pub username: String,
     pub domain: String,
     pub display_name: String,
+    /// Sanitized HTML.
     pub summary: String,
+    /// Profile fields: plain-text name, sanitized HTML value.
+    pub fields: Vec<(String, String)>,
     pub public_key_pem: String,
     pub key_id: String,
     pub inbox_url: String,
@@ -101,6 +104,11 @@ pub async fn upsert_remote<C: ConnectionTrait>(
     row.domain = Set(Some(actor.domain.to_lowercase()));
     row.display_name = Set(actor.display_name);
     row.summary = Set(actor.summary);
+    row.fields_json = Set(if actor.fields.is_empty() {
+        None
+    } else {
+        serde_json::to_string(&actor.fields).ok()
+    });
     row.public_key_pem = Set(actor.public_key_pem);
     row.key_id = Set(Some(actor.key_id));
     row.uri = Set(Some(actor.uri));

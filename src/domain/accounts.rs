@@ -117,6 +117,28 @@ fn taken(username: &str) -> DomainError {
     DomainError::Conflict(format!("username `{username}` is already taken"))
 }
 
+/// An account's profile fields as shown to others, as `(name, HTML value)`: local values
+/// are the owner's plain text rendered (links made clickable, everything else escaped);
+/// remote ones were sanitized when received and are sanitized again here, so a row stored
+/// before that rule existed cannot carry markup to a client.
+pub fn shown_fields(account: &Account, base_url: &str) -> Vec<(String, String)> {
+    account
+        .fields()
+        .into_iter()
+        .map(|(name, value)| {
+            let html = if account.is_local() {
+                super::text::render(&value, &Default::default(), base_url)
+                    .trim_start_matches("<p>")
+                    .trim_end_matches("</p>")
+                    .to_string()
+            } else {
+                super::sanitize::html(&value)
+            };
+            (name, html)
+        })
+        .collect()
+}
+
 /// Finds a local account by username (case-insensitive); `NotFound` when absent.
 pub async fn get_local(db: &DatabaseConnection, username: &str) -> Result<Account, DomainError> {
     if validate_username(username).is_err() {

@@ -79,6 +79,15 @@ pub fn html(input: &str) -> String {
     builder().clean(input).to_string()
 }
 
+/// A URL from another server as it may be handed to a client or put in a page: only
+/// `http`/`https` with a host (a `javascript:` or `data:` URL would run or show whatever the
+/// remote server chose). `None` for anything else.
+pub fn web_url(input: &str) -> Option<String> {
+    let url = url::Url::parse(input.trim()).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty()))
+        .then(|| url.to_string())
+}
+
 /// Plain text for a field that must not carry markup (content warnings, alt text).
 pub fn plain(input: &str) -> String {
     ammonia::Builder::empty()
@@ -129,6 +138,28 @@ mod tests {
             "{out}"
         );
         assert!(out.contains(r#"class="mention hashtag""#), "{out}");
+    }
+
+    #[test]
+    fn only_web_urls_pass() {
+        assert_eq!(
+            web_url(" https://ex.com/a?b=1 ").as_deref(),
+            Some("https://ex.com/a?b=1")
+        );
+        assert!(web_url("http://localhost:8080/x").is_some());
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:x",
+            "file:///etc/passwd",
+            "ftp://ex.com/",
+            "//ex.com/a",
+            "/relative",
+            "",
+        ] {
+            assert_eq!(web_url(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::{
     domain::{
         self,
         posts::{Directory, Post, Posting, RemoteMedia, RemotePost, Visibility},
+        sanitize,
         text::Handle,
     },
     state::AppState,
@@ -175,6 +176,15 @@ fn attachment(v: &Value) -> Option<RemoteMedia> {
     })
 }
 
+/// Most attachments kept from a remote post (Pixelfed albums hold up to 20 photos).
+pub const MAX_ATTACHMENTS: usize = 20;
+/// Most mentions kept from a remote post (Mastodon refuses local posts with more than 50).
+pub const MAX_MENTIONS: usize = 50;
+/// Most hashtags kept from a remote post.
+pub const MAX_HASHTAGS: usize = 50;
+/// Most `tag` entries (and addressees) read from a remote post at all.
+pub const MAX_TAGS_READ: usize = 200;
+
 /// A post object as received, checked and turned into domain terms. Mentions are mapped to
 /// known accounts only (no fetches for strangers).
 pub async fn parse_post(
@@ -252,13 +262,18 @@ pub async fn parse_post(
     let media = items(object.get("attachment"))
         .into_iter()
         .filter_map(attachment)
-        .filter(|m| Url::parse(&m.url).is_ok())
+        .filter_map(|mut m| {
+            m.url = sanitize::web_url(&m.url)?;
+            Some(m)
+        })
+        .take(MAX_ATTACHMENTS)
         .collect();
     let mut mentions = Vec::new();
     let mut hashtags = Vec::new();
-    for tag in items(object.get("tag")) {
+    // Only the first tags are even looked at: thousands of them must cost nothing.
+    for tag in items(object.get("tag")).into_iter().take(MAX_TAGS_READ) {
         match tag.get("type").and_then(Value::as_str) {
-            Some("Mention") => {
+            Some("Mention") if mentions.len() < MAX_MENTIONS => {
                 let Some(href) = string(tag.get("href")) else {
                     continue;
                 };
@@ -268,10 +283,10 @@ pub async fn parse_post(
                     mentions.push(a);
                 }
             }
-            Some("Hashtag") => {
+            Some("Hashtag") if hashtags.len() < MAX_HASHTAGS => {
                 if let Some(name) = string(tag.get("name")) {
                     let name = name.trim_start_matches('#').trim().to_string();
-                    if !name.is_empty() && name.len() <= 256 {
+                    if !name.is_empty() && name.len() <= 256 && !hashtags.contains(&name) {
                         hashtags.push(name);
                     }
                 }
@@ -280,7 +295,7 @@ pub async fn parse_post(
         }
     }
     // A local account addressed directly is a mention too (some servers omit the tag).
-    for uri in &audience {
+    for uri in audience.iter().take(MAX_TAGS_READ) {
         if let Ok(url) = Url::parse(uri)
             && let Ok(Some(local)) = resolve::local_account_for(state, &url).await
             && !mentions.iter().any(|m| m.id == local.id)
@@ -290,7 +305,7 @@ pub async fn parse_post(
     }
     Ok(RemotePost {
         uri,
-        url: page_url(object.get("url")),
+        url: page_url(object.get("url")).and_then(|u| sanitize::web_url(&u)),
         content,
         summary,
         sensitive,

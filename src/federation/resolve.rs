@@ -61,17 +61,20 @@ fn actor_from_value(requested: &Url, value: Value) -> Result<RemoteActor, Resolv
     if username.is_empty() || username.len() > 255 {
         return Err(ResolveError::Invalid(shown, "bad preferredUsername".into()));
     }
+    let web = |url: Option<Url>| url.and_then(|u| domain::sanitize::web_url(u.as_str()));
+    let summary: String = actor
+        .summary
+        .unwrap_or_default()
+        .chars()
+        .take(20_000)
+        .collect();
     Ok(RemoteActor {
         uri: actor.id.to_string(),
         username,
         domain,
         display_name: actor.name.unwrap_or_default().chars().take(1000).collect(),
-        summary: actor
-            .summary
-            .unwrap_or_default()
-            .chars()
-            .take(20_000)
-            .collect(),
+        summary: domain::sanitize::html(&summary),
+        fields: profile_fields(actor.attachment.as_ref()),
         public_key_pem: actor.public_key.public_key_pem,
         key_id: actor.public_key.id.to_string(),
         inbox_url: actor.inbox.to_string(),
@@ -82,15 +85,41 @@ fn actor_from_value(requested: &Url, value: Value) -> Result<RemoteActor, Resolv
         outbox_url: actor.outbox.map(|u| u.to_string()),
         followers_url: actor.followers.map(|u| u.to_string()),
         following_url: actor.following.map(|u| u.to_string()),
-        profile_url: actor.url.map(|u| u.to_string()),
-        avatar_url: actor.icon.and_then(|i| i.url).map(|u| u.to_string()),
-        header_url: actor.image.and_then(|i| i.url).map(|u| u.to_string()),
+        profile_url: web(actor.url),
+        avatar_url: web(actor.icon.and_then(|i| i.url)),
+        header_url: web(actor.image.and_then(|i| i.url)),
         actor_type: actor.kind,
         manually_approves_followers: actor.manually_approves_followers.unwrap_or(false),
         discoverable: actor.discoverable.unwrap_or(false),
         indexable: actor.indexable.unwrap_or(false),
         now: chrono::Utc::now(),
     })
+}
+
+/// Most profile fields kept from a remote actor (Mastodon allows 4 by default, others more).
+const MAX_FIELDS: usize = 16;
+
+/// A remote actor's profile fields (`PropertyValue` attachments): the name as plain text,
+/// the value as sanitized HTML (Mastodon sends links with `rel="me"` there).
+fn profile_fields(attachment: Option<&Value>) -> Vec<(String, String)> {
+    let items: Vec<&Value> = match attachment {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => vec![],
+    };
+    items
+        .into_iter()
+        .filter(|f| f.get("type").and_then(Value::as_str) == Some("PropertyValue"))
+        .filter_map(|f| {
+            let name = f.get("name")?.as_str()?;
+            let value = f.get("value")?.as_str()?;
+            let name: String = domain::sanitize::plain(name).chars().take(255).collect();
+            let value: String = value.chars().take(2048).collect();
+            Some((name, domain::sanitize::html(&value)))
+        })
+        .filter(|(name, _)| !name.trim().is_empty())
+        .take(MAX_FIELDS)
+        .collect()
 }
 
 /// Fetches (signed by the instance actor) and stores a remote actor.

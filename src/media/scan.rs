@@ -673,7 +673,7 @@ mod tests {
         let sos2 = seg(0xDA, &[1, 1, 0, 1, 5, 0]);
         let data2 = [0x9A, 0xFF, 0xD3, 0xBC, 0xFF, 0x00];
         let (soi, eoi, tail) = ([0xFF, 0xD8], [0xFF, 0xD9], b"Exif\0\0GPS trailing data");
-        let jfif = seg(0xE0, b"JFIF\0\x01\x01\x01\x00\x48\x00\x48\x00\x00");
+        let jfif = seg(0xE0, b"JFIF\0\x01\x02\x01\x00\x48\x00\x48\x00\x00");
         let input: [&[u8]; 18] = [
             &soi, &app0, &app1, &dqt, &sof, &com, &dht, &dri, &sos1, &data1, &app1b, &com2, &dht2,
             &fill, &sos2, &data2, &eoi, tail,

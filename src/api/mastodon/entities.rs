@@ -102,6 +102,7 @@ fn created_day(account: &Account) -> String {
 
 /// Any account (local or remote) as Mastodon's `Account`.
 pub fn account(config: &Config, account: &Account) -> MastodonAccount {
+    let web = crate::domain::sanitize::web_url;
     let (url, uri, acct) = if account.is_local() {
         let urls = local_actor_urls(config, &account.username);
         (
@@ -112,7 +113,11 @@ pub fn account(config: &Config, account: &Account) -> MastodonAccount {
     } else {
         let uri = account.uri.clone().unwrap_or_default();
         (
-            account.profile_url.clone().unwrap_or_else(|| uri.clone()),
+            account
+                .profile_url
+                .as_deref()
+                .and_then(web)
+                .unwrap_or_else(|| uri.clone()),
             uri,
             format!(
                 "{}@{}",
@@ -122,11 +127,22 @@ pub fn account(config: &Config, account: &Account) -> MastodonAccount {
         )
     };
     let missing = format!("{}/avatars/original/missing.png", config.base_url());
-    let avatar = account.avatar_url.clone().unwrap_or(missing);
+    // Remote URLs leave only as http(s), whatever was stored before that rule existed.
+    let avatar = account
+        .avatar_url
+        .as_deref()
+        .and_then(web)
+        .unwrap_or(missing);
     let header = account
         .header_url
-        .clone()
+        .as_deref()
+        .and_then(web)
         .unwrap_or_else(|| format!("{}/headers/original/missing.png", config.base_url()));
+    let note = if account.is_local() {
+        account.summary.clone()
+    } else {
+        crate::domain::sanitize::html(&account.summary)
+    };
     MastodonAccount {
         id: account.id.to_string(),
         username: account.username.clone(),
@@ -141,7 +157,7 @@ pub fn account(config: &Config, account: &Account) -> MastodonAccount {
         indexable: account.indexable,
         group: account.actor_type.as_deref() == Some("Group"),
         created_at: created_day(account),
-        note: account.summary.clone(),
+        note,
         url,
         uri,
         avatar_static: avatar.clone(),
@@ -157,17 +173,10 @@ pub fn account(config: &Config, account: &Account) -> MastodonAccount {
         noindex: !account.indexable,
         emojis: vec![],
         roles: vec![],
-        fields: account
-            .fields()
-            .iter()
+        fields: crate::domain::accounts::shown_fields(account, config.base_url())
+            .into_iter()
             .map(|(name, value)| {
-                serde_json::json!({
-                    "name": name,
-                    "value": crate::domain::text::render(value, &Default::default(), config.base_url())
-                        .trim_start_matches("<p>")
-                        .trim_end_matches("</p>"),
-                    "verified_at": null,
-                })
+                serde_json::json!({ "name": name, "value": value, "verified_at": null })
             })
             .collect(),
     }

@@ -50,7 +50,7 @@ pub fn media(config: &Config, m: &Attachment) -> Value {
         // Mastodon's `url` is the shown size; apps open `remote_url`/`url` full screen.
         "url": if m.state == "processing" { Value::Null } else { json!(display) },
         "preview_url": preview,
-        "remote_url": m.remote_url,
+        "remote_url": m.remote_url.as_deref().and_then(crate::domain::sanitize::web_url),
         "preview_remote_url": Value::Null,
         "text_url": Value::Null,
         "meta": meta,
@@ -69,15 +69,21 @@ pub fn status(config: &Config, view: &PostView, seen: &Interactions) -> Value {
     let p = &view.post;
     let counts = seen.counts.get(&p.id).copied().unwrap_or_default();
     let reblog = view.reblog.as_ref().map(|r| status(config, r, seen));
-    let url = p.url.clone().or_else(|| {
-        view.author.is_local().then(|| {
+    // A remote post's page only when it is an http(s) URL; Mastodon falls back to the id.
+    let url = if view.author.is_local() {
+        p.url.clone().unwrap_or_else(|| {
             format!(
                 "{}/{}",
                 local_actor_urls(config, &view.author.username).profile,
                 p.id
             )
         })
-    });
+    } else {
+        p.url
+            .as_deref()
+            .and_then(crate::domain::sanitize::web_url)
+            .unwrap_or_else(|| p.uri.clone())
+    };
     json!({
         "id": p.id.to_string(),
         "uri": p.uri,

@@ -96,8 +96,22 @@ pub fn person(config: &Config, account: &Account) -> Actor {
         discoverable: Some(account.discoverable),
         indexable: Some(account.indexable),
         published: Some(account.created_at),
+        attachment: profile_fields(config, account),
         id,
     }
+}
+
+/// Profile fields as Mastodon publishes them: `PropertyValue`s with an HTML value.
+fn profile_fields(config: &Config, account: &Account) -> Option<serde_json::Value> {
+    let fields = crate::domain::accounts::shown_fields(account, config.base_url());
+    (!fields.is_empty()).then(|| {
+        fields
+            .into_iter()
+            .map(|(name, value)| {
+                serde_json::json!({ "type": "PropertyValue", "name": name, "value": value })
+            })
+            .collect()
+    })
 }
 
 /// The instance actor (`Application`), which signs fetches made on the server's behalf.
@@ -141,6 +155,7 @@ pub fn instance_application(config: &Config, keys: &InstanceKeys) -> Actor {
         discoverable: Some(false),
         indexable: Some(false),
         published: Some(keys.created_at),
+        attachment: None,
         id,
     }
 }

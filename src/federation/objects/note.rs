@@ -58,7 +58,8 @@ pub fn addressing(config: &Config, view: &PostView) -> (Vec<String>, Vec<String>
 /// Where a local attachment's file is served.
 pub fn media_url(config: &Config, m: &Attachment, name: Option<&String>) -> Option<String> {
     if let Some(remote) = &m.remote_url {
-        return Some(remote.clone());
+        // Only http(s) leaves Pinhole, in the API, in pages and in our own documents.
+        return crate::domain::sanitize::web_url(remote);
     }
     Some(format!(
         "{}/media/{}/{}",

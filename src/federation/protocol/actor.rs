@@ -113,6 +113,9 @@ pub struct Actor {
         skip_serializing_if = "Option::is_none"
     )]
     pub published: Option<DateTime<Utc>>,
+    /// Profile fields (`PropertyValue`s) and whatever else a server attaches; read as-is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Value>,
 }
 
 /// Where to deliver to every actor of a server at once.
