@@ -315,3 +315,83 @@ async fn out_of_band_client_credentials_and_throttling() {
     }
     assert_eq!(sign_in(&app, &client, &[], "secret-pw").await.status(), 429);
 }
+
+/// A sign-in from a given loopback address (127.0.0.0/8 is all ours), so the throttle's
+/// per-address rules can be seen.
+async fn sign_in_from(
+    app: &TestApp,
+    client: &Value,
+    from: [u8; 4],
+    password: &str,
+) -> reqwest::Response {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(std::net::IpAddr::from(from))
+        .build()
+        .unwrap();
+    http.post(app.url("/oauth/authorize"))
+        .form(&[
+            ("client_id", client["client_id"].as_str().unwrap()),
+            ("redirect_uri", client["redirect_uri"].as_str().unwrap()),
+            ("username", "alice"),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_throttled_and_cannot_lock_the_owner_out() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let client = register(&app, "urn:ietf:wg:oauth:2.0:oob", "read").await;
+    // 100 guesses at once from one address, the right password among them.
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..100 {
+        let (app_url, client) = (app.url("/oauth/authorize"), client.clone());
+        let password = if i == 60 { "secret-pw" } else { "wrong-guess" };
+        guesses.spawn(async move {
+            let res = common::client()
+                .post(app_url)
+                .form(&[
+                    ("client_id", client["client_id"].as_str().unwrap()),
+                    ("redirect_uri", client["redirect_uri"].as_str().unwrap()),
+                    ("username", "alice"),
+                    ("password", password),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let retry_after = res.headers().contains_key("retry-after");
+            (res.status().as_u16(), retry_after)
+        });
+    }
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    while let Some(done) = guesses.join_next().await {
+        let (status, retry_after) = done.unwrap();
+        assert!(status != 429 || retry_after, "429 without Retry-After");
+        *statuses.entry(status).or_default() += 1;
+    }
+    // At most five were checked at all; none of them got a code (the right password was
+    // either never checked or checked as one of five, so its 200 is the only other answer).
+    let checked =
+        statuses.get(&401).copied().unwrap_or(0) + statuses.get(&200).copied().unwrap_or(0);
+    assert!(checked <= 5, "{statuses:?}");
+    assert_eq!(
+        statuses.get(&429).copied().unwrap_or(0),
+        100 - checked,
+        "{statuses:?}"
+    );
+    // The owner, elsewhere, still signs in.
+    let res = sign_in_from(&app, &client, [127, 0, 0, 2], "secret-pw").await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    // The guessing address stays locked out for this account, right password or not.
+    assert_eq!(
+        sign_in_from(&app, &client, [127, 0, 0, 1], "secret-pw")
+            .await
+            .status(),
+        429
+    );
+    app.stop().await;
+}

@@ -177,7 +177,15 @@ pub async fn authorize(
                 .await
                 .map(|a| a.name)
                 .unwrap_or_default();
-            return Ok((status, form(&state, &params, &name, Some(&e.to_string()))).into_response());
+            let mut page =
+                (status, form(&state, &params, &name, Some(&e.to_string()))).into_response();
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                page.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("60"),
+                );
+            }
+            return Ok(page);
         }
         Err(e) => return Err(e.into()),
     };

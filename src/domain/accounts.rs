@@ -58,15 +58,38 @@ fn validate_password(password: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// Argon2 runs at most this many at once per CPU core; each needs ~19 MiB and a core for
+/// tens of milliseconds, so a flood of sign-ins must queue, not multiply memory.
+const HASHES_PER_CORE: usize = 1;
+/// How long a sign-in waits for a hashing slot before it is told to come back (429).
+const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs one Argon2 computation off the async threads, within the process-wide cap.
+async fn argon2_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, DomainError> {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::sync::Semaphore::new(cores * HASHES_PER_CORE)
+    });
+    let _permit = tokio::time::timeout(HASH_WAIT, slots.acquire())
+        .await
+        .map_err(|_| DomainError::TooMany("The server is busy; try again in a moment".into()))?
+        .map_err(|e| DomainError::Crypto(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| DomainError::Crypto(e.to_string()))
+}
+
 /// Hashes a password with Argon2id (PHC string), off the async threads.
 async fn hash_password(password: String) -> Result<String, DomainError> {
-    tokio::task::spawn_blocking(move || {
+    argon2_slot(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
     })
-    .await
-    .map_err(|e| DomainError::Crypto(e.to_string()))?
+    .await?
     .map_err(|e| DomainError::Crypto(e.to_string()))
 }
 
@@ -176,7 +199,7 @@ pub async fn check_password(
         return Err(refused());
     };
     let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || {
+    let ok = argon2_slot(move || {
         PasswordHash::new(&stored)
             .map(|h| {
                 Argon2::default()
@@ -185,8 +208,7 @@ pub async fn check_password(
             })
             .unwrap_or(false)
     })
-    .await
-    .map_err(|e| DomainError::Crypto(e.to_string()))?;
+    .await?;
     if ok { Ok(account) } else { Err(refused()) }
 }
 

@@ -151,38 +151,80 @@ pub fn check_redirect(app: &oauth_apps::Model, redirect_uri: &str) -> Result<(),
     }
 }
 
-/// Sign-in attempts per username and per client address, so passwords cannot be guessed
-/// at speed: 5 failures in 5 minutes lock that key out for the rest of the window.
+/// Failed sign-ins, counted per address, per account and per (account, address), as
+/// Mastodon's rack-attack rules count them. An attempt is counted when it starts, under the
+/// same lock as the check, so parallel guesses cannot all pass the check before any of
+/// them failed; a success takes its count back. One address alone can exhaust its own
+/// limits but never the account's, so it cannot lock the owner out from elsewhere.
 #[derive(Default)]
 pub struct Throttle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    counts: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
 const WINDOW: Duration = Duration::from_secs(300);
-const MAX_FAILURES: u32 = 5;
+/// Guesses for one account from one address per window.
+const MAX_PER_ACCOUNT_AND_ADDRESS: u32 = 5;
+/// Guesses from one address per window, whatever the accounts.
+const MAX_PER_ADDRESS: u32 = 20;
+/// Guesses for one account per window, whatever the addresses: bounds a distributed
+/// attack; reaching it takes more than one address's limit.
+const MAX_PER_ACCOUNT: u32 = 100;
+/// Entries kept at most; expired ones are dropped first.
+const MAX_ENTRIES: usize = 100_000;
+
+/// An admitted sign-in attempt, counted against its keys until it succeeds.
+pub struct Attempt {
+    keys: Vec<String>,
+}
 
 impl Throttle {
-    fn blocked(&self, keys: &[String]) -> bool {
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        keys.iter().any(|k| {
+    /// Admits an attempt and counts it, or refuses it when any of its limits is reached.
+    fn begin(&self, username: &str, from: &str) -> Option<Attempt> {
+        let user = username.to_lowercase();
+        let limits = [
+            (format!("pair:{user}\n{from}"), MAX_PER_ACCOUNT_AND_ADDRESS),
+            (format!("addr:{from}"), MAX_PER_ADDRESS),
+            (format!("user:{user}"), MAX_PER_ACCOUNT),
+        ];
+        let mut map = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= MAX_ENTRIES {
+            map.retain(|_, (_, since)| since.elapsed() < WINDOW);
+            if map.len() >= MAX_ENTRIES {
+                map.clear();
+            }
+        }
+        let current = |k: &String| {
             map.get(k)
-                .is_some_and(|(n, since)| *n >= MAX_FAILURES && since.elapsed() < WINDOW)
+                .filter(|(_, since)| since.elapsed() < WINDOW)
+                .map_or(0, |(n, _)| *n)
+        };
+        if limits.iter().any(|(k, max)| current(k) >= *max) {
+            return None;
+        }
+        for (k, _) in &limits {
+            let entry = map.entry(k.clone()).or_insert((0, Instant::now()));
+            if entry.1.elapsed() >= WINDOW {
+                *entry = (0, Instant::now());
+            }
+            entry.0 += 1;
+        }
+        Some(Attempt {
+            keys: limits.into_iter().map(|(k, _)| k).collect(),
         })
     }
 
-    fn failed(&self, keys: &[String]) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, (_, since)| since.elapsed() < WINDOW);
-        for k in keys {
-            let entry = map.entry(k.clone()).or_insert((0, Instant::now()));
-            entry.0 += 1;
-        }
-    }
-
-    fn succeeded(&self, keys: &[String]) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for k in keys {
-            map.remove(k);
+    /// The attempt signed in: it was no guess. The account's counts start over; the
+    /// address keeps its other attempts.
+    fn succeeded(&self, attempt: Attempt) {
+        let mut map = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        for k in attempt.keys {
+            if k.starts_with("addr:") {
+                if let Some(entry) = map.get_mut(&k) {
+                    entry.0 = entry.0.saturating_sub(1);
+                }
+            } else {
+                map.remove(&k);
+            }
         }
     }
 }
@@ -226,23 +268,13 @@ pub async fn authorize(
             )));
         }
     };
-    let keys = vec![
-        format!("user:{}", c.username.to_lowercase()),
-        format!("addr:{}", c.from),
-    ];
-    if throttle.blocked(&keys) {
+    let Some(attempt) = throttle.begin(c.username, c.from) else {
         return Err(DomainError::TooMany(
             "Too many failed sign-in attempts; try again in a few minutes".into(),
         ));
-    }
-    let account = match accounts::check_password(db, c.username, c.password).await {
-        Ok(a) => a,
-        Err(e) => {
-            throttle.failed(&keys);
-            return Err(e);
-        }
     };
-    throttle.succeeded(&keys);
+    let account = accounts::check_password(db, c.username, c.password).await?;
+    throttle.succeeded(attempt);
     let code = secret();
     let now = chrono::Utc::now();
     db::oauth::insert_code(
