@@ -117,16 +117,13 @@ impl App {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel::<Option<Instant>>(None);
         let worker = tokio::spawn(deliver::run(self.state.clone(), stop_rx.clone()));
         let janitor = tokio::spawn(janitor(self.state.clone(), stop_rx.clone()));
+        let server_config = self.state.config.server.clone();
         let router = router(self.state);
         // `/api/v1/instance/` is `/api/v1/instance` (Rails, and so Mastodon, accepts both;
         // Mastodon.py asks with the slash). Client addresses reach handlers (sign-in
         // throttling keys on them).
         let normalized = tower_http::normalize_path::NormalizePath::trim_trailing_slash(router);
-        let service =
-            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-                std::net::SocketAddr,
-            >(normalized);
-        let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
+        let server = crate::server::serve(self.listener, normalized, &server_config, async move {
             shutdown.await;
             tracing::info!("shutting down: no new connections, finishing in-flight work");
             let _ = stop_tx.send(Some(Instant::now()));
@@ -144,7 +141,7 @@ impl App {
             tokio::time::sleep_until(began + grace).await;
         };
         tokio::select! {
-            result = server.into_future() => result.map_err(AppError::Serve)?,
+            () = server => {}
             () = deadline => tracing::warn!(seconds = grace.as_secs(), "grace period over; exiting with requests still in flight"),
         }
         // Background work gets what is left of the grace period; an unfinished delivery keeps
@@ -204,7 +201,11 @@ pub fn router(state: AppState) -> Router {
             axum::http::header::LINK,
             axum::http::HeaderName::from_static("x-request-id"),
         ]);
+    let body_timeout = Duration::from_secs(state.config.server.request_body_timeout_seconds.max(1));
     api::router(state)
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        ))
         .layer(axum::middleware::map_response(api::security::headers))
         .layer(cors)
         .layer(PropagateRequestIdLayer::x_request_id())

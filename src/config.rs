@@ -191,6 +191,15 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     pub shutdown_grace_seconds: u64,
+    /// Seconds a connection may take to send a request head, and may stay idle between
+    /// requests.
+    pub header_timeout_seconds: u64,
+    /// Open connections at most (0: what the open-file limit allows).
+    pub max_connections: usize,
+    /// Open connections per client address at most (0: no per-address cap).
+    pub max_connections_per_address: usize,
+    /// Seconds a request body may pause between chunks.
+    pub request_body_timeout_seconds: u64,
 }
 
 /// Why configuration could not be loaded; the message names the offending key or file.

@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod federation;
 pub mod media;
+pub mod server;
 pub mod state;
 
 /// This build's version, reported in NodeInfo, the instance API and `/health`.

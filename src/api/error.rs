@@ -32,6 +32,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// Temporarily unable (the database is busy); the client should retry.
+    #[error("{0}")]
+    Unavailable(String),
     /// The cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -46,6 +49,9 @@ impl From<DomainError> for ApiError {
             DomainError::Unauthorized(m) => ApiError::Unauthorized(m),
             DomainError::TooLarge(m) => ApiError::PayloadTooLarge(m),
             DomainError::TooMany(m) => ApiError::TooManyRequests(m),
+            DomainError::Store(crate::db::StoreError::Busy) => {
+                ApiError::Unavailable("The server is busy; try again in a moment".into())
+            }
             other @ (DomainError::Crypto(_) | DomainError::Store(_) | DomainError::Internal(_)) => {
                 ApiError::Internal(other.to_string())
             }
@@ -65,6 +71,7 @@ impl IntoResponse for ApiError {
             ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.as_str()),
             ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.as_str()),
             ApiError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, m.as_str()),
+            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m.as_str()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
@@ -76,6 +83,11 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from_static("60"),
+            );
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
             );
         }
         response

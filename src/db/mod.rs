@@ -29,6 +29,9 @@ pub enum StoreError {
     /// A unique constraint rejected the write; the caller knows which one it risked.
     #[error("duplicate value")]
     Conflict,
+    /// SQLite's write lock stayed taken past the busy timeout: try again later.
+    #[error("the database is busy")]
+    Busy,
     #[error("database error: {0}")]
     Db(DbErr),
 }
@@ -37,10 +40,20 @@ impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict,
+            _ if is_busy(&err) => StoreError::Busy,
             _ => StoreError::Db(err),
         }
     }
 }
+
+/// SQLite's SQLITE_BUSY / SQLITE_LOCKED, which sqlx reports only by message.
+fn is_busy(err: &DbErr) -> bool {
+    let text = err.to_string();
+    text.contains("database is locked") || text.contains("database is busy")
+}
+
+/// Attempts at taking SQLite's write lock, each waiting up to the busy timeout.
+const WRITE_LOCK_ATTEMPTS: u32 = 3;
 
 /// Starts a transaction that will write. On SQLite it takes the write lock up front
 /// (waiting under the busy timeout): a transaction that reads first and writes later would
@@ -50,12 +63,27 @@ pub async fn begin_write(
     db: &DatabaseConnection,
 ) -> Result<sea_orm::DatabaseTransaction, StoreError> {
     use sea_orm::TransactionTrait;
-    let txn = db.begin().await?;
-    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        txn.execute_unprepared("UPDATE instance_keys SET id = id WHERE 1 = 0")
-            .await?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let txn = db.begin().await?;
+        if txn.get_database_backend() != sea_orm::DbBackend::Sqlite {
+            return Ok(txn);
+        }
+        // A burst of inbound writes can keep the lock busy past one busy timeout; a
+        // local write waits its turn again rather than failing.
+        match txn
+            .execute_unprepared("UPDATE instance_keys SET id = id WHERE 1 = 0")
+            .await
+            .map_err(StoreError::from)
+        {
+            Ok(_) => return Ok(txn),
+            Err(StoreError::Busy) if attempt < WRITE_LOCK_ATTEMPTS => {
+                tracing::debug!(attempt, "SQLite write lock busy; waiting again");
+            }
+            Err(e) => return Err(e),
+        }
     }
-    Ok(txn)
 }
 
 /// Why the database could not be opened; the URL is shown without its password.

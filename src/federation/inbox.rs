@@ -38,6 +38,10 @@ pub enum InboxError {
     NotFound(String),
     #[error("activity already received")]
     Duplicate,
+    /// The database was busy or a concurrent delivery of the same object won a race: the
+    /// sender should simply retry.
+    #[error("busy; retry later")]
+    Busy,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -55,6 +59,7 @@ impl InboxError {
             // A replay (or a retry after a lost response) changes nothing; 409 tells the
             // sender to stop retrying.
             InboxError::Duplicate => StatusCode::CONFLICT,
+            InboxError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             InboxError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -62,7 +67,10 @@ impl InboxError {
 
 impl From<StoreError> for InboxError {
     fn from(e: StoreError) -> Self {
-        InboxError::Internal(e.to_string())
+        match e {
+            StoreError::Busy | StoreError::Conflict => InboxError::Busy,
+            other => InboxError::Internal(other.to_string()),
+        }
     }
 }
 
@@ -71,6 +79,7 @@ impl From<DomainError> for InboxError {
         match e {
             DomainError::NotFound(m) => InboxError::NotFound(m),
             DomainError::Invalid(m) | DomainError::Conflict(m) => InboxError::Refused(m),
+            DomainError::Store(e) => e.into(),
             other => InboxError::Internal(other.to_string()),
         }
     }
@@ -443,10 +452,7 @@ async fn apply(
     let db = &state.db;
     let publisher = &state.federation.publisher;
     let actor_uri = actor.uri.clone().unwrap_or_default();
-    let txn = db
-        .begin()
-        .await
-        .map_err(|e| InboxError::Internal(e.to_string()))?;
+    let txn = db::begin_write(db).await?;
     let now = chrono::Utc::now();
     let body = without_hidden_recipients(activity).to_string();
     // A boost's recipients may block the boosted author too.

@@ -23,7 +23,15 @@ fn respond(result: Result<Outcome, InboxError>) -> Response {
         }
         Err(e) => {
             let status = e.status();
-            if status.is_server_error() {
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                tracing::info!(error = %e, "inbox busy; the sender will retry");
+                (
+                    status,
+                    [(axum::http::header::RETRY_AFTER, "5")],
+                    Json(json!({ "error": e.to_string() })),
+                )
+                    .into_response()
+            } else if status.is_server_error() {
                 tracing::error!(error = %e, "inbox failed");
                 (status, Json(json!({ "error": "Internal server error" }))).into_response()
             } else {

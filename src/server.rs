@@ -1,0 +1,231 @@
+//! The HTTP accept loop. axum's `serve` holds every connection for as long as the client
+//! likes: idle or half-sent requests pile up until the process runs out of file descriptors
+//! and nobody else gets in. Here a connection that has not sent a complete request head
+//! within `server.header_timeout_seconds` (also while idle between keep-alive requests) is
+//! closed, connections are capped overall and per client address, request bodies must keep
+//! flowing, and the open-file limit is raised as far as the system allows.
+
+use std::{
+    collections::HashMap,
+    convert::Infallible,
+    future::Future,
+    net::IpAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{extract::ConnectInfo, http::Request};
+use hyper::body::Incoming;
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    server::{conn::auto, graceful::GracefulShutdown},
+    service::TowerToHyperService,
+};
+use tokio::{net::TcpListener, sync::Semaphore};
+use tower::ServiceExt;
+
+use crate::config::ServerConfig;
+
+/// File descriptors kept back from connections for the database, media files and
+/// outgoing federation requests.
+const RESERVED_FILES: u64 = 256;
+
+/// Raises the soft open-file limit to the hard limit and returns the limit now in force
+/// (`None` where the platform does not say).
+pub fn raise_file_limit() -> Option<u64> {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => {
+            tracing::info!(open_files = limit, "open-file limit");
+            Some(limit)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read or raise the open-file limit");
+            None
+        }
+    }
+}
+
+/// How many connections may be open at once: the configured number, or (0) what the file
+/// limit leaves after the reserve.
+pub fn connection_limit(config: &ServerConfig, file_limit: Option<u64>) -> usize {
+    let auto = file_limit
+        .map_or(1024, |l| l.saturating_sub(RESERVED_FILES))
+        .clamp(64, 1 << 20) as usize;
+    match config.max_connections {
+        0 => auto,
+        n => n.min(auto),
+    }
+}
+
+/// Open connections per client address, so one client cannot take every slot.
+#[derive(Default)]
+struct PerAddress {
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl PerAddress {
+    fn enter(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<AddressSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(ip).or_default();
+        if max > 0 && *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(AddressSlot {
+            table: self.clone(),
+            ip,
+        })
+    }
+}
+
+/// One connection's place in [`PerAddress`], given back when the connection ends.
+struct AddressSlot {
+    table: Arc<PerAddress>,
+    ip: IpAddr,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut open = self.table.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then stops accepting and waits for
+/// open connections to finish their requests (the caller bounds how long).
+pub async fn serve<S>(
+    listener: TcpListener,
+    app: S,
+    config: &ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) where
+    S: tower::Service<
+            Request<axum::body::Body>,
+            Response = axum::response::Response,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let limit = connection_limit(config, raise_file_limit());
+    let per_address_max = config.max_connections_per_address;
+    tracing::info!(
+        connections = limit,
+        per_address = per_address_max,
+        header_timeout_seconds = config.header_timeout_seconds,
+        "accepting connections"
+    );
+    let slots = Arc::new(Semaphore::new(limit));
+    let per_address = Arc::new(PerAddress::default());
+    let header_timeout = Duration::from_secs(config.header_timeout_seconds.max(1));
+    // HTTP/1 only: federation and reverse proxies speak it, and sniffing for cleartext
+    // HTTP/2 would wait for a first byte with no timeout at all.
+    let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_buf_size(64 * 1024);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        // Wait for a free slot before accepting: over the cap, clients queue in the
+        // kernel's backlog instead of costing us a file descriptor.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_error(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Some(address_slot) = per_address.enter(peer.ip(), per_address_max) else {
+            tracing::debug!(%peer, "too many connections from one address; closed");
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = app
+            .clone()
+            .map_request(move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request.map(axum::body::Body::new)
+            });
+        let connection = builder
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+            drop(address_slot);
+            drop(slot);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// Connection-level accept errors are the client's business; others (out of file
+/// descriptors) get a pause so the loop does not spin.
+async fn accept_error(e: std::io::Error) {
+    use std::io::ErrorKind::*;
+    if matches!(
+        e.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accept failed");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_limit_follows_the_file_limit() {
+        let mut config = ServerConfig {
+            shutdown_grace_seconds: 1,
+            header_timeout_seconds: 20,
+            max_connections: 0,
+            max_connections_per_address: 0,
+            request_body_timeout_seconds: 60,
+        };
+        assert_eq!(connection_limit(&config, Some(1024)), 768);
+        assert_eq!(connection_limit(&config, Some(100)), 64);
+        config.max_connections = 100;
+        assert_eq!(connection_limit(&config, Some(1024)), 100);
+        config.max_connections = 5000;
+        assert_eq!(connection_limit(&config, Some(1024)), 768);
+    }
+
+    #[test]
+    fn per_address_slots_are_given_back() {
+        let table = Arc::new(PerAddress::default());
+        let ip: IpAddr = [127, 0, 0, 2].into();
+        let a = table.enter(ip, 2).expect("first");
+        let _b = table.enter(ip, 2).expect("second");
+        assert!(table.enter(ip, 2).is_none());
+        assert!(table.enter([127, 0, 0, 3].into(), 2).is_some());
+        drop(a);
+        assert!(table.enter(ip, 2).is_some());
+    }
+}
