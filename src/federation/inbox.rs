@@ -2,7 +2,6 @@
 //! record in one transaction, so redeliveries are acknowledged without being re-applied.
 
 use axum::http::{HeaderMap, StatusCode};
-use sea_orm::TransactionTrait;
 use serde_json::Value;
 use url::Url;
 
