@@ -42,6 +42,8 @@ struct Inner {
     inbox_delay_ms: AtomicU64,
     /// Documents served at a path (objects a test wants fetchable).
     objects: Mutex<HashMap<String, Value>>,
+    /// How many times each actor's document was served, by the actor's name.
+    actor_gets: Mutex<HashMap<String, u64>>,
 }
 
 /// The running peer.
@@ -87,6 +89,12 @@ fn actor_response(p: &Peer, name: &str) -> axum::response::Response {
     let Some(a) = actors.get(name) else {
         return (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))).into_response();
     };
+    *p.inner
+        .actor_gets
+        .lock()
+        .unwrap()
+        .entry(name.to_string())
+        .or_default() += 1;
     let id = p.actor_id(name);
     let name = name.rsplit('/').next().unwrap_or(name);
     let doc = json!({
@@ -323,5 +331,46 @@ impl Peer {
         let body = serde_json::to_vec(activity).unwrap();
         let headers = self.signed_headers(signer, url, &body, SystemTime::now());
         Self::post_raw(url, &headers, body).await
+    }
+}
+
+impl Peer {
+    /// How many times the document of actor `name` has been served (GETs of the actor).
+    pub fn actor_fetches(&self, name: &str) -> u64 {
+        self.inner
+            .actor_gets
+            .lock()
+            .unwrap()
+            .get(name)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Signs a `method` request for `url` with the private key of `key_of` (an actor of
+    /// this peer) but naming `key_id`, which may be anyone's key: what a forger holding
+    /// some key sends. With a `body`, `Digest` and `Content-Type` are signed too.
+    pub fn signed_headers_as(
+        &self,
+        key_of: &str,
+        key_id: &str,
+        method: &str,
+        url: &str,
+        body: Option<&[u8]>,
+        when: SystemTime,
+    ) -> Vec<(String, String)> {
+        let actor = self.inner.actors.lock().unwrap()[key_of].clone();
+        let key = SigningKey::from_pkcs8_pem(&actor.private_pem).unwrap();
+        let url = url::Url::parse(url).unwrap();
+        let content_type = body.map(|_| "application/activity+json");
+        let signed = sign_request_at(method, &url, content_type, body, key_id, &key, when).unwrap();
+        let mut headers = vec![("date".to_string(), signed.date)];
+        if let Some(ct) = content_type {
+            headers.push(("content-type".into(), ct.into()));
+        }
+        if let Some(digest) = signed.digest {
+            headers.push(("digest".into(), digest));
+        }
+        headers.push(("signature".into(), signed.signature));
+        headers
     }
 }
