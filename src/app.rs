@@ -68,6 +68,10 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
         })?),
     };
     let media = Arc::new(MediaService::new(storage, config.media.clone()));
+    let inbox_concurrency = match config.federation.inbox_concurrency {
+        0 => 4 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     Ok(AppState {
         db,
         config,
@@ -75,6 +79,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
         federation,
         media,
         login_throttle: Arc::default(),
+        inbox_slots: Arc::new(tokio::sync::Semaphore::new(inbox_concurrency)),
     })
 }
 

@@ -115,6 +115,26 @@ pub enum BenchCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Signed Creates from many remote actors to the shared inbox over loopback HTTP:
+    /// accepted/s beside the verification and storage bounds, latency at half load.
+    Inbox {
+        /// A postgres:// URL (a scratch database is made beside it); SQLite when absent.
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 1_000)]
+        actors: usize,
+        /// Deliveries sent as fast as they are taken.
+        #[arg(long, default_value_t = 4_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Seconds of paced sending at half the rate reached.
+        #[arg(long, default_value_t = 10.0)]
+        paced_seconds: f64,
+        /// Markdown file whose inbox section (per database) is replaced with the results.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Process a 4000×3000 photo to every stored size; compare with libvips.
     Media {
         #[arg(long, default_value_t = 10)]
@@ -435,6 +455,32 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 })
                 .await
                 .map_err(CliError::Bench)?;
+            print!("{report}");
+        }
+        Command::Bench(BenchCommand::Inbox {
+            database_url,
+            actors,
+            requests,
+            concurrency,
+            paced_seconds,
+            output,
+        }) => {
+            let _ = config;
+            if actors == 0 || requests == 0 || concurrency == 0 || paced_seconds <= 0.0 {
+                return Err(CliError::Bench(
+                    "need actors, requests, concurrency and paced-seconds above 0".into(),
+                ));
+            }
+            let report = crate::bench::inbox::run_inbox(crate::bench::inbox::InboxParams {
+                database_url,
+                actors,
+                requests,
+                concurrency,
+                paced_seconds,
+                output,
+            })
+            .await
+            .map_err(CliError::Bench)?;
             print!("{report}");
         }
         Command::Bench(BenchCommand::Media {

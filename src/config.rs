@@ -67,6 +67,10 @@ pub struct InstanceConfig {
 pub struct FederationConfig {
     pub allow_private_network: Toggle,
     pub inbox_max_bytes: usize,
+    /// Inbox POSTs processed at once (0: four per CPU core); more wait briefly, then 503.
+    pub inbox_concurrency: usize,
+    /// Milliseconds an inbox POST may wait for its turn before it is answered 503.
+    pub inbox_queue_wait_ms: u64,
     pub fetch_max_bytes: usize,
     pub request_timeout_seconds: u64,
     pub delivery_concurrency: usize,

@@ -20,4 +20,6 @@ pub struct AppState {
     pub media: Arc<MediaService>,
     /// Failed sign-ins, shared by every request.
     pub login_throttle: Arc<crate::domain::oauth::Throttle>,
+    /// Inbox POSTs being processed (`federation.inbox_concurrency` permits).
+    pub inbox_slots: Arc<tokio::sync::Semaphore>,
 }

@@ -14,7 +14,9 @@ pub mod wellknown;
 use axum::{
     Router,
     extract::DefaultBodyLimit,
+    handler::Handler,
     http::{HeaderMap, header},
+    middleware::from_fn_with_state,
     routing::{get, post},
 };
 
@@ -78,13 +80,23 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/users/{username}/inbox",
-            get(activitypub::c2s::inbox)
-                .post(activitypub::inbox::user_inbox)
-                .layer(DefaultBodyLimit::max(inbox_limit)),
+            get(activitypub::c2s::inbox).post(
+                activitypub::inbox::user_inbox
+                    .layer(DefaultBodyLimit::max(inbox_limit))
+                    .layer(from_fn_with_state(
+                        state.clone(),
+                        activitypub::inbox::admission,
+                    )),
+            ),
         )
         .route(
             "/inbox",
-            post(activitypub::inbox::shared_inbox).layer(DefaultBodyLimit::max(inbox_limit)),
+            post(activitypub::inbox::shared_inbox)
+                .layer(DefaultBodyLimit::max(inbox_limit))
+                .route_layer(from_fn_with_state(
+                    state.clone(),
+                    activitypub::inbox::admission,
+                )),
         )
         .route("/api/v1/apps", post(oauth::create_app))
         .route("/api/v1/apps/verify_credentials", get(oauth::verify_app))

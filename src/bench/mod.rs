@@ -2,6 +2,7 @@
 //! by a loopback sink, a share of them dead; reports deliveries/s against the machine's
 //! signing bound measured in the same run, and writes the numbers to `docs/performance.md`.
 
+pub mod inbox;
 pub mod timeline;
 
 use std::{

@@ -28,7 +28,8 @@ pub struct TimelineParams {
     pub output: Option<PathBuf>,
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// The `p`th percentile of sorted samples (nearest rank).
+pub(super) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

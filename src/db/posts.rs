@@ -24,15 +24,17 @@ type Time = chrono::DateTime<chrono::Utc>;
 /// than catching the error: on PostgreSQL a failed statement would abort the transaction.
 pub async fn insert_new<C: ConnectionTrait>(
     db: &C,
+    id: i64,
     row: ActiveModel,
 ) -> Result<Option<Model>, StoreError> {
+    // Without RETURNING: sea-orm reports a skipped row differently with it (as "not found").
     match Entity::insert(row)
         .on_conflict(OnConflict::column(Column::Id).do_nothing().to_owned())
-        .exec_with_returning(db)
+        .exec_without_returning(db)
         .await
     {
-        Ok(model) => Ok(Some(model)),
-        Err(sea_orm::DbErr::RecordNotInserted) => Ok(None),
+        Ok(0) | Err(sea_orm::DbErr::RecordNotInserted) => Ok(None),
+        Ok(_) => Ok(Entity::find_by_id(id).one(db).await?),
         Err(e) => Err(e.into()),
     }
 }

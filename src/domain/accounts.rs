@@ -73,13 +73,18 @@ async fn argon2_slot<T: Send + 'static>(
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         tokio::sync::Semaphore::new(cores * HASHES_PER_CORE)
     });
-    let _permit = tokio::time::timeout(HASH_WAIT, slots.acquire())
+    let permit = tokio::time::timeout(HASH_WAIT, slots.acquire())
         .await
         .map_err(|_| DomainError::TooMany("The server is busy; try again in a moment".into()))?
         .map_err(|e| DomainError::Crypto(e.to_string()))?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| DomainError::Crypto(e.to_string()))
+    // The permit goes with the work: a client that hangs up does not free the slot while
+    // its hash still runs.
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| DomainError::Crypto(e.to_string()))
 }
 
 /// Hashes a password with Argon2id (PHC string), off the async threads.

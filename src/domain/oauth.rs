@@ -172,6 +172,21 @@ const MAX_PER_ACCOUNT: u32 = 100;
 /// Entries kept at most; expired ones are dropped first.
 const MAX_ENTRIES: usize = 100_000;
 
+/// The unit an address is throttled by: an IPv4 address, or the /64 an IPv6 address is in
+/// (one host usually holds a whole /64).
+fn address_key(from: &str) -> String {
+    match from.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map_or(from.to_string(), |v4| v4.to_string()),
+        _ => from.to_string(),
+    }
+}
+
 /// An admitted sign-in attempt, counted against its keys until it succeeds.
 pub struct Attempt {
     keys: Vec<String>,
@@ -268,7 +283,13 @@ pub async fn authorize(
             )));
         }
     };
-    let Some(attempt) = throttle.begin(c.username, c.from) else {
+    if accounts::validate_username(c.username).is_err() {
+        // No such account can exist: refused without costing a throttle entry or a hash.
+        return Err(DomainError::Unauthorized(
+            "Invalid username or password".into(),
+        ));
+    }
+    let Some(attempt) = throttle.begin(c.username, &address_key(c.from)) else {
         return Err(DomainError::TooMany(
             "Too many failed sign-in attempts; try again in a few minutes".into(),
         ));

@@ -167,7 +167,7 @@ async fn insert_fresh<C: ConnectionTrait>(
     for attempt in 0..32 {
         // After a clash, move to a later millisecond too: a crowded one stays crowded.
         let id = new_id(at + chrono::Duration::milliseconds(attempt / 4));
-        if let Some(post) = db::posts::insert_new(db, row(id)).await? {
+        if let Some(post) = db::posts::insert_new(db, id, row(id)).await? {
             return Ok(post);
         }
     }

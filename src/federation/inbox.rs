@@ -829,16 +829,16 @@ pub async fn signed_reader(
         .iter()
         .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
         .collect();
-    addressed_here(
-        &state.config,
-        headers.get("host").and_then(|v| v.to_str().ok()),
-    )?;
     let pending = match signatures::begin_verify("GET", path_and_query, &header_list, &["host"]) {
         Ok(p) => p,
         // A bearer token in Authorization is not a signature; treat as anonymous here.
         Err(SignatureError::Missing) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
+    addressed_here(
+        &state.config,
+        headers.get("host").and_then(|v| v.to_str().ok()),
+    )?;
     let (owner, key) = verified_key(state, &pending).await?;
     let account = resolve::trust(state, &pending.key_id, owner, key)
         .await

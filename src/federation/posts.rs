@@ -193,7 +193,9 @@ pub async fn parse_post(
     author: &Account,
 ) -> Result<RemotePost, String> {
     let uri = string(object.get("id")).ok_or("the object has no id")?;
-    Url::parse(&uri).map_err(|_| "the object id is not a URL")?;
+    if sanitize::web_url(&uri).is_none() {
+        return Err("the object id is not an http(s) URL".into());
+    }
     let kind = string(object.get("type")).unwrap_or_default();
     if !POST_TYPES.contains(&kind.as_str()) {
         return Err(format!("{kind} objects are not posts"));

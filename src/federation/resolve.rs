@@ -11,7 +11,7 @@ use super::{
     activities::domain_of,
     client::{ACCEPT_AP, FetchError},
     protocol::actor::Actor,
-    signatures::{SignatureError, VerifyingKey},
+    signatures::{FetchRecord, SignatureError, VerifyingKey},
 };
 use crate::{
     db::{self, StoreError, accounts::RemoteActor, entities::accounts::Model as Account},
@@ -335,18 +335,36 @@ pub async fn key_owner(
     // signatures must not make us hammer (or aim us at) the key's host.
     let slot = fed.keys.fetch_slot(key_id);
     let mut recent = slot.lock().await;
-    if let Some((at, owner, key)) = recent.as_ref()
-        && at.elapsed() < KEY_REFETCH_INTERVAL
-    {
-        return Ok((KeyOwner::Fetched(owner.clone()), key.clone()));
+    if let Some(record) = recent.as_ref() {
+        let fresh_for = if record.outcome.is_ok() {
+            KEY_REFETCH_INTERVAL
+        } else {
+            KEY_FAILURE_INTERVAL
+        };
+        if record.at.elapsed() < fresh_for {
+            return match &record.outcome {
+                Ok((owner, key)) => Ok((KeyOwner::Fetched(owner.clone()), key.clone())),
+                Err(why) => Err(ResolveError::Invalid(key_id.into(), why.clone())),
+            };
+        }
     }
-    let (owner, key) = fetch_key(state, key_id).await?;
-    *recent = Some((std::time::Instant::now(), owner.clone(), key.clone()));
+    let fetched = fetch_key(state, key_id).await;
+    *recent = Some(FetchRecord {
+        at: std::time::Instant::now(),
+        outcome: fetched
+            .as_ref()
+            .map(|(owner, key)| (owner.clone(), key.clone()))
+            .map_err(|e| format!("fetched recently without success: {e}")),
+    });
+    let (owner, key) = fetched?;
     Ok((KeyOwner::Fetched(owner), key))
 }
 
 /// How long a fetched key document answers for its key id before it may be fetched again.
 pub const KEY_REFETCH_INTERVAL: Duration = Duration::from_secs(300);
+/// How long a failed key fetch is remembered (forgeries naming a missing key must not
+/// cost a fetch each either).
+pub const KEY_FAILURE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Fetches the document a key id names (an actor, or a key stub naming its owner).
 async fn fetch_key(

@@ -525,17 +525,21 @@ pub struct KeyCache {
     fetches: Arc<std::sync::Mutex<HashMap<String, FetchSlot>>>,
 }
 
-/// The last fetch of one key id (when, its owner, the key), behind an async lock so that
-/// concurrent requests naming the key wait for one fetch instead of each making their own.
-pub type FetchSlot = Arc<
-    tokio::sync::Mutex<
-        Option<(
-            std::time::Instant,
-            crate::db::accounts::RemoteActor,
-            VerifyingKey,
-        )>,
-    >,
->;
+/// The last fetch of one key id, behind an async lock so that concurrent requests naming
+/// the key wait for one fetch instead of each making their own.
+pub type FetchSlot = Arc<tokio::sync::Mutex<Option<FetchRecord>>>;
+
+/// When a key id was last fetched and what came of it: its owner and key, or why not.
+pub struct FetchRecord {
+    pub at: std::time::Instant,
+    pub outcome: Result<(crate::db::accounts::RemoteActor, VerifyingKey), String>,
+}
+
+/// Key ids whose last fetch is remembered at most (each record holds an actor document,
+/// bounded in size when parsed); expired records go first.
+const MAX_FETCH_RECORDS: usize = 1024;
+/// How long any fetch record is worth keeping.
+const FETCH_RECORD_LIFETIME: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl KeyCache {
     /// The signing key for `id` (an account id; the instance actor uses 0), parsed from
@@ -572,8 +576,25 @@ impl KeyCache {
         let Ok(mut m) = self.fetches.lock() else {
             return FetchSlot::default();
         };
-        if m.len() >= 50_000 {
-            m.clear();
+        if m.len() >= MAX_FETCH_RECORDS && !m.contains_key(key_id) {
+            // Drop expired records (and empty slots nobody holds); if all are fresh, the
+            // oldest half goes. A slot being fetched right now is kept by its holder.
+            m.retain(|_, slot| match slot.try_lock() {
+                Ok(record) => record
+                    .as_ref()
+                    .is_some_and(|r| r.at.elapsed() < FETCH_RECORD_LIFETIME),
+                Err(_) => true,
+            });
+            if m.len() >= MAX_FETCH_RECORDS {
+                let mut ages: Vec<(String, std::time::Instant)> = m
+                    .iter()
+                    .filter_map(|(k, slot)| Some((k.clone(), slot.try_lock().ok()?.as_ref()?.at)))
+                    .collect();
+                ages.sort_by_key(|(_, at)| *at);
+                for (k, _) in ages.into_iter().take(MAX_FETCH_RECORDS / 2) {
+                    m.remove(&k);
+                }
+            }
         }
         m.entry(key_id.to_string()).or_default().clone()
     }

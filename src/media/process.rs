@@ -302,10 +302,11 @@ pub const MAX_FRAMES: u32 = 1000;
 /// Longest an animation may take to decode and re-encode.
 pub const MAX_ANIMATION_SECONDS: u64 = 10;
 
-/// The pixels all frames of an animation may decode to: a quarter of the still-image limit,
-/// since every frame is held in memory as RGBA at once (100 MB at the default limit).
+/// The pixels all frames of an animation may decode to: half the still-image limit, since
+/// every frame is held in memory as RGBA at once (200 MB at the default limit; a typical
+/// 480×270 GIF of 200 frames needs 26 million).
 fn animation_budget(config: &MediaConfig) -> u64 {
-    config.max_pixels / 4
+    config.max_pixels / 2
 }
 
 /// Refuses, from the container structure alone, a GIF, PNG or WebP whose frames would decode

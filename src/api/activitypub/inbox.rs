@@ -1,4 +1,6 @@
-//! `POST /inbox` and `POST /users/NAME/inbox`.
+//! `POST /inbox` and `POST /users/NAME/inbox`, behind an admission gate: a bounded number
+//! are processed at once, the rest wait briefly and are then told to come back (503 with
+//! `Retry-After`), before their bodies are even read.
 
 use axum::{
     Json,
@@ -69,4 +71,29 @@ pub async fn user_inbox(
         Err(e) => return crate::api::ApiError::from(e).into_response(),
     };
     respond(inbox::receive(&state, path_and_query(&uri), &headers, &body, Some(&owner)).await)
+}
+
+/// Lets an inbox POST in when a processing slot frees up within
+/// `federation.inbox_queue_wait_ms`; otherwise answers 503 with `Retry-After` without
+/// reading the body, so a flood costs no memory and never delays local writes for long.
+pub async fn admission(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let wait = std::time::Duration::from_millis(state.config.federation.inbox_queue_wait_ms);
+    let permit = match tokio::time::timeout(wait, state.inbox_slots.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => permit,
+        _ => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, "10")],
+                Json(json!({ "error": "Too many deliveries at once; retry later" })),
+            )
+                .into_response();
+        }
+    };
+    let response = next.run(request).await;
+    drop(permit);
+    response
 }

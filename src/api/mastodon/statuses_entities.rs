@@ -71,18 +71,16 @@ pub fn status(config: &Config, view: &PostView, seen: &Interactions) -> Value {
     let reblog = view.reblog.as_ref().map(|r| status(config, r, seen));
     // A remote post's page only when it is an http(s) URL; Mastodon falls back to the id.
     let url = if view.author.is_local() {
-        p.url.clone().unwrap_or_else(|| {
+        Some(p.url.clone().unwrap_or_else(|| {
             format!(
                 "{}/{}",
                 local_actor_urls(config, &view.author.username).profile,
                 p.id
             )
-        })
+        }))
     } else {
-        p.url
-            .as_deref()
-            .and_then(crate::domain::sanitize::web_url)
-            .unwrap_or_else(|| p.uri.clone())
+        let web = crate::domain::sanitize::web_url;
+        p.url.as_deref().and_then(web).or_else(|| web(&p.uri))
     };
     json!({
         "id": p.id.to_string(),

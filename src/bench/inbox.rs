@@ -1,0 +1,549 @@
+//! `pinhole bench inbox`: signed `Create`s from many remote actors (keys already known)
+//! POSTed over loopback HTTP to the shared inbox of a real instance, on SQLite or a scratch
+//! PostgreSQL database. Reports accepted/s beside the two bounds measured in the same run —
+//! signature verifications/s on all cores, and stores/s of the same posts without HTTP —
+//! and the p50/p99 latency at half the rate it reached; writes them to
+//! `docs/performance.md`. The load generator runs in the same process on the same cores,
+//! so the figures are conservative.
+
+use std::{
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant, SystemTime},
+};
+
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use tokio::net::TcpListener;
+
+use super::{BenchError, err, peak_rss_kib, timeline::percentile, write_named_section};
+use crate::{
+    app::{App, AppError},
+    config::Config,
+    db::{self, accounts::RemoteActor},
+    domain::{
+        self,
+        accounts::NewUser,
+        posts::{RemotePost, Visibility},
+    },
+    federation::signatures::{SigningKey, VerifyingKey, begin_verify, sign_request_at},
+};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct InboxParams {
+    /// `None`: a SQLite file in a temporary directory. A `postgres://` URL whose user may
+    /// create databases: a scratch database beside it, dropped afterwards.
+    pub database_url: Option<String>,
+    pub actors: usize,
+    /// Deliveries sent as fast as they are taken (the maximum rate).
+    pub requests: usize,
+    pub concurrency: usize,
+    /// Seconds of paced sending at half the maximum rate (latency).
+    pub paced_seconds: f64,
+    pub output: Option<PathBuf>,
+}
+
+/// Key pairs shared by the actors (verification costs the same whichever key).
+const KEYS: usize = 8;
+
+/// One prepared delivery: the body and its signed headers.
+struct Delivery {
+    body: Vec<u8>,
+    headers: Vec<(String, String)>,
+}
+
+/// Verifications per second on all cores, through the same parsing and checks the inbox
+/// uses.
+fn verification_bound(
+    key: &SigningKey,
+    public_pem: &str,
+    seconds: f64,
+) -> Result<(f64, usize), BenchError> {
+    let url = url::Url::parse("http://localhost:1/inbox").map_err(err)?;
+    let body = br#"{"type":"Create"}"#;
+    let signed = sign_request_at(
+        "POST",
+        &url,
+        Some("application/activity+json"),
+        Some(body),
+        "http://peer.localhost/users/a#main-key",
+        key,
+        SystemTime::now(),
+    )
+    .map_err(err)?;
+    let headers = vec![
+        ("host".to_string(), "localhost:1".to_string()),
+        ("date".to_string(), signed.date.clone()),
+        (
+            "digest".to_string(),
+            signed.digest.clone().unwrap_or_default(),
+        ),
+        (
+            "content-type".to_string(),
+            "application/activity+json".into(),
+        ),
+        ("signature".to_string(), signed.signature.clone()),
+    ];
+    let verifying = VerifyingKey::from_pem(public_pem).map_err(err)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let (headers, verifying) = (headers.clone(), verifying.clone());
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while Instant::now() < deadline {
+                    let ok = begin_verify("POST", "/inbox", &headers, &["host", "date", "digest"])
+                        .and_then(|p| p.verify(&verifying))
+                        .is_ok();
+                    if ok {
+                        n += 1;
+                    }
+                }
+                n
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|h| h.join().unwrap_or(0)).sum();
+    Ok((total as f64 / started.elapsed().as_secs_f64(), threads))
+}
+
+fn create_json(actor: &str, n: usize) -> serde_json::Value {
+    let id = format!("{actor}/statuses/{n}");
+    serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{id}/activity"),
+        "type": "Create",
+        "actor": actor,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [format!("{actor}/followers")],
+        "object": {
+            "id": id,
+            "type": "Note",
+            "attributedTo": actor,
+            "content": format!("<p>Delivery {n}: a short note with a <a href=\"https://example.com/\">link</a> and #bench</p>"),
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [format!("{actor}/followers")],
+            "published": "2026-11-01T12:00:00Z",
+            "tag": [{ "type": "Hashtag", "name": "#bench", "href": "https://example.com/tags/bench" }],
+        },
+    })
+}
+
+/// The scenario's measurements.
+struct Measured {
+    accepted_per_second: f64,
+    max_phase: (usize, f64, Vec<(u16, usize)>),
+    stores_per_second: f64,
+    paced_rate: f64,
+    paced: Vec<f64>,
+    paced_refused: usize,
+    peak_rss_kib: Option<u64>,
+}
+
+/// Runs the benchmark on one database; returns the report.
+pub async fn run_inbox(params: InboxParams) -> Result<String, BenchError> {
+    let pairs: Vec<_> = (0..KEYS)
+        .map(|_| activitypub_federation::http_signatures::generate_actor_keypair().map_err(err))
+        .collect::<Result<_, _>>()?;
+    let keys: Vec<Arc<SigningKey>> = pairs
+        .iter()
+        .map(|p| {
+            SigningKey::from_pkcs8_pem(&p.private_key)
+                .map(Arc::new)
+                .map_err(err)
+        })
+        .collect::<Result<_, _>>()?;
+    let (verify_bound, threads) = {
+        let key = keys[0].clone();
+        let public = pairs[0].public_key.clone();
+        tokio::task::spawn_blocking(move || verification_bound(&key, &public, 3.0))
+            .await
+            .map_err(err)??
+    };
+    let dir = std::env::temp_dir().join(format!("pinhole-bench-inbox-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(err)?;
+    let (database_url, scratch) = match &params.database_url {
+        None => (String::new(), None),
+        Some(url) => {
+            let (scratch_url, name) = create_scratch(url).await?;
+            (scratch_url, Some((url.clone(), name)))
+        }
+    };
+    let backend = if scratch.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let result = measure(&params, &dir, &database_url, &pairs, &keys).await;
+    if let Some((admin, name)) = scratch {
+        drop_scratch(&admin, &name).await?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let m = result?;
+    let lower_bound = verify_bound.min(m.stores_per_second);
+    let mut report = format!(
+        "{backend}, {} remote actors with known keys, signed `Create{{Note}}` to the shared inbox over loopback HTTP, {} in flight, {threads} cores shared with the load generator.\n\n",
+        params.actors, params.concurrency
+    );
+    report.push_str(&format!(
+        "- Signature verification bound (cavage parse + RSA-2048 verify, {threads} threads): **{verify_bound:.0}/s**\n"
+    ));
+    report.push_str(&format!(
+        "- Storing the same posts without HTTP (parsed, one write transaction each, {} at a time): **{:.0}/s**\n",
+        params.concurrency, m.stores_per_second
+    ));
+    let (sent, seconds, statuses) = &m.max_phase;
+    report.push_str(&format!(
+        "- Over HTTP, as fast as taken: {sent} deliveries in {seconds:.2} s, answers {statuses:?} → **{:.0} accepted/s = {:.2}× the lower bound**\n",
+        m.accepted_per_second,
+        m.accepted_per_second / lower_bound
+    ));
+    let mut paced = m.paced.clone();
+    paced.sort_by(f64::total_cmp);
+    report.push_str(&format!(
+        "- Paced at half that ({:.0}/s for {:.0} s, {} deliveries, {} not 202): latency **p50 {:.1} ms, p99 {:.1} ms**\n",
+        m.paced_rate,
+        params.paced_seconds,
+        paced.len(),
+        m.paced_refused,
+        percentile(&paced, 50.0),
+        percentile(&paced, 99.0)
+    ));
+    if let Some(kib) = m.peak_rss_kib {
+        report.push_str(&format!(
+            "- Peak RSS of the whole process (server, database driver and load generator): {:.0} MB\n",
+            kib as f64 / 1024.0
+        ));
+    }
+    if let Some(path) = &params.output {
+        let (name, title) = if backend == "SQLite" {
+            (
+                "inbox-sqlite",
+                "Inbox throughput, SQLite (`pinhole bench inbox`)",
+            )
+        } else {
+            (
+                "inbox-postgres",
+                "Inbox throughput, PostgreSQL (`pinhole bench inbox --database-url …`)",
+            )
+        };
+        write_named_section(path, name, title, &report).map_err(err)?;
+    }
+    Ok(report)
+}
+
+async fn create_scratch(url: &str) -> Result<(String, String), BenchError> {
+    let admin = Database::connect(url)
+        .await
+        .map_err(|e| format!("cannot connect to {}: {e}", db::redact_url(url)))?;
+    if admin.get_database_backend() != DbBackend::Postgres {
+        return Err("--database-url must be a postgres:// URL".into());
+    }
+    let name = format!("pinhole_bench_inbox_{}", std::process::id());
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        admin
+            .execute_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await
+            .map_err(err)?;
+    }
+    let mut parsed = url::Url::parse(url).map_err(err)?;
+    parsed.set_path(&format!("/{name}"));
+    Ok((parsed.to_string(), name))
+}
+
+async fn drop_scratch(url: &str, name: &str) -> Result<(), BenchError> {
+    let admin = Database::connect(url).await.map_err(err)?;
+    admin
+        .execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        ))
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+async fn measure(
+    params: &InboxParams,
+    dir: &std::path::Path,
+    database_url: &str,
+    pairs: &[activitypub_federation::http_signatures::Keypair],
+    keys: &[Arc<SigningKey>],
+) -> Result<Measured, BenchError> {
+    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
+    let addr = listener.local_addr().map_err(err)?;
+    let mut config = Config::defaults().map_err(err)?;
+    config.public_url =
+        url::Url::parse(&format!("http://localhost:{}", addr.port())).map_err(err)?;
+    config.listen = addr;
+    config.data_dir = dir.to_path_buf();
+    config.database_url = database_url.to_string();
+    config.server.shutdown_grace_seconds = 5;
+    config.database.max_connections = 16;
+    let app = App::with_listener(config, listener)
+        .await
+        .map_err(|e: AppError| e.to_string())?;
+    let state = app.state().clone();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run(async move {
+        let _ = stop_rx.await;
+    }));
+
+    // Setup (not timed): alice follows every remote actor, whose keys are stored.
+    let alice = domain::accounts::create_local(
+        &state.db,
+        NewUser {
+            username: "alice".into(),
+            password: None,
+            is_admin: false,
+            locked: false,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let now = chrono::Utc::now();
+    let mut actors = Vec::with_capacity(params.actors);
+    for i in 0..params.actors {
+        let host = format!("s{}.localhost:9", i % 50);
+        let uri = format!("http://{host}/users/a{i}");
+        let stored = db::accounts::upsert_remote(
+            &state.db,
+            RemoteActor {
+                key_id: format!("{uri}#main-key"),
+                inbox_url: format!("{uri}/inbox"),
+                shared_inbox_url: Some(format!("http://{host}/inbox")),
+                outbox_url: None,
+                followers_url: Some(format!("{uri}/followers")),
+                following_url: None,
+                profile_url: None,
+                avatar_url: None,
+                header_url: None,
+                username: format!("a{i}"),
+                domain: host,
+                display_name: String::new(),
+                summary: String::new(),
+                fields: vec![],
+                public_key_pem: pairs[i % KEYS].public_key.clone(),
+                actor_type: "Person".into(),
+                manually_approves_followers: false,
+                discoverable: false,
+                indexable: false,
+                uri: uri.clone(),
+                now,
+            },
+        )
+        .await
+        .map_err(err)?;
+        db::follows::insert(
+            &state.db,
+            alice.id,
+            stored.id,
+            format!("{}/follows/{i}", state.config.base_url()),
+            true,
+            now,
+        )
+        .await
+        .map_err(err)?;
+        actors.push((uri, i % KEYS));
+    }
+
+    // Every delivery signed before anything is timed.
+    let paced_total = params.requests; // an upper bound; pacing stops at its deadline
+    let total = params.requests + paced_total;
+    let inbox = format!("{}/inbox", state.config.base_url());
+    let target = url::Url::parse(&inbox).map_err(err)?;
+    let jobs: Vec<(String, usize, usize)> = (0..total)
+        .map(|n| {
+            let (uri, key) = &actors[n % actors.len()];
+            (uri.clone(), *key, n)
+        })
+        .collect();
+    let keys_for_signing: Vec<Arc<SigningKey>> = keys.to_vec();
+    let deliveries: Vec<Delivery> = tokio::task::spawn_blocking(move || {
+        jobs.into_iter()
+            .filter_map(|(uri, key, n)| {
+                let body = serde_json::to_vec(&create_json(&uri, n)).ok()?;
+                let signed = sign_request_at(
+                    "POST",
+                    &target,
+                    Some("application/activity+json"),
+                    Some(&body),
+                    &format!("{uri}#main-key"),
+                    &keys_for_signing[key],
+                    SystemTime::now(),
+                )
+                .ok()?;
+                let headers = vec![
+                    (
+                        "content-type".to_string(),
+                        "application/activity+json".to_string(),
+                    ),
+                    ("date".to_string(), signed.date),
+                    ("digest".to_string(), signed.digest.unwrap_or_default()),
+                    ("signature".to_string(), signed.signature),
+                ];
+                Some(Delivery { body, headers })
+            })
+            .collect()
+    })
+    .await
+    .map_err(err)?;
+    let mut deliveries = deliveries.into_iter();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(params.concurrency)
+        .resolve("localhost", addr)
+        .build()
+        .map_err(err)?;
+
+    // 1. As fast as taken.
+    let batch: Vec<Delivery> = deliveries.by_ref().take(params.requests).collect();
+    let started = Instant::now();
+    let statuses = send_all(&client, &inbox, batch, params.concurrency).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let accepted = statuses.iter().filter(|s| **s == 202).count();
+    let mut counted: Vec<(u16, usize)> = Vec::new();
+    for s in &statuses {
+        match counted.iter_mut().find(|(k, _)| k == s) {
+            Some(entry) => entry.1 += 1,
+            None => counted.push((*s, 1)),
+        }
+    }
+    let accepted_per_second = accepted as f64 / seconds;
+
+    // 2. Half that rate, paced, one request every 1/rate seconds.
+    let paced_rate = (accepted_per_second / 2.0).max(1.0);
+    let interval = Duration::from_secs_f64(1.0 / paced_rate);
+    let deadline = Instant::now() + Duration::from_secs_f64(params.paced_seconds);
+    let mut running = tokio::task::JoinSet::new();
+    let mut next_at = tokio::time::Instant::now();
+    while Instant::now() < deadline {
+        let Some(delivery) = deliveries.next() else {
+            break;
+        };
+        tokio::time::sleep_until(next_at).await;
+        next_at += interval;
+        let (client, inbox) = (client.clone(), inbox.clone());
+        running.spawn(async move {
+            let started = Instant::now();
+            let status = post(&client, &inbox, delivery).await;
+            (status, started.elapsed().as_secs_f64() * 1000.0)
+        });
+    }
+    let (mut paced, mut paced_refused) = (Vec::new(), 0);
+    while let Some(done) = running.join_next().await {
+        let (status, ms) = done.map_err(err)?;
+        if status != 202 {
+            paced_refused += 1;
+        }
+        paced.push(ms);
+    }
+
+    // 3. The same work without HTTP or signatures: parse nothing, store each post in its
+    //    own write transaction, as the inbox does, `concurrency` at a time.
+    let stores = params.requests.min(2_000);
+    let started = Instant::now();
+    let mut running = tokio::task::JoinSet::new();
+    let authors: Vec<_> = actors.iter().map(|(uri, _)| uri.clone()).collect();
+    let mut n = 0;
+    while n < stores || !running.is_empty() {
+        while n < stores && running.len() < params.concurrency {
+            let db = state.db.clone();
+            let author_uri = authors[n % authors.len()].clone();
+            let i = n;
+            running.spawn(async move { store_one(&db, &author_uri, i).await });
+            n += 1;
+        }
+        if let Some(done) = running.join_next().await {
+            done.map_err(err)??;
+        }
+    }
+    let stores_per_second = stores as f64 / started.elapsed().as_secs_f64();
+
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    Ok(Measured {
+        accepted_per_second,
+        max_phase: (statuses.len(), seconds, counted),
+        stores_per_second,
+        paced_rate,
+        paced,
+        paced_refused,
+        peak_rss_kib: peak_rss_kib(),
+    })
+}
+
+async fn store_one(
+    db: &sea_orm::DatabaseConnection,
+    author_uri: &str,
+    n: usize,
+) -> Result<(), BenchError> {
+    let author = db::accounts::find_by_uri(db, author_uri)
+        .await
+        .map_err(err)?
+        .ok_or("bench author missing")?;
+    let remote = RemotePost {
+        uri: format!("{author_uri}/direct/{n}"),
+        url: None,
+        content: format!("<p>Stored directly {n} with #bench</p>"),
+        summary: None,
+        sensitive: false,
+        visibility: Visibility::Public,
+        language: None,
+        in_reply_to_uri: None,
+        published: chrono::Utc::now(),
+        updated: None,
+        media: vec![],
+        mentions: vec![],
+        silent: vec![],
+        hashtags: vec!["bench".into()],
+    };
+    let txn = db::begin_write(db).await.map_err(err)?;
+    domain::posts::receive(&txn, &author, remote, None)
+        .await
+        .map_err(err)?;
+    txn.commit().await.map_err(err)?;
+    Ok(())
+}
+
+async fn post(client: &reqwest::Client, inbox: &str, delivery: Delivery) -> u16 {
+    let mut request = client.post(inbox).body(delivery.body);
+    for (k, v) in &delivery.headers {
+        request = request.header(k.as_str(), v.as_str());
+    }
+    match request.send().await {
+        Ok(res) => res.status().as_u16(),
+        Err(_) => 0,
+    }
+}
+
+async fn send_all(
+    client: &reqwest::Client,
+    inbox: &str,
+    batch: Vec<Delivery>,
+    concurrency: usize,
+) -> Vec<u16> {
+    let mut statuses = Vec::with_capacity(batch.len());
+    let mut pending = batch.into_iter();
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        while running.len() < concurrency {
+            let Some(delivery) = pending.next() else {
+                break;
+            };
+            let (client, inbox) = (client.clone(), inbox.to_string());
+            running.spawn(async move { post(&client, &inbox, delivery).await });
+        }
+        match running.join_next().await {
+            Some(Ok(status)) => statuses.push(status),
+            Some(Err(_)) => statuses.push(0),
+            None => break,
+        }
+    }
+    statuses
+}

@@ -1,0 +1,121 @@
+//! A flood of deliveries as a busy or hostile fediverse sees it (issue 12, load): far more
+//! Creates at once than the inbox processes, while a local user keeps posting. Every
+//! answer is 202 or 503 with `Retry-After` (never another 5xx), every 202 is stored, and
+//! every local post succeeds.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{TestApp, client, peer::Peer};
+use pinhole::db::entities::posts;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+fn create(peer: &Peer, author: &str, n: usize) -> Value {
+    let actor = peer.actor_id(author);
+    let id = format!("{actor}/statuses/{n}");
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{id}/activity"),
+        "type": "Create",
+        "actor": actor,
+        "to": [PUBLIC],
+        "object": {
+            "id": id,
+            "type": "Note",
+            "attributedTo": actor,
+            "content": format!("<p>flood {n}</p>"),
+            "to": [PUBLIC],
+            "published": "2026-11-01T12:00:00Z",
+        },
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_gets_202_or_503_and_local_posting_goes_on() {
+    const ACTORS: usize = 8;
+    const FLOOD: usize = 400;
+    let app = TestApp::spawn_with(|c| {
+        c.federation.inbox_concurrency = 2;
+        c.federation.inbox_queue_wait_ms = 100;
+    })
+    .await;
+    app.create_user("alice").await;
+    let token = pinhole::domain::tokens::create(&app.state.db, "alice", "read write")
+        .await
+        .unwrap();
+    let peer = Peer::spawn().await;
+    let names: Vec<String> = (0..ACTORS).map(|i| format!("flooder{i}")).collect();
+    let inbox = format!("{}/users/alice/inbox", app.public);
+    // Each actor known first (its key fetched once), as in a real flood of known peers.
+    for (i, name) in names.iter().enumerate() {
+        peer.add_actor(name, false);
+        let (status, body) = peer.post(name, &inbox, &create(&peer, name, i)).await;
+        assert_eq!(status, 202, "{body}");
+    }
+    // Sign everything before the flood so it arrives at once.
+    let mut requests = Vec::new();
+    for n in ACTORS..ACTORS + FLOOD {
+        let name = &names[n % ACTORS];
+        let body = serde_json::to_vec(&create(&peer, name, n)).unwrap();
+        let headers = peer.signed_headers(name, &inbox, &body, std::time::SystemTime::now());
+        requests.push((headers, body));
+    }
+    let mut flood = tokio::task::JoinSet::new();
+    for (headers, body) in requests {
+        let url = inbox.clone();
+        flood.spawn(async move {
+            let mut req = client().post(&url).body(body);
+            for (k, v) in &headers {
+                req = req.header(k.as_str(), v.as_str());
+            }
+            let res = req.send().await.unwrap();
+            let retry_after = res.headers().contains_key("retry-after");
+            (res.status().as_u16(), retry_after)
+        });
+    }
+    // Meanwhile, alice posts.
+    for i in 0..10 {
+        let res = client()
+            .post(app.url("/api/v1/statuses"))
+            .bearer_auth(&token)
+            .json(&json!({ "status": format!("still here {i}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "local post {i}: {:?}", res.text().await);
+    }
+    let (mut accepted, mut deferred) = (0u64, 0u64);
+    while let Some(answer) = flood.join_next().await {
+        match answer.unwrap() {
+            (202, _) => accepted += 1,
+            (503, true) => deferred += 1,
+            (503, false) => panic!("503 without Retry-After"),
+            (other, _) => panic!("the flood got {other}"),
+        }
+    }
+    assert_eq!(accepted + deferred, FLOOD as u64);
+    assert!(
+        deferred > 0,
+        "the flood was not over capacity: {accepted} accepted"
+    );
+    let remote_posts = posts::Entity::find()
+        .filter(posts::Column::Local.eq(false))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        remote_posts,
+        accepted + ACTORS as u64,
+        "every 202 is stored"
+    );
+    let local_posts = posts::Entity::find()
+        .filter(posts::Column::Local.eq(true))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(local_posts, 10);
+    app.stop().await;
+}
