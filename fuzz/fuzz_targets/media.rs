@@ -13,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = scan::scan_frames(data, 100, 4_000_000);
     if let Some(rebuilt) = scan::rebuild_jpeg(data) {
         // Rebuilding its own output changes nothing.
-        assert_eq!(scan::rebuild_jpeg(&rebuilt).as_deref(), Some(rebuilt.as_slice()));
+        assert_eq!(
+            scan::rebuild_jpeg(&rebuilt).as_deref(),
+            Some(rebuilt.as_slice())
+        );
     }
     let Ok(mut config) = Config::defaults() else {
         return;

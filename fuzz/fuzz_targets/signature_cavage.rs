@@ -16,9 +16,15 @@ fuzz_target!(|data: &[u8]| {
         ("host".to_string(), "localhost:8080".to_string()),
         ("date".to_string(), date),
         ("digest".to_string(), digest.clone()),
-        ("content-type".to_string(), "application/activity+json".to_string()),
+        (
+            "content-type".to_string(),
+            "application/activity+json".to_string(),
+        ),
         ("signature".to_string(), signature.clone()),
-        ("authorization".to_string(), format!("Signature {signature}")),
+        (
+            "authorization".to_string(),
+            format!("Signature {signature}"),
+        ),
     ];
     let _ = begin_verify("POST", "/inbox", &headers, &["host", "date", "digest"]);
     let _ = begin_verify("GET", "/users/a?page=true", &headers[..2], &["host"]);

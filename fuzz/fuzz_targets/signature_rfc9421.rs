@@ -17,7 +17,10 @@ fuzz_target!(|data: &[u8]| {
         ("signature".to_string(), signature),
         ("content-digest".to_string(), digest.clone()),
         ("host".to_string(), "localhost:8080".to_string()),
-        ("content-type".to_string(), "application/activity+json".to_string()),
+        (
+            "content-type".to_string(),
+            "application/activity+json".to_string(),
+        ),
     ];
     let Ok(target) = url::Url::parse("http://localhost:8080/users/a/inbox?x=1") else {
         return;
