@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod federation;
 pub mod media;
+pub mod net;
 pub mod server;
 pub mod state;
 

@@ -78,21 +78,6 @@ impl PerAddress {
     }
 }
 
-/// What the per-address cap counts by: an IPv4 address, or the /64 of an IPv6 one (a
-/// single host usually holds a whole /64).
-fn address_unit(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-        v4 => v4,
-    }
-}
-
 /// One connection's place in [`PerAddress`], given back when the connection ends.
 struct AddressSlot {
     table: Arc<PerAddress>,
@@ -170,7 +155,9 @@ pub async fn serve<S>(
             },
             () = &mut shutdown => break,
         };
-        let Some(address_slot) = per_address.enter(address_unit(peer.ip()), per_address_max) else {
+        let Some(address_slot) =
+            per_address.enter(crate::net::client_unit(peer.ip()), per_address_max)
+        else {
             tracing::debug!(%peer, "too many connections from one address; closed");
             continue;
         };

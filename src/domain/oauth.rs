@@ -172,19 +172,13 @@ const MAX_PER_ACCOUNT: u32 = 100;
 /// Entries kept at most; expired ones are dropped first.
 const MAX_ENTRIES: usize = 100_000;
 
-/// The unit an address is throttled by: an IPv4 address, or the /64 an IPv6 address is in
-/// (one host usually holds a whole /64).
+/// The unit an address is throttled by (see [`crate::net::client_unit`]); anything that is
+/// not an IP address is its own unit.
 fn address_key(from: &str) -> String {
-    match from.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        Ok(std::net::IpAddr::V6(v6)) => v6
-            .to_ipv4_mapped()
-            .map_or(from.to_string(), |v4| v4.to_string()),
-        _ => from.to_string(),
-    }
+    from.parse::<std::net::IpAddr>().map_or_else(
+        |_| from.to_string(),
+        |ip| crate::net::client_unit(ip).to_string(),
+    )
 }
 
 /// An admitted sign-in attempt, counted against its keys until it succeeds.
