@@ -12,7 +12,6 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
-use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use tokio::net::TcpListener;
 
 use super::{BenchError, err, peak_rss_kib, timeline::percentile, write_named_section};
@@ -168,7 +167,8 @@ pub async fn run_inbox(params: InboxParams) -> Result<String, BenchError> {
     let (database_url, scratch) = match &params.database_url {
         None => (String::new(), None),
         Some(url) => {
-            let (scratch_url, name) = create_scratch(url).await?;
+            let (scratch_url, name) =
+                super::create_scratch_database(url, "pinhole_bench_inbox").await?;
             (scratch_url, Some((url.clone(), name)))
         }
     };
@@ -179,7 +179,7 @@ pub async fn run_inbox(params: InboxParams) -> Result<String, BenchError> {
     };
     let result = measure(&params, &dir, &database_url, &pairs, &keys).await;
     if let Some((admin, name)) = scratch {
-        drop_scratch(&admin, &name).await?;
+        super::drop_scratch_database(&admin, &name).await?;
     }
     let _ = std::fs::remove_dir_all(&dir);
     let m = result?;
@@ -233,40 +233,6 @@ pub async fn run_inbox(params: InboxParams) -> Result<String, BenchError> {
         write_named_section(path, name, title, &report).map_err(err)?;
     }
     Ok(report)
-}
-
-async fn create_scratch(url: &str) -> Result<(String, String), BenchError> {
-    let admin = Database::connect(url)
-        .await
-        .map_err(|e| format!("cannot connect to {}: {e}", db::redact_url(url)))?;
-    if admin.get_database_backend() != DbBackend::Postgres {
-        return Err("--database-url must be a postgres:// URL".into());
-    }
-    let name = format!("pinhole_bench_inbox_{}", std::process::id());
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        admin
-            .execute_raw(Statement::from_string(DbBackend::Postgres, sql))
-            .await
-            .map_err(err)?;
-    }
-    let mut parsed = url::Url::parse(url).map_err(err)?;
-    parsed.set_path(&format!("/{name}"));
-    Ok((parsed.to_string(), name))
-}
-
-async fn drop_scratch(url: &str, name: &str) -> Result<(), BenchError> {
-    let admin = Database::connect(url).await.map_err(err)?;
-    admin
-        .execute_raw(Statement::from_string(
-            DbBackend::Postgres,
-            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        ))
-        .await
-        .map_err(err)?;
-    Ok(())
 }
 
 async fn measure(

@@ -355,6 +355,45 @@ pub async fn run_fanout(params: FanoutParams) -> Result<String, BenchError> {
     Ok(report)
 }
 
+/// A scratch PostgreSQL database beside the one `url` names (its user must be allowed to
+/// create databases): returns its URL and its name, for [`drop_scratch_database`].
+async fn create_scratch_database(url: &str, prefix: &str) -> Result<(String, String), BenchError> {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+    let admin = Database::connect(url)
+        .await
+        .map_err(|e| format!("cannot connect to {}: {e}", db::redact_url(url)))?;
+    if admin.get_database_backend() != DbBackend::Postgres {
+        return Err("this benchmark needs a postgres:// URL".into());
+    }
+    let name = format!("{prefix}_{}", std::process::id());
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        admin
+            .execute_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await
+            .map_err(err)?;
+    }
+    let mut parsed = url::Url::parse(url).map_err(err)?;
+    parsed.set_path(&format!("/{name}"));
+    Ok((parsed.to_string(), name))
+}
+
+/// Drops a database made by [`create_scratch_database`] (connected through `url`).
+async fn drop_scratch_database(url: &str, name: &str) -> Result<(), BenchError> {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+    let admin = Database::connect(url).await.map_err(err)?;
+    admin
+        .execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        ))
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
 /// Replaces the section named `name` of the performance page (or appends one).
 fn write_named_section(
     path: &std::path::Path,

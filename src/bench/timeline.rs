@@ -48,13 +48,6 @@ fn home_sql(me: i64, max_id: Option<i64>) -> String {
     )
 }
 
-/// A sibling database URL named `name`.
-fn with_database(url: &str, name: &str) -> Result<String, BenchError> {
-    let mut parsed = url::Url::parse(url).map_err(err)?;
-    parsed.set_path(&format!("/{name}"));
-    Ok(parsed.to_string())
-}
-
 struct Samples {
     raw: Vec<f64>,
     storage: Vec<f64>,
@@ -63,39 +56,9 @@ struct Samples {
 
 /// Runs the benchmark; returns the report.
 pub async fn run_timeline(params: TimelineParams) -> Result<String, BenchError> {
-    let admin = Database::connect(&params.database_url).await.map_err(|e| {
-        format!(
-            "cannot connect to {}: {e}",
-            db::redact_url(&params.database_url)
-        )
-    })?;
-    if admin.get_database_backend() != DbBackend::Postgres {
-        return Err("the timeline benchmark needs a postgres:// URL".into());
-    }
-    let name = format!("pinhole_bench_{}", std::process::id());
-    admin
-        .execute_raw(Statement::from_string(
-            DbBackend::Postgres,
-            format!("DROP DATABASE IF EXISTS {name}"),
-        ))
-        .await
-        .map_err(err)?;
-    admin
-        .execute_raw(Statement::from_string(
-            DbBackend::Postgres,
-            format!("CREATE DATABASE {name}"),
-        ))
-        .await
-        .map_err(err)?;
-    let url = with_database(&params.database_url, &name)?;
+    let (url, name) = super::create_scratch_database(&params.database_url, "pinhole_bench").await?;
     let result = measure(&params, &url).await;
-    admin
-        .execute_raw(Statement::from_string(
-            DbBackend::Postgres,
-            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        ))
-        .await
-        .map_err(err)?;
+    super::drop_scratch_database(&params.database_url, &name).await?;
     let report = result?;
     if let Some(path) = &params.output {
         write_named_section(
