@@ -115,6 +115,32 @@ pub enum BenchCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// The Mastodon home timeline over HTTP on PostgreSQL with Pinhole in its own process:
+    /// maximum requests/s, CPU per page, latency when paced, clients hanging up.
+    Api {
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+        database_url: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        posts: i64,
+        #[arg(long, default_value_t = 10_000)]
+        authors: i64,
+        #[arg(long, default_value_t = 500)]
+        follows: i64,
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        /// Requests per second of the paced phase.
+        #[arg(long, default_value_t = 200.0)]
+        rate: f64,
+        /// Seconds of each timed phase.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Database pool size of the server under test.
+        #[arg(long, default_value_t = 16)]
+        pool: u32,
+        /// Markdown file whose API section is replaced with the results.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Signed Creates from many remote actors to the shared inbox over loopback HTTP:
     /// accepted/s beside the verification and storage bounds, latency at half load.
     Inbox {
@@ -455,6 +481,41 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 })
                 .await
                 .map_err(CliError::Bench)?;
+            print!("{report}");
+        }
+        Command::Bench(BenchCommand::Api {
+            database_url,
+            posts,
+            authors,
+            follows,
+            clients,
+            rate,
+            seconds,
+            pool,
+            output,
+        }) => {
+            let _ = config;
+            if posts < 1 || authors < follows || follows < 1 || clients < 1 || pool < 1 {
+                return Err(CliError::Bench(
+                    "need posts ≥ 1, authors ≥ follows ≥ 1, clients ≥ 1 and pool ≥ 1".into(),
+                ));
+            }
+            if !(rate > 0.0 && seconds > 0.0) {
+                return Err(CliError::Bench("need rate > 0 and seconds > 0".into()));
+            }
+            let report = crate::bench::api::run_api(crate::bench::api::ApiParams {
+                database_url,
+                posts,
+                authors,
+                follows,
+                clients,
+                rate,
+                seconds,
+                pool,
+                output,
+            })
+            .await
+            .map_err(CliError::Bench)?;
             print!("{report}");
         }
         Command::Bench(BenchCommand::Inbox {

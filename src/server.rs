@@ -162,12 +162,19 @@ pub async fn serve<S>(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let service = app
-            .clone()
-            .map_request(move |mut request: Request<Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-                request.map(axum::body::Body::new)
-            });
+        // The connection's places (overall and for its address) are given back once the
+        // connection has closed and every request it started has finished: work a client
+        // walked away from still counts against the caps.
+        let places = Arc::new((slot, address_slot));
+        let app = app.clone();
+        let service = tower::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            run_to_completion(
+                app.clone(),
+                request.map(axum::body::Body::new),
+                places.clone(),
+            )
+        });
         let connection = builder
             .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
             .into_owned();
@@ -176,12 +183,46 @@ pub async fn serve<S>(
             if let Err(e) = connection.await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
-            drop(address_slot);
-            drop(slot);
         });
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// Runs one request in a task of its own. A client that hangs up mid-request then drops only
+/// the wait for the answer, not the handler: its database work finishes and the pooled
+/// connection goes back clean (a query cut off mid-flight costs the pool that connection),
+/// and a post committed is also federated. `places` (the connection's share of the
+/// connection caps) is held until the handler is done. Handler panics become a plain 500.
+async fn run_to_completion<S, P>(
+    app: S,
+    request: Request<axum::body::Body>,
+    places: Arc<P>,
+) -> Result<axum::response::Response, Infallible>
+where
+    S: tower::Service<
+            Request<axum::body::Body>,
+            Response = axum::response::Response,
+            Error = Infallible,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+    P: Send + Sync + 'static,
+{
+    let handler = async move {
+        let answer = app.oneshot(request).await;
+        drop(places);
+        answer
+    };
+    match tokio::spawn(handler).await {
+        Ok(answer) => answer,
+        Err(e) => {
+            tracing::error!(error = %e, "request handler failed");
+            Ok(axum::response::IntoResponse::into_response(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            ))
+        }
+    }
 }
 
 /// Connection-level accept errors are the client's business; others (out of file

@@ -693,9 +693,10 @@ async fn mastodon_like_and_undo_like() {
         scene.app.notification_kinds("alice").await,
         vec!["favourite".to_string()]
     );
-    let counts = pinhole::db::posts::counts(&scene.app.state.db, &[post.post.id])
+    let counts = pinhole::db::posts::interactions(&scene.app.state.db, None, &[post.post.id])
         .await
-        .unwrap();
+        .unwrap()
+        .counts;
     assert_eq!(counts[&post.post.id].2, 1);
 
     // undo-like.json undoes another Like id (212341) of the same account: one account likes
@@ -707,9 +708,10 @@ async fn mastodon_like_and_undo_like() {
     scene.deliver(&inner).await;
     let (status, body) = scene.deliver(&undo).await;
     assert_eq!(status, 202, "{body}");
-    let counts = pinhole::db::posts::counts(&scene.app.state.db, &[post.post.id])
+    let counts = pinhole::db::posts::interactions(&scene.app.state.db, None, &[post.post.id])
         .await
-        .unwrap();
+        .unwrap()
+        .counts;
     assert_eq!(counts.get(&post.post.id).map_or(0, |c| c.2), 0);
     assert!(scene.app.notification_kinds("alice").await.is_empty());
 }

@@ -585,3 +585,47 @@ async fn a_taken_post_id_is_reported_not_raised() {
     assert_eq!(posts::Entity::find().count(db).await.unwrap(), 2);
     app.stop().await;
 }
+
+/// A client that hangs up while its request waits on the database: the request still
+/// completes (the post is stored, its pooled connection goes back clean) instead of being
+/// cut off mid-query, which cost the pool a connection per disconnect (issue 12, load).
+#[tokio::test]
+async fn a_request_whose_client_hangs_up_still_completes() {
+    use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, TransactionTrait};
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let token = pinhole::domain::tokens::create(&app.state.db, "alice", "read write")
+        .await
+        .unwrap();
+    // Hold the posts table so the new post waits inside its handler.
+    let lock = if app.db.is_postgres() {
+        let txn = app.state.db.begin().await.unwrap();
+        txn.execute_unprepared("LOCK TABLE posts IN EXCLUSIVE MODE")
+            .await
+            .unwrap();
+        txn
+    } else {
+        pinhole::db::begin_write(&app.state.db).await.unwrap()
+    };
+    let gave_up = common::client()
+        .post(app.url("/api/v1/statuses"))
+        .bearer_auth(&token)
+        .json(&json!({ "status": "written by someone who left" }))
+        .timeout(Duration::from_millis(500))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the request should still be waiting");
+    // The server has seen the hang-up by now; only then is the table free again.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    lock.commit().await.unwrap();
+    eventually(10, "the abandoned post is stored", || async {
+        posts::Entity::find()
+            .filter(posts::Column::Content.contains("someone who left"))
+            .count(&app.state.db)
+            .await
+            .unwrap()
+            == 1
+    })
+    .await;
+    app.stop().await;
+}

@@ -2,6 +2,7 @@
 //! by a loopback sink, a share of them dead; reports deliveries/s against the machine's
 //! signing bound measured in the same run, and writes the numbers to `docs/performance.md`.
 
+pub mod api;
 pub mod inbox;
 pub mod timeline;
 
@@ -59,7 +60,12 @@ fn err<E: std::fmt::Display>(e: E) -> BenchError {
 
 /// User+system CPU seconds of this process so far (Linux `/proc/self/stat`).
 fn process_cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    cpu_seconds_of("self")
+}
+
+/// User+system CPU seconds of process `pid` ("self" or a number) so far.
+fn cpu_seconds_of(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
     let rest = stat.rsplit_once(')')?.1;
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -67,6 +73,23 @@ fn process_cpu_seconds() -> Option<f64> {
     let stime: f64 = fields.get(12)?.parse().ok()?;
     // Clock ticks are 100 Hz on Linux.
     Some((utime + stime) / 100.0)
+}
+
+/// CPU seconds of every process named `name` on the machine (PostgreSQL's backends and
+/// helpers, for instance), so a benchmark can say what a request cost the database.
+fn cpu_seconds_named(name: &str) -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim_end() == name)
+        })
+        .filter_map(|pid| cpu_seconds_of(&pid))
+        .sum()
 }
 
 /// Signatures per second on all cores with the same key type and code path deliveries use.
@@ -510,7 +533,12 @@ pub fn synthetic_photo(width: u32, height: u32) -> Result<Vec<u8>, BenchError> {
 
 /// Peak resident memory of this process so far, KiB (Linux `VmHWM`).
 fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    peak_rss_kib_of("self")
+}
+
+/// Peak resident memory of process `pid` ("self" or a number) so far, KiB.
+fn peak_rss_kib_of(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))

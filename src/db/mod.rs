@@ -189,6 +189,18 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), ConnectError> {
     Migrator::up(db, None).await.map_err(ConnectError::Migrate)
 }
 
+/// An id list for `IN (…)`, padded up to a power of two (at least 8) by repeating its last
+/// id. Statements then come in a handful of shapes, which the driver prepares once per
+/// connection and reuses, instead of a new statement (parsed and planned again) for every
+/// list length; `IN` ignores the repeats.
+pub fn padded(ids: &[i64]) -> Vec<i64> {
+    let mut out = ids.to_vec();
+    if let Some(&last) = ids.last() {
+        out.resize(ids.len().next_power_of_two().max(8), last);
+    }
+    out
+}
+
 /// Cheap liveness check for `/health`.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), StoreError> {
     db.execute_unprepared("SELECT 1").await?;
@@ -208,7 +220,19 @@ pub fn redact_url(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::{padded, redact_url};
+
+    #[test]
+    fn id_lists_come_in_few_shapes() {
+        assert!(padded(&[]).is_empty());
+        assert_eq!(padded(&[3]), vec![3; 8]);
+        let ten: Vec<i64> = (1..=10).collect();
+        let p = padded(&ten);
+        assert_eq!(p.len(), 16);
+        assert_eq!(&p[..10], &ten[..]);
+        assert!(p[10..].iter().all(|&x| x == 10));
+        assert_eq!(padded(&(0..64).collect::<Vec<_>>()).len(), 64);
+    }
 
     #[test]
     fn password_is_hidden() {

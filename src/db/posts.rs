@@ -55,7 +55,7 @@ pub async fn find_many<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<Mo
         return Ok(vec![]);
     }
     Ok(Entity::find()
-        .filter(Column::Id.is_in(ids.to_vec()))
+        .filter(Column::Id.is_in(super::padded(ids)))
         .all(db)
         .await?)
 }
@@ -190,7 +190,7 @@ pub async fn media_for<C: ConnectionTrait>(
         return Ok(vec![]);
     }
     Ok(media_attachments::Entity::find()
-        .filter(media_attachments::Column::PostId.is_in(post_ids.to_vec()))
+        .filter(media_attachments::Column::PostId.is_in(super::padded(post_ids)))
         .order_by_asc(media_attachments::Column::Position)
         .order_by_asc(media_attachments::Column::Id)
         .all(db)
@@ -271,7 +271,7 @@ pub async fn mentions_for<C: ConnectionTrait>(
         return Ok(vec![]);
     }
     Ok(mentions::Entity::find()
-        .filter(mentions::Column::PostId.is_in(post_ids.to_vec()))
+        .filter(mentions::Column::PostId.is_in(super::padded(post_ids)))
         .select_only()
         .column(mentions::Column::PostId)
         .column(mentions::Column::AccountId)
@@ -338,22 +338,30 @@ pub async fn tags_for<C: ConnectionTrait>(
     if post_ids.is_empty() {
         return Ok(vec![]);
     }
-    let links = post_tags::Entity::find()
-        .filter(post_tags::Column::PostId.is_in(post_ids.to_vec()))
-        .all(db)
+    let query = Query::select()
+        .column((post_tags::Entity, post_tags::Column::PostId))
+        .column((tags::Entity, tags::Column::Name))
+        .from(post_tags::Entity)
+        .inner_join(
+            tags::Entity,
+            Expr::col((tags::Entity, tags::Column::Id))
+                .equals((post_tags::Entity, post_tags::Column::TagId)),
+        )
+        .and_where(
+            Expr::col((post_tags::Entity, post_tags::Column::PostId))
+                .is_in(super::padded(post_ids)),
+        )
+        .order_by(
+            (post_tags::Entity, post_tags::Column::TagId),
+            sea_orm::Order::Asc,
+        )
+        .to_owned();
+    let rows = db
+        .query_all_raw(db.get_database_backend().build(&query))
         .await?;
-    let tag_ids: Vec<i64> = links.iter().map(|l| l.tag_id).collect();
-    let names: HashMap<i64, String> = tags::Entity::find()
-        .filter(tags::Column::Id.is_in(tag_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
-    Ok(links
-        .into_iter()
-        .filter_map(|l| Some((l.post_id, names.get(&l.tag_id)?.clone())))
-        .collect())
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
 }
 
 /// Keeps the previous version of an edited post.
@@ -437,45 +445,6 @@ pub async fn delete_favourite<C: ConnectionTrait>(db: &C, id: i64) -> Result<(),
     Ok(())
 }
 
-/// Which of `post_ids` `account_id` liked.
-pub async fn favourited_among<C: ConnectionTrait>(
-    db: &C,
-    account_id: i64,
-    post_ids: &[i64],
-) -> Result<Vec<i64>, StoreError> {
-    if post_ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(favourites::Entity::find()
-        .filter(favourites::Column::AccountId.eq(account_id))
-        .filter(favourites::Column::PostId.is_in(post_ids.to_vec()))
-        .select_only()
-        .column(favourites::Column::PostId)
-        .into_tuple()
-        .all(db)
-        .await?)
-}
-
-/// Which of `post_ids` `account_id` boosted.
-pub async fn reblogged_among<C: ConnectionTrait>(
-    db: &C,
-    account_id: i64,
-    post_ids: &[i64],
-) -> Result<Vec<i64>, StoreError> {
-    if post_ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let ids: Vec<Option<i64>> = Entity::find()
-        .filter(Column::AccountId.eq(account_id))
-        .filter(Column::ReblogOfId.is_in(post_ids.to_vec()))
-        .select_only()
-        .column(Column::ReblogOfId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(ids.into_iter().flatten().collect())
-}
-
 /// Accounts that liked a post, oldest first.
 pub async fn favourite_account_ids<C: ConnectionTrait>(
     db: &C,
@@ -491,54 +460,83 @@ pub async fn favourite_account_ids<C: ConnectionTrait>(
         .await?)
 }
 
-/// Counts of replies, boosts and likes of the given posts.
-pub async fn counts<C: ConnectionTrait>(
+/// What a page of statuses shows beside each post, as stored.
+#[derive(Debug, Default)]
+pub struct InteractionRows {
+    /// Replies, boosts, likes per post id (posts with none are absent).
+    pub counts: HashMap<i64, (u64, u64, u64)>,
+    pub favourited: Vec<i64>,
+    pub reblogged: Vec<i64>,
+    pub bookmarked: Vec<i64>,
+}
+
+/// Reply, boost and like counts of `post_ids`, and which of them `viewer` liked, boosted
+/// or bookmarked: one statement (a `UNION ALL` of six indexed lookups) instead of six
+/// round trips for every page of statuses.
+pub async fn interactions<C: ConnectionTrait>(
     db: &C,
+    viewer: Option<i64>,
     post_ids: &[i64],
-) -> Result<HashMap<i64, (u64, u64, u64)>, StoreError> {
-    let mut out: HashMap<i64, (u64, u64, u64)> = HashMap::new();
+) -> Result<InteractionRows, StoreError> {
+    use sea_orm::sea_query::{Alias, SelectStatement, UnionType};
+    let mut out = InteractionRows::default();
     if post_ids.is_empty() {
         return Ok(out);
     }
-    let replies: Vec<(Option<i64>, i64)> = Entity::find()
-        .filter(Column::InReplyToId.is_in(post_ids.to_vec()))
-        .select_only()
-        .column(Column::InReplyToId)
-        .column_as(Column::Id.count(), "n")
-        .group_by(Column::InReplyToId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (id, n) in replies {
-        if let Some(id) = id {
-            out.entry(id).or_default().0 = n as u64;
+    let ids = super::padded(post_ids);
+    // kind, post id, number: counted per post, or 1 for the viewer's own.
+    let branch = |kind: i64, table: &str, key: &str, by: Option<(&str, i64)>| {
+        let mut q = SelectStatement::new();
+        q.expr(Expr::cust(format!("CAST({kind} AS BIGINT)")))
+            .column(Alias::new(key))
+            .from(Alias::new(table))
+            .and_where(Expr::col(Alias::new(key)).is_in(ids.iter().copied()));
+        match by {
+            None => {
+                q.expr(Expr::cust("CAST(COUNT(*) AS BIGINT)"))
+                    .group_by_col(Alias::new(key));
+            }
+            Some((column, id)) => {
+                q.expr(Expr::cust("CAST(1 AS BIGINT)"))
+                    .and_where(Expr::col(Alias::new(column)).eq(id));
+            }
         }
+        q
+    };
+    let mut query = branch(0, "posts", "in_reply_to_id", None);
+    query.union(UnionType::All, branch(1, "posts", "reblog_of_id", None));
+    query.union(UnionType::All, branch(2, "favourites", "post_id", None));
+    if let Some(v) = viewer {
+        query.union(
+            UnionType::All,
+            branch(3, "favourites", "post_id", Some(("account_id", v))),
+        );
+        query.union(
+            UnionType::All,
+            branch(4, "posts", "reblog_of_id", Some(("account_id", v))),
+        );
+        query.union(
+            UnionType::All,
+            branch(5, "bookmarks", "post_id", Some(("account_id", v))),
+        );
     }
-    let boosts: Vec<(Option<i64>, i64)> = Entity::find()
-        .filter(Column::ReblogOfId.is_in(post_ids.to_vec()))
-        .select_only()
-        .column(Column::ReblogOfId)
-        .column_as(Column::Id.count(), "n")
-        .group_by(Column::ReblogOfId)
-        .into_tuple()
-        .all(db)
+    let rows = db
+        .query_all_raw(db.get_database_backend().build(&query))
         .await?;
-    for (id, n) in boosts {
-        if let Some(id) = id {
-            out.entry(id).or_default().1 = n as u64;
+    for row in rows {
+        let kind: i64 = row.try_get_by_index(0)?;
+        let Some(id) = row.try_get_by_index::<Option<i64>>(1)? else {
+            continue;
+        };
+        let n = u64::try_from(row.try_get_by_index::<i64>(2)?).unwrap_or(0);
+        match kind {
+            0 => out.counts.entry(id).or_default().0 = n,
+            1 => out.counts.entry(id).or_default().1 = n,
+            2 => out.counts.entry(id).or_default().2 = n,
+            3 => out.favourited.push(id),
+            4 => out.reblogged.push(id),
+            _ => out.bookmarked.push(id),
         }
-    }
-    let likes: Vec<(i64, i64)> = favourites::Entity::find()
-        .filter(favourites::Column::PostId.is_in(post_ids.to_vec()))
-        .select_only()
-        .column(favourites::Column::PostId)
-        .column_as(favourites::Column::Id.count(), "n")
-        .group_by(favourites::Column::PostId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (id, n) in likes {
-        out.entry(id).or_default().2 = n as u64;
     }
     Ok(out)
 }
@@ -923,26 +921,6 @@ pub async fn unbookmark<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// Which of `post_ids` `account_id` bookmarked.
-pub async fn bookmarked_among<C: ConnectionTrait>(
-    db: &C,
-    account_id: i64,
-    post_ids: &[i64],
-) -> Result<Vec<i64>, StoreError> {
-    use super::entities::bookmarks;
-    if post_ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(bookmarks::Entity::find()
-        .filter(bookmarks::Column::AccountId.eq(account_id))
-        .filter(bookmarks::Column::PostId.is_in(post_ids.to_vec()))
-        .select_only()
-        .column(bookmarks::Column::PostId)
-        .into_tuple()
-        .all(db)
-        .await?)
 }
 
 /// The post an idempotency key created, if any.

@@ -43,13 +43,19 @@ pub async fn timeline(db: &DatabaseConnection, seed: TimelineSeed) -> Result<(),
         &format!(
             "INSERT INTO accounts (username, username_key, domain, display_name, summary, is_admin, \
              public_key_pem, manually_approves_followers, discoverable, indexable, created_at, \
-             updated_at, uri, inbox_url, shared_inbox_url, followers_url, actor_type, fetched_at) \
-             SELECT 'a' || g, 'a' || g, 's' || (g % 500) || '.bench.invalid', 'Author ' || g, '', false, \
+             updated_at, uri, inbox_url, shared_inbox_url, followers_url, actor_type, fetched_at, \
+             avatar_url, fields_json) \
+             SELECT 'a' || g, 'a' || g, 's' || (g % 500) || '.bench.invalid', 'Author ' || g, \
+             '<p>Photos from the coast. Prints at <a href=\"https://shop.bench.invalid/a' || g || \
+             '\" rel=\"nofollow noopener\" target=\"_blank\">shop.bench.invalid</a> \
+             <a href=\"https://s1.bench.invalid/tags/photo\" class=\"mention hashtag\" rel=\"tag\">#<span>photo</span></a></p>', false, \
              'none', false, true, true, now(), now(), \
              'https://s' || (g % 500) || '.bench.invalid/users/a' || g, \
              'https://s' || (g % 500) || '.bench.invalid/users/a' || g || '/inbox', \
              'https://s' || (g % 500) || '.bench.invalid/inbox', \
-             'https://s' || (g % 500) || '.bench.invalid/users/a' || g || '/followers', 'Person', now() \
+             'https://s' || (g % 500) || '.bench.invalid/users/a' || g || '/followers', 'Person', now(), \
+             'https://s' || (g % 500) || '.bench.invalid/avatars/a' || g || '.jpg', \
+             '[[\"Website\",\"<a href=\\\"https://a' || g || '.bench.invalid\\\" rel=\\\"me nofollow\\\">a' || g || '.bench.invalid</a>\"],[\"Camera\",\"X100V\"]]' \
              FROM generate_series(1, {authors}) g"
         ),
     )
@@ -72,7 +78,9 @@ pub async fn timeline(db: &DatabaseConnection, seed: TimelineSeed) -> Result<(),
              visibility, language, has_media, published_at, created_at, updated_at) \
              SELECT ((extract(epoch FROM ts) * 1000)::bigint << 16) | (g % 65536), \
              'https://bench.invalid/p/' || g, NULL, a.first + (g * 7919) % {authors}, false, \
-             '<p>Post number ' || g || ' with a few words of text</p>', '', false, \
+             '<p>Post number ' || g || ' with a few words of text, for \
+             <span class=\"h-card\"><a href=\"https://s2.bench.invalid/@a2\" class=\"u-url mention\">@<span>a2</span></a></span> \
+             <a href=\"https://s1.bench.invalid/tags/photography\" class=\"mention hashtag\" rel=\"tag\">#<span>photography</span></a></p>', '', false, \
              CASE WHEN g % 50 = 0 THEN 'direct' WHEN g % 50 < 5 THEN 'private' \
                   WHEN g % 50 < 10 THEN 'unlisted' ELSE 'public' END, 'en', g % 3 = 0, ts, ts, ts \
              FROM generate_series(1::bigint, {posts}) g, \

@@ -160,7 +160,7 @@ pub fn shown_fields(account: &Account, base_url: &str) -> Vec<(String, String)> 
                     .trim_end_matches("</p>")
                     .to_string()
             } else {
-                super::sanitize::html(&value)
+                super::sanitize::shown_html(&value)
             };
             (name, html)
         })

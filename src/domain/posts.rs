@@ -360,20 +360,12 @@ pub async fn interactions<C: ConnectionTrait>(
             .iter()
             .filter_map(|v| v.reblog.as_ref().map(|r| r.post.id)),
     );
-    let counts = db::posts::counts(db, &ids).await?;
-    let (favourited, reblogged, bookmarked) = match viewer {
-        Some(v) => (
-            db::posts::favourited_among(db, v.id, &ids).await?,
-            db::posts::reblogged_among(db, v.id, &ids).await?,
-            db::posts::bookmarked_among(db, v.id, &ids).await?,
-        ),
-        None => (vec![], vec![], vec![]),
-    };
+    let rows = db::posts::interactions(db, viewer.map(|v| v.id), &ids).await?;
     Ok(Interactions {
-        counts,
-        favourited: favourited.into_iter().collect(),
-        reblogged: reblogged.into_iter().collect(),
-        bookmarked: bookmarked.into_iter().collect(),
+        counts: rows.counts,
+        favourited: rows.favourited.into_iter().collect(),
+        reblogged: rows.reblogged.into_iter().collect(),
+        bookmarked: rows.bookmarked.into_iter().collect(),
     })
 }
 

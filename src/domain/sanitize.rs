@@ -2,7 +2,11 @@
 //! formatting, links, and microformat/mention classes. Scripts, styles, event handlers,
 //! images and unknown protocols never reach a reader.
 
-use std::{borrow::Cow, collections::HashSet, sync::OnceLock};
+use std::{
+    borrow::Cow,
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex, OnceLock},
+};
 
 use ammonia::Builder;
 
@@ -79,6 +83,35 @@ pub fn html(input: &str) -> String {
     builder().clean(input).to_string()
 }
 
+/// [`html`] for remote HTML about to be shown again and again (a profile's bio and fields
+/// appear beside every post of a timeline page): results are remembered by input, since
+/// sanitizing costs more than the rest of an account entity. Bounded; large inputs are
+/// not kept.
+pub fn shown_html(input: &str) -> String {
+    const ENTRIES: usize = 4096;
+    const LARGEST: usize = 8 * 1024;
+    static MEMO: OnceLock<Mutex<HashMap<Box<str>, Arc<str>>>> = OnceLock::new();
+    if input.len() > LARGEST {
+        return html(input);
+    }
+    let memo = MEMO.get_or_init(Default::default);
+    let hit = memo
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(input)
+        .cloned();
+    if let Some(clean) = hit {
+        return clean.to_string();
+    }
+    let clean = html(input);
+    let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
+    if memo.len() >= ENTRIES {
+        memo.clear();
+    }
+    memo.insert(input.into(), clean.as_str().into());
+    clean
+}
+
 /// A URL from another server as it may be handed to a client or put in a page: only
 /// `http`/`https` with a host (a `javascript:` or `data:` URL would run or show whatever the
 /// remote server chose). `None` for anything else.
@@ -103,6 +136,16 @@ pub fn plain(input: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_html_is_html_remembered() {
+        let evil =
+            "<p onclick=\"x()\">hi <script>alert(1)</script><a href=\"javascript:x\">l</a></p>";
+        assert_eq!(shown_html(evil), html(evil));
+        assert_eq!(shown_html(evil), html(evil));
+        let big = "<b>x</b>".repeat(2000);
+        assert_eq!(shown_html(&big), html(&big));
+    }
 
     #[test]
     fn scripts_styles_and_handlers_go() {

@@ -94,6 +94,11 @@ pub async fn create(
     Ok(token)
 }
 
+/// How stale a token's `last_used_at` may get before a request refreshes it: a write per
+/// token per hour, not one per request (a committed write on every timeline read costs more
+/// than the read; Mastodon waits 24 hours). NodeInfo's active-user counts need no finer grain.
+const TOUCH_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
 /// Resolves a bearer token to its caller.
 pub async fn authenticate(db: &DatabaseConnection, token: &str) -> Result<Caller, DomainError> {
     let invalid = || DomainError::Unauthorized("The access token is invalid".into());
@@ -103,7 +108,13 @@ pub async fn authenticate(db: &DatabaseConnection, token: &str) -> Result<Caller
     let (row, account) = db::tokens::find_by_hash(db, &hash_token(token))
         .await?
         .ok_or_else(invalid)?;
-    db::tokens::touch(db, row.id, chrono::Utc::now()).await?;
+    let now = chrono::Utc::now();
+    if row
+        .last_used_at
+        .is_none_or(|used| now - used > TOUCH_INTERVAL)
+    {
+        db::tokens::touch(db, row.id, now).await?;
+    }
     Ok(Caller {
         account,
         scopes: row.scopes.split_whitespace().map(str::to_string).collect(),

@@ -141,7 +141,7 @@ pub fn account(config: &Config, account: &Account) -> MastodonAccount {
     let note = if account.is_local() {
         account.summary.clone()
     } else {
-        crate::domain::sanitize::html(&account.summary)
+        crate::domain::sanitize::shown_html(&account.summary)
     };
     MastodonAccount {
         id: account.id.to_string(),

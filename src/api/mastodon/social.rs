@@ -15,7 +15,7 @@ use super::{
     entities::{MastodonAccount, account},
     params::Params,
     params::parse_id,
-    statuses_entities::{notification, status},
+    statuses_entities::{notification, status_value},
 };
 use crate::{
     api::ApiError,
@@ -400,7 +400,7 @@ pub async fn search(
             && let Ok(view) = domain::posts::get_visible(&state.db, viewer, p.id).await
         {
             let seen = interactions(&state.db, viewer, std::slice::from_ref(&view)).await?;
-            statuses.push(status(&state.config, &view, &seen));
+            statuses.push(status_value(&state.config, &view, &seen));
         }
     }
     Ok(Json(
@@ -464,7 +464,7 @@ pub async fn notification_show(
         Some(pid) => {
             let view = domain::posts::get_visible(&state.db, Some(me), pid).await?;
             let seen = interactions(&state.db, Some(me), std::slice::from_ref(&view)).await?;
-            Some(status(&state.config, &view, &seen))
+            Some(status_value(&state.config, &view, &seen))
         }
         None => None,
     };

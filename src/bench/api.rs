@@ -1,0 +1,578 @@
+//! `pinhole bench api`: the Mastodon home timeline over HTTP, as apps read it, at a million
+//! posts on PostgreSQL. Pinhole runs in its own process (the same binary, `serve`), so its
+//! CPU is measured apart from the load generator's and PostgreSQL's. Three phases: clients
+//! reading pages as fast as answered (maximum rate, CPU per page), the same clients paced at
+//! a fixed rate (latency), and clients hanging up mid-request (does that cost the server
+//! pooled database connections?). Writes the figures to `docs/performance.md`.
+
+use std::{
+    collections::BTreeSet,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use tokio::sync::Semaphore;
+
+use super::{
+    BenchError, cpu_seconds_named, cpu_seconds_of, err, peak_rss_kib_of, timeline::percentile,
+    write_named_section,
+};
+use crate::{
+    db::{self, seed},
+    domain::{self, accounts::NewUser},
+};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct ApiParams {
+    /// A PostgreSQL URL whose user may create databases; a scratch database is made
+    /// beside it and dropped afterwards.
+    pub database_url: String,
+    pub posts: i64,
+    pub authors: i64,
+    pub follows: i64,
+    /// Concurrent clients (each one keep-alive connection).
+    pub clients: usize,
+    /// Requests per second of the paced phase.
+    pub rate: f64,
+    /// Seconds of each timed phase.
+    pub seconds: f64,
+    /// Pool size of the server under test.
+    pub pool: u32,
+    pub output: Option<PathBuf>,
+}
+
+/// Pages read from the top and down `max_id` chains, shared by every phase.
+const CURSORS: usize = 200;
+/// Requests abandoned mid-flight in the hang-up phase.
+const HANGUPS: usize = 400;
+
+/// The server under test, killed when dropped so a failed run leaves nothing behind.
+struct Server {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Server {
+    fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the benchmark; returns the report.
+pub async fn run_api(params: ApiParams) -> Result<String, BenchError> {
+    crate::federation::client::install_crypto_provider();
+    let (url, name) =
+        super::create_scratch_database(&params.database_url, "pinhole_bench_api").await?;
+    let dir = std::env::temp_dir().join(format!("pinhole-bench-api-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(err)?;
+    let result = measure(&params, &url, &name, &dir).await;
+    super::drop_scratch_database(&params.database_url, &name).await?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = result?;
+    if let Some(path) = &params.output {
+        let (section, title) = if params.posts >= 1_000_000 {
+            (
+                "api".to_string(),
+                "The Mastodon API under load (`pinhole bench api`)".to_string(),
+            )
+        } else {
+            (
+                format!("api-{}", params.posts),
+                format!(
+                    "The Mastodon API under load, small instance (`pinhole bench api --posts {}`)",
+                    params.posts
+                ),
+            )
+        };
+        write_named_section(path, &section, &title, &report).map_err(err)?;
+    }
+    Ok(report)
+}
+
+/// Seeds the scratch database and returns the reader's bearer token.
+async fn seed_instance(params: &ApiParams, url: &str) -> Result<(String, f64), BenchError> {
+    let db: DatabaseConnection = Database::connect(url).await.map_err(err)?;
+    db::migrate(&db).await.map_err(err)?;
+    let reader = domain::accounts::create_local(
+        &db,
+        NewUser {
+            username: "reader".into(),
+            password: None,
+            is_admin: false,
+            locked: false,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let started = Instant::now();
+    seed::timeline(
+        &db,
+        seed::TimelineSeed {
+            authors: params.authors,
+            posts: params.posts,
+            follows: params.follows,
+            reader_id: reader.id,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let seeded = started.elapsed().as_secs_f64();
+    let token = domain::tokens::create(&db, "reader", "read")
+        .await
+        .map_err(err)?;
+    db.close().await.map_err(err)?;
+    Ok((token, seeded))
+}
+
+fn free_port() -> Result<u16, BenchError> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(err)?;
+    Ok(listener.local_addr().map_err(err)?.port())
+}
+
+async fn start_server(params: &ApiParams, url: &str, dir: &Path) -> Result<Server, BenchError> {
+    let port = free_port()?;
+    let base = format!("http://localhost:{port}");
+    let log = dir.join("server.log");
+    let out = std::fs::File::create(&log).map_err(err)?;
+    let child = Command::new(std::env::current_exe().map_err(err)?)
+        .arg("serve")
+        .env("PINHOLE_PUBLIC_URL", &base)
+        .env("PINHOLE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PINHOLE_DATA_DIR", dir)
+        .env("PINHOLE_DATABASE_URL", url)
+        .env("PINHOLE_DATABASE__MAX_CONNECTIONS", params.pool.to_string())
+        .env("PINHOLE_LOG__LEVEL", "warn")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().map_err(err)?)
+        .stderr(out)
+        .spawn()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let mut server = Server { child, base, log };
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            return Err(format!(
+                "the server exited ({status}):\n{}",
+                server.log_tail()
+            ));
+        }
+        let health = client.get(format!("{}/health", server.base)).send().await;
+        if health.is_ok_and(|r| r.status().is_success()) {
+            return Ok(server);
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the server did not answer within 60 s:\n{}",
+                server.log_tail()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// One home page; `Ok(ids)` of its statuses.
+async fn read_page(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    max_id: Option<&str>,
+) -> Result<Vec<String>, BenchError> {
+    let mut url = format!("{base}/api/v1/timelines/home?limit=40");
+    if let Some(m) = max_id {
+        url.push_str("&max_id=");
+        url.push_str(m);
+    }
+    let res = client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(err)?;
+    if !res.status().is_success() {
+        return Err(format!("home timeline answered {}", res.status()));
+    }
+    let page: Vec<serde_json::Value> = res.json().await.map_err(err)?;
+    Ok(page
+        .iter()
+        .filter_map(|s| s["id"].as_str().map(str::to_string))
+        .collect())
+}
+
+/// A page fetched and its body read, without parsing it (the load generator shares the
+/// cores with the server, so it does as little as it can).
+async fn fetch(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    max_id: Option<&str>,
+) -> Result<(), BenchError> {
+    let mut url = format!("{base}/api/v1/timelines/home?limit=40");
+    if let Some(m) = max_id {
+        url.push_str("&max_id=");
+        url.push_str(m);
+    }
+    let res = client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(err)?;
+    let status = res.status();
+    let body = res.bytes().await.map_err(err)?;
+    if !status.is_success() || body.len() < 3 || body[0] != b'[' {
+        return Err(format!(
+            "home timeline answered {status}, {} bytes",
+            body.len()
+        ));
+    }
+    Ok(())
+}
+
+/// CPU seconds so far of the server and of PostgreSQL.
+fn cpu(server: &Server) -> (f64, f64) {
+    (
+        cpu_seconds_of(&server.pid()).unwrap_or(0.0),
+        cpu_seconds_named("postgres"),
+    )
+}
+
+struct Phase {
+    requests: usize,
+    errors: usize,
+    seconds: f64,
+    latencies_ms: Vec<f64>,
+    server_cpu: f64,
+    postgres_cpu: f64,
+}
+
+impl Phase {
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.seconds
+    }
+    fn per_page_ms(&self, cpu: f64) -> f64 {
+        cpu * 1000.0 / self.requests.max(1) as f64
+    }
+}
+
+/// `clients` tasks reading pages back to back for `seconds`.
+async fn closed_loop(
+    server: &Server,
+    token: &Arc<str>,
+    cursors: &Arc<Vec<Option<String>>>,
+    clients: usize,
+    seconds: f64,
+) -> Result<Phase, BenchError> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .map_err(err)?;
+    let (cpu0, pg0) = cpu(server);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(seconds);
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..clients {
+        let (client, base, token, cursors) = (
+            client.clone(),
+            server.base.clone(),
+            token.clone(),
+            cursors.clone(),
+        );
+        tasks.spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), 0usize);
+            let mut k = c;
+            while Instant::now() < deadline {
+                let cursor = cursors[k % cursors.len()].as_deref();
+                k += clients;
+                let t = Instant::now();
+                match fetch(&client, &base, &token, cursor).await {
+                    Ok(()) => latencies.push(t.elapsed().as_secs_f64() * 1000.0),
+                    Err(_) => errors += 1,
+                }
+            }
+            (latencies, errors)
+        });
+    }
+    let mut phase = Phase {
+        requests: 0,
+        errors: 0,
+        seconds: 0.0,
+        latencies_ms: Vec::new(),
+        server_cpu: 0.0,
+        postgres_cpu: 0.0,
+    };
+    while let Some(done) = tasks.join_next().await {
+        let (latencies, errors) = done.map_err(err)?;
+        phase.latencies_ms.extend(latencies);
+        phase.errors += errors;
+    }
+    phase.seconds = started.elapsed().as_secs_f64();
+    let (cpu1, pg1) = cpu(server);
+    phase.requests = phase.latencies_ms.len();
+    phase.server_cpu = cpu1 - cpu0;
+    phase.postgres_cpu = pg1 - pg0;
+    phase.latencies_ms.sort_by(f64::total_cmp);
+    Ok(phase)
+}
+
+/// Requests started on a fixed schedule (`rate` per second) over at most `clients`
+/// connections; each latency counts from the scheduled start, so a server that falls
+/// behind is charged for the wait.
+async fn paced(
+    server: &Server,
+    token: &Arc<str>,
+    cursors: &Arc<Vec<Option<String>>>,
+    clients: usize,
+    rate: f64,
+    seconds: f64,
+) -> Result<Phase, BenchError> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .map_err(err)?;
+    let slots = Arc::new(Semaphore::new(clients));
+    let total = (rate * seconds) as usize;
+    let (cpu0, pg0) = cpu(server);
+    let started = tokio::time::Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..total {
+        let at = started + Duration::from_secs_f64(i as f64 / rate);
+        tokio::time::sleep_until(at).await;
+        let slot = slots.clone().acquire_owned().await.map_err(err)?;
+        let (client, base, token, cursors) = (
+            client.clone(),
+            server.base.clone(),
+            token.clone(),
+            cursors.clone(),
+        );
+        tasks.spawn(async move {
+            let result = fetch(
+                &client,
+                &base,
+                &token,
+                cursors[i % cursors.len()].as_deref(),
+            )
+            .await;
+            drop(slot);
+            result.map(|()| at.elapsed().as_secs_f64() * 1000.0)
+        });
+    }
+    let mut phase = Phase {
+        requests: 0,
+        errors: 0,
+        seconds: 0.0,
+        latencies_ms: Vec::new(),
+        server_cpu: 0.0,
+        postgres_cpu: 0.0,
+    };
+    while let Some(done) = tasks.join_next().await {
+        match done.map_err(err)? {
+            Ok(ms) => phase.latencies_ms.push(ms),
+            Err(_) => phase.errors += 1,
+        }
+    }
+    phase.seconds = started.elapsed().as_secs_f64();
+    let (cpu1, pg1) = cpu(server);
+    phase.requests = phase.latencies_ms.len();
+    phase.server_cpu = cpu1 - cpu0;
+    phase.postgres_cpu = pg1 - pg0;
+    phase.latencies_ms.sort_by(f64::total_cmp);
+    Ok(phase)
+}
+
+/// Backend process ids connected to database `name`, seen from the admin connection.
+async fn backends(admin: &DatabaseConnection, name: &str) -> Result<BTreeSet<i64>, BenchError> {
+    let rows = admin
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pid::bigint FROM pg_stat_activity WHERE datname = $1",
+            [name.into()],
+        ))
+        .await
+        .map_err(err)?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.try_get_by_index::<i64>(0).ok())
+        .collect())
+}
+
+/// Clients that give up after a fraction of a millisecond to a few milliseconds, while
+/// the server is mid-request: how many of the server's pooled database connections end.
+async fn hang_ups(
+    server: &Server,
+    token: &Arc<str>,
+    cursors: &Arc<Vec<Option<String>>>,
+    clients: usize,
+    admin: &DatabaseConnection,
+    name: &str,
+) -> Result<(usize, usize, usize), BenchError> {
+    // Fill the pool first, so every connection it will use is already open.
+    closed_loop(server, token, cursors, clients, 1.0).await?;
+    let before = backends(admin, name).await?;
+    let client = reqwest::Client::new();
+    let slots = Arc::new(Semaphore::new(clients));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut abandoned = 0usize;
+    for i in 0..HANGUPS {
+        let slot = slots.clone().acquire_owned().await.map_err(err)?;
+        let (client, base, token, cursors) = (
+            client.clone(),
+            server.base.clone(),
+            token.clone(),
+            cursors.clone(),
+        );
+        // 0.2 ms to 4 ms: before, during and after the database work of a page.
+        let patience = Duration::from_micros(200 + (i as u64 * 3_797) % 3_800);
+        tasks.spawn(async move {
+            let request = fetch(
+                &client,
+                &base,
+                &token,
+                cursors[i % cursors.len()].as_deref(),
+            );
+            let gave_up = tokio::time::timeout(patience, request).await.is_err();
+            drop(slot);
+            gave_up
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        abandoned += usize::from(done.map_err(err)?);
+    }
+    // Let the server notice, then use it normally so the pool opens what it needs.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    closed_loop(server, token, cursors, clients, 1.0).await?;
+    let after = backends(admin, name).await?;
+    let ended = before.difference(&after).count();
+    Ok((abandoned, ended, before.len()))
+}
+
+async fn measure(
+    params: &ApiParams,
+    url: &str,
+    name: &str,
+    dir: &Path,
+) -> Result<String, BenchError> {
+    let (token, seeded) = seed_instance(params, url).await?;
+    let token: Arc<str> = token.into();
+    let server = start_server(params, url, dir).await?;
+    let admin = Database::connect(&params.database_url).await.map_err(err)?;
+
+    // Cursors down max_id chains, read through the API itself.
+    let probe = reqwest::Client::new();
+    let mut cursors: Vec<Option<String>> = Vec::new();
+    let mut max_id: Option<String> = None;
+    while cursors.len() < CURSORS {
+        let ids = read_page(&probe, &server.base, &token, max_id.as_deref()).await?;
+        let Some(last) = ids.last() else {
+            if max_id.is_none() {
+                return Err("the home timeline is empty".into());
+            }
+            max_id = None; // the end of the chain: start again from the top
+            continue;
+        };
+        cursors.push(max_id.replace(last.clone()));
+    }
+    let cursors = Arc::new(cursors);
+
+    closed_loop(&server, &token, &cursors, params.clients, 2.0).await?; // warm-up
+    let max = closed_loop(&server, &token, &cursors, params.clients, params.seconds).await?;
+    let steady = paced(
+        &server,
+        &token,
+        &cursors,
+        params.clients,
+        params.rate,
+        params.seconds,
+    )
+    .await?;
+    let rss_before_hang_ups = peak_rss_kib_of(&server.pid());
+    let (abandoned, ended, pool) =
+        hang_ups(&server, &token, &cursors, params.clients, &admin, name).await?;
+    let rss = peak_rss_kib_of(&server.pid());
+    let version: String = admin
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SHOW server_version".to_string(),
+        ))
+        .await
+        .map_err(err)?
+        .and_then(|r| r.try_get_by_index::<String>(0).ok())
+        .unwrap_or_default();
+    drop(server);
+
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut report = format!(
+        "`GET /api/v1/timelines/home?limit=40` with a bearer token, {} posts by {} remote authors \
+         (the reader follows {}), pages from the top and down {} `max_id` cursors; Pinhole in its \
+         own process with a pool of {} connections, PostgreSQL {version} and the load generator on \
+         the same {cores} cores; seeded in {seeded:.0} s.\n\n",
+        params.posts, params.authors, params.follows, CURSORS, params.pool
+    );
+    let p = |phase: &Phase, q: f64| percentile(&phase.latencies_ms, q);
+    report.push_str(&format!(
+        "- {} clients as fast as answered, {:.0} s: **{:.0} requests/s**, p50 {:.1} ms, p99 {:.1} ms, {} errors\n",
+        params.clients,
+        max.seconds,
+        max.rate(),
+        p(&max, 50.0),
+        p(&max, 99.0),
+        max.errors
+    ));
+    report.push_str(&format!(
+        "  - CPU per page: Pinhole **{:.2} ms**, PostgreSQL **{:.2} ms** (the rest of {cores} cores: the load generator)\n",
+        max.per_page_ms(max.server_cpu),
+        max.per_page_ms(max.postgres_cpu)
+    ));
+    report.push_str(&format!(
+        "- paced at {:.0} requests/s over {} connections, {:.0} s ({} requests, {} errors): **p50 {:.1} ms, p99 {:.1} ms** (from the scheduled start) — goal p99 ≤ 20 ms: {}\n",
+        params.rate,
+        params.clients,
+        params.seconds,
+        steady.requests,
+        steady.errors,
+        p(&steady, 50.0),
+        p(&steady, 99.0),
+        if p(&steady, 99.0) <= 20.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
+    ));
+    report.push_str(&format!(
+        "  - CPU per page at this rate: Pinhole {:.2} ms, PostgreSQL {:.2} ms\n",
+        steady.per_page_ms(steady.server_cpu),
+        steady.per_page_ms(steady.postgres_cpu)
+    ));
+    report.push_str(&format!(
+        "- clients hanging up mid-request: {abandoned} of {HANGUPS} requests abandoned after 0.2–4 ms; \
+         of the {pool} database connections open before, **{ended} were closed** by the server afterwards\n"
+    ));
+    if let (Some(before), Some(after)) = (rss_before_hang_ups, rss) {
+        report.push_str(&format!(
+            "- peak RSS of the Pinhole process: {:.0} MB before the hang-ups, {:.0} MB after\n",
+            before as f64 / 1024.0,
+            after as f64 / 1024.0
+        ));
+    }
+    Ok(report)
+}
