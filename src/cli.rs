@@ -161,6 +161,15 @@ pub enum BenchCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// The loopback sink fan-out benchmarks deliver to (started by them as a process of
+    /// its own): 202 to every POST /inbox after --delay-ms; GET /count.
+    #[command(hide = true)]
+    Sink {
+        #[arg(long)]
+        port: u16,
+        #[arg(long, default_value_t = 0)]
+        delay_ms: u64,
+    },
     /// Process a 4000×3000 photo to every stored size; compare with libvips.
     Media {
         #[arg(long, default_value_t = 10)]
@@ -482,6 +491,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 .await
                 .map_err(CliError::Bench)?;
             print!("{report}");
+        }
+        Command::Bench(BenchCommand::Sink { port, delay_ms }) => {
+            let _ = config;
+            crate::bench::process::run_sink(port, std::time::Duration::from_millis(delay_ms))
+                .await
+                .map_err(CliError::Bench)?;
         }
         Command::Bench(BenchCommand::Api {
             database_url,

@@ -8,7 +8,6 @@
 use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -17,7 +16,9 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use tokio::sync::Semaphore;
 
 use super::{
-    BenchError, cpu_seconds_named, cpu_seconds_of, err, peak_rss_kib_of, timeline::percentile,
+    BenchError, cpu_seconds_named, cpu_seconds_of, err, peak_rss_kib_of,
+    process::{Helper, free_port},
+    timeline::percentile,
     write_named_section,
 };
 use crate::{
@@ -50,29 +51,15 @@ const CURSORS: usize = 200;
 /// Requests abandoned mid-flight in the hang-up phase.
 const HANGUPS: usize = 400;
 
-/// The server under test, killed when dropped so a failed run leaves nothing behind.
+/// The server under test.
 struct Server {
-    child: Child,
+    helper: Helper,
     base: String,
-    log: PathBuf,
 }
 
 impl Server {
     fn pid(&self) -> String {
-        self.child.id().to_string()
-    }
-
-    fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.helper.pid()
     }
 }
 
@@ -143,52 +130,23 @@ async fn seed_instance(params: &ApiParams, url: &str) -> Result<(String, f64), B
     Ok((token, seeded))
 }
 
-fn free_port() -> Result<u16, BenchError> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(err)?;
-    Ok(listener.local_addr().map_err(err)?.port())
-}
-
 async fn start_server(params: &ApiParams, url: &str, dir: &Path) -> Result<Server, BenchError> {
     let port = free_port()?;
     let base = format!("http://localhost:{port}");
-    let log = dir.join("server.log");
-    let out = std::fs::File::create(&log).map_err(err)?;
-    let child = Command::new(std::env::current_exe().map_err(err)?)
-        .arg("serve")
-        .env("PINHOLE_PUBLIC_URL", &base)
-        .env("PINHOLE_LISTEN", format!("127.0.0.1:{port}"))
-        .env("PINHOLE_DATA_DIR", dir)
-        .env("PINHOLE_DATABASE_URL", url)
-        .env("PINHOLE_DATABASE__MAX_CONNECTIONS", params.pool.to_string())
-        .env("PINHOLE_LOG__LEVEL", "warn")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(out.try_clone().map_err(err)?)
-        .stderr(out)
-        .spawn()
-        .map_err(|e| format!("cannot start the server: {e}"))?;
-    let mut server = Server { child, base, log };
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(Some(status)) = server.child.try_wait() {
-            return Err(format!(
-                "the server exited ({status}):\n{}",
-                server.log_tail()
-            ));
-        }
-        let health = client.get(format!("{}/health", server.base)).send().await;
-        if health.is_ok_and(|r| r.status().is_success()) {
-            return Ok(server);
-        }
-        if Instant::now() > deadline {
-            return Err(format!(
-                "the server did not answer within 60 s:\n{}",
-                server.log_tail()
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut helper = Helper::spawn(
+        &["serve"],
+        &[
+            ("PINHOLE_PUBLIC_URL", base.clone()),
+            ("PINHOLE_LISTEN", format!("127.0.0.1:{port}")),
+            ("PINHOLE_DATA_DIR", dir.display().to_string()),
+            ("PINHOLE_DATABASE_URL", url.to_string()),
+            ("PINHOLE_DATABASE__MAX_CONNECTIONS", params.pool.to_string()),
+            ("PINHOLE_LOG__LEVEL", "warn".to_string()),
+        ],
+        &dir.join("server.log"),
+    )?;
+    helper.wait_ready(&format!("{base}/health")).await?;
+    Ok(Server { helper, base })
 }
 
 /// One home page; `Ok(ids)` of its statuses.
