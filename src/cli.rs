@@ -161,6 +161,22 @@ pub enum BenchCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Drain a backlog of deliveries after an outage (servers answering after a simulated
+    /// round trip): deliveries/s against min(concurrency ÷ RTT, signing bound), order kept.
+    Catchup {
+        #[arg(long, default_value_t = 100_000)]
+        deliveries: usize,
+        #[arg(long, default_value_t = 100)]
+        servers: usize,
+        #[arg(long, default_value_t = 150)]
+        rtt_ms: u64,
+        /// `federation.delivery_concurrency` of the sending instance.
+        #[arg(long, default_value_t = 128)]
+        concurrency: usize,
+        /// Markdown file whose catch-up section is replaced with the results.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// The loopback sink fan-out benchmarks deliver to (started by them as a process of
     /// its own): 202 to every POST /inbox after --delay-ms; GET /count.
     #[command(hide = true)]
@@ -490,6 +506,30 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 })
                 .await
                 .map_err(CliError::Bench)?;
+            print!("{report}");
+        }
+        Command::Bench(BenchCommand::Catchup {
+            deliveries,
+            servers,
+            rtt_ms,
+            concurrency,
+            output,
+        }) => {
+            let _ = config;
+            if deliveries < 3 || servers < 1 || rtt_ms < 1 || concurrency < 1 {
+                return Err(CliError::Bench(
+                    "need deliveries ≥ 3, servers ≥ 1, rtt-ms ≥ 1 and concurrency ≥ 1".into(),
+                ));
+            }
+            let report = crate::bench::catchup::run_catchup(crate::bench::catchup::CatchupParams {
+                deliveries,
+                servers,
+                rtt_ms,
+                concurrency,
+                output,
+            })
+            .await
+            .map_err(CliError::Bench)?;
             print!("{report}");
         }
         Command::Bench(BenchCommand::Sink { port, delay_ms }) => {

@@ -130,6 +130,7 @@ async fn two_processes_share_one_queue_without_double_sending() {
             signer_account_id: Some(bob.id),
             body: serde_json::json!({ "id": format!("{}/users/bob#n{i}", first.public), "type": "Note" })
                 .to_string(),
+            ordering_key: None,
         })
         .collect();
     pinhole::db::deliveries::enqueue(&first.state.db, deliveries, chrono::Utc::now())

@@ -144,3 +144,90 @@ async fn failing_inboxes_are_retried_then_buried_and_refusals_not_retried() {
     assert!(health.open_until.is_some(), "circuit opened");
     app.stop().await;
 }
+
+/// Deliveries about one subject to one server leave in queue order: only the first of a
+/// chain is handed out, a chain waits while its head waits for a retry, a dead letter frees
+/// it, and other subjects go out meanwhile (issue 12, catch-up after an outage).
+#[tokio::test]
+async fn deliveries_about_one_subject_leave_in_queue_order() {
+    use pinhole::db::deliveries::{NewDelivery, bury, claim, enqueue, release, retry_later};
+    let test_db = common::TestDb::new().await;
+    let db = sea_orm::Database::connect(test_db.url.as_str())
+        .await
+        .unwrap();
+    pinhole::db::migrate(&db).await.unwrap();
+    let now = chrono::Utc::now();
+    let delivery = |domain: &str, key: Option<&str>, body: &str| NewDelivery {
+        inbox_url: format!("http://{domain}/inbox"),
+        domain: domain.to_string(),
+        signer_account_id: None,
+        body: body.to_string(),
+        ordering_key: key.map(str::to_string),
+    };
+    enqueue(
+        &db,
+        vec![
+            delivery("a.example", Some("post 1"), "create 1"),
+            delivery("a.example", Some("post 1"), "update 1"),
+            delivery("b.example", Some("post 1"), "create 1 to b"),
+            delivery("a.example", Some("post 2"), "create 2"),
+            delivery("a.example", None, "unkeyed"),
+            delivery("a.example", Some("post 1"), "delete 1"),
+        ],
+        now,
+    )
+    .await
+    .unwrap();
+    let lease = chrono::Duration::seconds(60);
+    let bodies = |rows: &[pinhole::db::entities::deliveries::Model]| {
+        let mut b: Vec<String> = rows.iter().map(|r| r.body.clone()).collect();
+        b.sort();
+        b
+    };
+    let first = claim(&db, 10, lease, now).await.unwrap();
+    assert_eq!(
+        bodies(&first),
+        ["create 1", "create 1 to b", "create 2", "unkeyed"],
+        "one head per chain and server"
+    );
+    // The other heads were sent; while "create 1" is leased (being sent), nothing more of
+    // its chain is handed out.
+    let sent: Vec<i64> = first
+        .iter()
+        .filter(|r| r.body != "create 1")
+        .map(|r| r.id)
+        .collect();
+    pinhole::db::deliveries::complete_many(&db, &sent)
+        .await
+        .unwrap();
+    let later = now + chrono::Duration::seconds(1);
+    assert!(claim(&db, 10, lease, later).await.unwrap().is_empty());
+    // The head fails and waits for a retry: its chain waits with it.
+    let head = first.iter().find(|r| r.body == "create 1").unwrap();
+    retry_later(
+        &db,
+        head.id,
+        1,
+        later + chrono::Duration::hours(1),
+        "503",
+        later,
+    )
+    .await
+    .unwrap();
+    assert!(claim(&db, 10, lease, later).await.unwrap().is_empty());
+    // Given back untouched (a worker stopping), it is the head again.
+    let again = claim(&db, 10, lease, later + chrono::Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(bodies(&again), ["create 1"]);
+    release(&db, again[0].id).await.unwrap();
+    // Buried as a dead letter: the rest of the chain goes on, one at a time.
+    bury(&db, head.id, 10, "gone", later).await.unwrap();
+    let next = claim(&db, 10, lease, later).await.unwrap();
+    assert_eq!(bodies(&next), ["update 1"]);
+    pinhole::db::deliveries::complete_many(&db, &[next[0].id])
+        .await
+        .unwrap();
+    let last = claim(&db, 10, lease, later).await.unwrap();
+    assert_eq!(bodies(&last), ["delete 1"]);
+}

@@ -3,6 +3,7 @@
 //! signing bound measured in the same run, and writes the numbers to `docs/performance.md`.
 
 pub mod api;
+pub mod catchup;
 pub mod inbox;
 pub mod process;
 pub mod timeline;
@@ -255,6 +256,7 @@ async fn fanout_in(
                 inbox_url: inbox,
                 signer_account_id: Some(author.id),
                 body: body.clone(),
+                ordering_key: None,
             })
         })
         .collect();

@@ -106,23 +106,61 @@ pub fn free_port() -> Result<u16, BenchError> {
     Ok(listener.local_addr().map_err(err)?.port())
 }
 
+/// What the sink has seen.
+#[derive(Default)]
+struct Seen {
+    received: AtomicU64,
+    /// Activities that arrived after a later one about the same object (Create, Update,
+    /// Delete in that order), so a benchmark can check the queue kept the order.
+    out_of_order: AtomicU64,
+    latest: std::sync::Mutex<std::collections::HashMap<String, u8>>,
+}
+
+impl Seen {
+    fn record(&self, body: &[u8]) {
+        if body.is_empty() {
+            return;
+        }
+        self.received.fetch_add(1, Ordering::Relaxed);
+        let Ok(activity) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return;
+        };
+        let rank = match activity["type"].as_str() {
+            Some("Create") => 0,
+            Some("Update") => 1,
+            Some("Delete") => 2,
+            _ => return,
+        };
+        let object = &activity["object"];
+        let Some(id) = object["id"].as_str().or(object.as_str()) else {
+            return;
+        };
+        let mut latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        let last = latest.entry(id.to_string()).or_insert(rank);
+        if rank < *last {
+            self.out_of_order.fetch_add(1, Ordering::Relaxed);
+        } else {
+            *last = rank;
+        }
+    }
+}
+
 /// `pinhole bench sink`: answers every POST to `/inbox` with 202 after `delay` (a round
-/// trip to a distant server), counting those with a body; `GET /count` tells how many.
+/// trip to a distant server), counting those with a body; `GET /count` tells how many
+/// and how many arrived out of order (`RECEIVED OUT_OF_ORDER`).
 pub async fn run_sink(port: u16, delay: Duration) -> Result<(), BenchError> {
-    let received = Arc::new(AtomicU64::new(0));
-    let counted = received.clone();
+    let seen = Arc::new(Seen::default());
+    let counted = seen.clone();
     let app = Router::new()
         .route(
             "/inbox",
             post(move |body: Bytes| {
-                let received = received.clone();
+                let seen = seen.clone();
                 async move {
                     if !delay.is_zero() {
                         tokio::time::sleep(delay).await;
                     }
-                    if !body.is_empty() {
-                        received.fetch_add(1, Ordering::Relaxed);
-                    }
+                    seen.record(&body);
                     StatusCode::ACCEPTED
                 }
             }),
@@ -131,7 +169,13 @@ pub async fn run_sink(port: u16, delay: Duration) -> Result<(), BenchError> {
             "/count",
             get(move || {
                 let counted = counted.clone();
-                async move { counted.load(Ordering::Relaxed).to_string() }
+                async move {
+                    format!(
+                        "{} {}",
+                        counted.received.load(Ordering::Relaxed),
+                        counted.out_of_order.load(Ordering::Relaxed)
+                    )
+                }
             }),
         );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -174,17 +218,25 @@ impl Sink {
 
     /// Deliveries received so far.
     pub async fn count(&self) -> Result<u64, BenchError> {
-        self.client
+        Ok(self.counts().await?.0)
+    }
+
+    /// Deliveries received so far, and how many of them arrived out of order.
+    pub async fn counts(&self) -> Result<(u64, u64), BenchError> {
+        let text = self
+            .client
             .get(format!("http://127.0.0.1:{}/count", self.port))
             .send()
             .await
             .map_err(err)?
             .text()
             .await
-            .map_err(err)?
-            .trim()
-            .parse()
-            .map_err(err)
+            .map_err(err)?;
+        let mut parts = text.split_whitespace().map(str::parse::<u64>);
+        match (parts.next(), parts.next()) {
+            (Some(Ok(received)), Some(Ok(disorder))) => Ok((received, disorder)),
+            _ => Err(format!("the sink answered {text:?}")),
+        }
     }
 
     /// The sink's CPU seconds so far.

@@ -25,6 +25,8 @@ pub struct NewDelivery {
     pub domain: String,
     pub signer_account_id: Option<i64>,
     pub body: String,
+    /// What the activity is about (see the entity's `ordering_key`).
+    pub ordering_key: Option<String>,
 }
 
 /// Adds deliveries (in the caller's transaction).
@@ -52,6 +54,7 @@ pub async fn enqueue<C: ConnectionTrait>(
             last_error: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            ordering_key: Set(d.ordering_key),
         })
         .collect();
     for chunk in rows.chunks(500) {
@@ -61,8 +64,12 @@ pub async fn enqueue<C: ConnectionTrait>(
 }
 
 /// Claims up to `limit` due deliveries for `lease`: queued, due, not leased by a live
-/// worker, and not to a domain whose circuit is open. On PostgreSQL `SKIP LOCKED` lets
-/// several processes claim from one table without waiting on each other.
+/// worker, not to a domain whose circuit is open, and first of their chain (no earlier
+/// delivery with the same ordering key to the same domain still queued, even one waiting
+/// for a retry): so a Create reaches a server before its Update and Delete, a Follow before
+/// its Undo, however many are sent at once. A dead letter no longer holds its chain. On
+/// PostgreSQL `SKIP LOCKED` lets several processes claim from one table without waiting on
+/// each other; as only chain heads qualify, no two of them take one chain.
 pub async fn claim<C: ConnectionTrait>(
     db: &C,
     limit: u64,
@@ -71,22 +78,21 @@ pub async fn claim<C: ConnectionTrait>(
 ) -> Result<Vec<Model>, StoreError> {
     let backend = db.get_database_backend();
     let locked_until = now + lease;
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "UPDATE deliveries SET locked_until = $1, updated_at = $2 WHERE id IN (\
-               SELECT id FROM deliveries WHERE state = 'queued' AND next_attempt_at <= $2 \
-               AND (locked_until IS NULL OR locked_until < $2) \
-               AND domain NOT IN (SELECT domain FROM domain_health WHERE open_until > $2) \
-               ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING *"
-        }
-        _ => {
-            "UPDATE deliveries SET locked_until = $1, updated_at = $2 WHERE id IN (\
-               SELECT id FROM deliveries WHERE state = 'queued' AND next_attempt_at <= $2 \
-               AND (locked_until IS NULL OR locked_until < $2) \
-               AND domain NOT IN (SELECT domain FROM domain_health WHERE open_until > $2) \
-               ORDER BY next_attempt_at, id LIMIT $3) RETURNING *"
-        }
+    let lock = match backend {
+        DbBackend::Postgres => " FOR UPDATE OF d SKIP LOCKED",
+        _ => "",
     };
+    // `'queued'` is written out (not bound) so both planners can use the partial index.
+    let sql = format!(
+        "UPDATE deliveries SET locked_until = $1, updated_at = $2 WHERE id IN (\
+           SELECT d.id FROM deliveries d WHERE d.state = 'queued' AND d.next_attempt_at <= $2 \
+           AND (d.locked_until IS NULL OR d.locked_until < $2) \
+           AND d.domain NOT IN (SELECT domain FROM domain_health WHERE open_until > $2) \
+           AND (d.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p \
+                WHERE p.domain = d.domain AND p.ordering_key = d.ordering_key \
+                AND p.state = 'queued' AND p.id < d.id)) \
+           ORDER BY d.next_attempt_at, d.id LIMIT $3{lock}) RETURNING *"
+    );
     let stmt = Statement::from_sql_and_values(
         backend,
         sql,

@@ -119,6 +119,46 @@ impl Event<'_> {
             Event::ProfileUpdated { account, .. } => account,
         }
     }
+
+    /// What the activity is about. Deliveries about one subject to one server go out in
+    /// the order they were queued (a post's Create before its Update and Delete, a Follow
+    /// before its Undo and the Follow after that); different subjects go out in parallel.
+    pub fn subject(&self) -> String {
+        match *self {
+            Event::FollowRequested {
+                follower, target, ..
+            }
+            | Event::FollowUndone {
+                follower, target, ..
+            }
+            | Event::FollowAccepted {
+                follower, target, ..
+            }
+            | Event::FollowRejected {
+                follower, target, ..
+            } => format!("follow {} {}", follower.id, target.id),
+            Event::PostCreated { view, .. } | Event::PostUpdated { view, .. } => {
+                format!("post {}", view.post.id)
+            }
+            Event::PostDeleted { post, .. } => format!("post {}", post.id),
+            Event::Liked { liker, post, .. } | Event::Unliked { liker, post, .. } => {
+                format!("like {} {}", liker.id, post.id)
+            }
+            Event::Boosted {
+                booster, original, ..
+            }
+            | Event::Unboosted {
+                booster, original, ..
+            } => format!("boost {} {}", booster.id, original.id),
+            Event::Blocked {
+                blocker, target, ..
+            }
+            | Event::Unblocked {
+                blocker, target, ..
+            } => format!("block {} {}", blocker.id, target.id),
+            Event::ProfileUpdated { account, .. } => format!("profile {}", account.id),
+        }
+    }
 }
 
 /// Renders events into deliveries; implemented by the federation layer.

@@ -90,7 +90,13 @@ impl ActivityPublisher {
         ActivityPublisher { config }
     }
 
-    fn to_inbox(&self, to: &Account, signer: &Account, body: Value) -> Vec<NewDelivery> {
+    fn to_inbox(
+        &self,
+        to: &Account,
+        signer: &Account,
+        body: Value,
+        subject: String,
+    ) -> Vec<NewDelivery> {
         let Some(inbox) = to.inbox_url.clone() else {
             tracing::warn!(account = %to.username, "remote account has no inbox; nothing sent");
             return vec![];
@@ -103,13 +109,20 @@ impl ActivityPublisher {
             domain,
             signer_account_id: Some(signer.id),
             body: body.to_string(),
+            ordering_key: Some(subject),
         }]
     }
 }
 
 impl ActivityPublisher {
     /// The same body to many inboxes, signed by `signer`.
-    fn to_inboxes(&self, inboxes: &[String], signer: &Account, body: &Value) -> Vec<NewDelivery> {
+    fn to_inboxes(
+        &self,
+        inboxes: &[String],
+        signer: &Account,
+        body: &Value,
+        subject: String,
+    ) -> Vec<NewDelivery> {
         let body = body.to_string();
         inboxes
             .iter()
@@ -119,6 +132,7 @@ impl ActivityPublisher {
                     domain: domain_of(inbox)?,
                     signer_account_id: Some(signer.id),
                     body: body.clone(),
+                    ordering_key: Some(subject.clone()),
                 })
             })
             .collect()
@@ -276,6 +290,7 @@ impl Publisher for ActivityPublisher {
     }
 
     fn render(&self, event: Event<'_>) -> Vec<NewDelivery> {
+        let subject = event.subject();
         let body = self.activity(event);
         match event {
             Event::FollowRequested {
@@ -283,35 +298,37 @@ impl Publisher for ActivityPublisher {
             }
             | Event::FollowUndone {
                 follower, target, ..
-            } => self.to_inbox(target, follower, body),
+            } => self.to_inbox(target, follower, body, subject),
             Event::FollowAccepted {
                 follower, target, ..
             }
             | Event::FollowRejected {
                 follower, target, ..
-            } => self.to_inbox(follower, target, body),
+            } => self.to_inbox(follower, target, body, subject),
             Event::PostCreated { view, inboxes } | Event::PostUpdated { view, inboxes } => {
-                self.to_inboxes(inboxes, &view.author, &body)
+                self.to_inboxes(inboxes, &view.author, &body, subject)
             }
             Event::PostDeleted {
                 author, inboxes, ..
-            } => self.to_inboxes(inboxes, author, &body),
+            } => self.to_inboxes(inboxes, author, &body, subject),
             Event::Liked { liker, author, .. } | Event::Unliked { liker, author, .. } => {
-                self.to_inbox(author, liker, body)
+                self.to_inbox(author, liker, body, subject)
             }
             Event::Boosted {
                 booster, inboxes, ..
             }
             | Event::Unboosted {
                 booster, inboxes, ..
-            } => self.to_inboxes(inboxes, booster, &body),
+            } => self.to_inboxes(inboxes, booster, &body, subject),
             Event::Blocked {
                 blocker, target, ..
             }
             | Event::Unblocked {
                 blocker, target, ..
-            } => self.to_inbox(target, blocker, body),
-            Event::ProfileUpdated { account, inboxes } => self.to_inboxes(inboxes, account, &body),
+            } => self.to_inbox(target, blocker, body, subject),
+            Event::ProfileUpdated { account, inboxes } => {
+                self.to_inboxes(inboxes, account, &body, subject)
+            }
         }
     }
 }
