@@ -97,7 +97,8 @@ impl Drop for AddressSlot {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting and waits for
-/// open connections to finish their requests (the caller bounds how long).
+/// open connections and every request they started (also those whose client left) to
+/// finish (the caller bounds how long).
 pub async fn serve<S>(
     listener: TcpListener,
     app: S,
@@ -187,6 +188,11 @@ pub async fn serve<S>(
     }
     drop(listener);
     graceful.shutdown().await;
+    // Handlers whose client hung up outlive their connection; each still holds a place,
+    // so every place coming back means every request has finished.
+    let _ = slots
+        .acquire_many(u32::try_from(limit).unwrap_or(u32::MAX))
+        .await;
 }
 
 /// Runs one request in a task of its own. A client that hangs up mid-request then drops only

@@ -629,3 +629,17 @@ async fn a_request_whose_client_hangs_up_still_completes() {
     .await;
     app.stop().await;
 }
+
+/// A thread with thousands of replies: the per-page lookups stay under the databases'
+/// bind-parameter limits (the counts and the reader's interactions repeat the id list).
+#[tokio::test]
+async fn interactions_of_a_huge_thread_stay_within_bind_limits() {
+    let app = TestApp::spawn().await;
+    let alice = app.create_user("alice").await;
+    let ids: Vec<i64> = (1..=20_000).collect();
+    let rows = pinhole::db::posts::interactions(&app.state.db, Some(alice.id), &ids)
+        .await
+        .expect("20,000 ids in one call");
+    assert!(rows.counts.is_empty() && rows.favourited.is_empty());
+    app.stop().await;
+}

@@ -145,7 +145,7 @@ async fn failing_inboxes_are_retried_then_buried_and_refusals_not_retried() {
     app.stop().await;
 }
 
-/// Deliveries about one subject to one server leave in queue order: only the first of a
+/// Deliveries about one subject to one inbox leave in queue order: only the first of a
 /// chain is handed out, a chain waits while its head waits for a retry, a dead letter frees
 /// it, and other subjects go out meanwhile (issue 12, catch-up after an outage).
 #[tokio::test]
@@ -158,7 +158,11 @@ async fn deliveries_about_one_subject_leave_in_queue_order() {
     pinhole::db::migrate(&db).await.unwrap();
     let now = chrono::Utc::now();
     let delivery = |domain: &str, key: Option<&str>, body: &str| NewDelivery {
-        inbox_url: format!("http://{domain}/inbox"),
+        inbox_url: if body.ends_with("to x") {
+            format!("http://{domain}/users/x/inbox")
+        } else {
+            format!("http://{domain}/inbox")
+        },
         domain: domain.to_string(),
         signer_account_id: None,
         body: body.to_string(),
@@ -170,6 +174,7 @@ async fn deliveries_about_one_subject_leave_in_queue_order() {
             delivery("a.example", Some("post 1"), "create 1"),
             delivery("a.example", Some("post 1"), "update 1"),
             delivery("b.example", Some("post 1"), "create 1 to b"),
+            delivery("a.example", Some("post 1"), "create 1 to x"),
             delivery("a.example", Some("post 2"), "create 2"),
             delivery("a.example", None, "unkeyed"),
             delivery("a.example", Some("post 1"), "delete 1"),
@@ -187,8 +192,14 @@ async fn deliveries_about_one_subject_leave_in_queue_order() {
     let first = claim(&db, 10, lease, now).await.unwrap();
     assert_eq!(
         bodies(&first),
-        ["create 1", "create 1 to b", "create 2", "unkeyed"],
-        "one head per chain and server"
+        [
+            "create 1",
+            "create 1 to b",
+            "create 1 to x",
+            "create 2",
+            "unkeyed"
+        ],
+        "one head per chain and inbox"
     );
     // The other heads were sent; while "create 1" is leased (being sent), nothing more of
     // its chain is handed out.

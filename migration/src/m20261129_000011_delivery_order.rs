@@ -1,4 +1,4 @@
-//! Deliveries about one subject (a post, a follow, a like…) to one server go out in the
+//! Deliveries about one subject (a post, a follow, a like…) to one inbox go out in the
 //! order they were queued: a key per delivery, and an index that lets the queue find an
 //! earlier delivery of the same chain still waiting.
 
@@ -29,7 +29,7 @@ impl MigrationTrait for Migration {
         manager
             .get_connection()
             .execute_unprepared(
-                "CREATE INDEX idx_deliveries_chain ON deliveries (domain, ordering_key, id) \
+                "CREATE INDEX idx_deliveries_chain ON deliveries (inbox_url, ordering_key, id) \
                  WHERE state = 'queued' AND ordering_key IS NOT NULL",
             )
             .await?;

@@ -65,9 +65,10 @@ pub async fn enqueue<C: ConnectionTrait>(
 
 /// Claims up to `limit` due deliveries for `lease`: queued, due, not leased by a live
 /// worker, not to a domain whose circuit is open, and first of their chain (no earlier
-/// delivery with the same ordering key to the same domain still queued, even one waiting
-/// for a retry): so a Create reaches a server before its Update and Delete, a Follow before
-/// its Undo, however many are sent at once. A dead letter no longer holds its chain. On
+/// delivery with the same ordering key to the same inbox still queued, even one waiting
+/// for a retry): so a Create reaches an inbox before its Update and Delete, a Follow before
+/// its Undo, however many are sent at once. Chains are per inbox, not per server: copies
+/// of one post to many personal inboxes on a server still go out side by side. A dead letter no longer holds its chain. On
 /// PostgreSQL `SKIP LOCKED` lets several processes claim from one table without waiting on
 /// each other; as only chain heads qualify, no two of them take one chain.
 pub async fn claim<C: ConnectionTrait>(
@@ -89,7 +90,7 @@ pub async fn claim<C: ConnectionTrait>(
            AND (d.locked_until IS NULL OR d.locked_until < $2) \
            AND d.domain NOT IN (SELECT domain FROM domain_health WHERE open_until > $2) \
            AND (d.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p \
-                WHERE p.domain = d.domain AND p.ordering_key = d.ordering_key \
+                WHERE p.inbox_url = d.inbox_url AND p.ordering_key = d.ordering_key \
                 AND p.state = 'queued' AND p.id < d.id)) \
            ORDER BY d.next_attempt_at, d.id LIMIT $3{lock}) RETURNING *"
     );

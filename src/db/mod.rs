@@ -195,11 +195,19 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), ConnectError> {
 /// list length; `IN` ignores the repeats.
 pub fn padded(ids: &[i64]) -> Vec<i64> {
     let mut out = ids.to_vec();
-    if let Some(&last) = ids.last() {
-        out.resize(ids.len().next_power_of_two().max(8), last);
+    match ids.last() {
+        // Long lists are rare (a huge thread) and keep their length: padding would only
+        // bring them closer to the databases' bind-parameter limits.
+        Some(&last) if ids.len() <= PADDED_UP_TO => {
+            out.resize(ids.len().next_power_of_two().max(8), last);
+        }
+        _ => {}
     }
     out
 }
+
+/// Longest id list [`padded`] pads.
+pub const PADDED_UP_TO: usize = 1024;
 
 /// Cheap liveness check for `/health`.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), StoreError> {
@@ -232,6 +240,7 @@ mod tests {
         assert_eq!(&p[..10], &ten[..]);
         assert!(p[10..].iter().all(|&x| x == 10));
         assert_eq!(padded(&(0..64).collect::<Vec<_>>()).len(), 64);
+        assert_eq!(padded(&(0..1025).collect::<Vec<_>>()).len(), 1025);
     }
 
     #[test]

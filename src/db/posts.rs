@@ -478,11 +478,22 @@ pub async fn interactions<C: ConnectionTrait>(
     viewer: Option<i64>,
     post_ids: &[i64],
 ) -> Result<InteractionRows, StoreError> {
-    use sea_orm::sea_query::{Alias, SelectStatement, UnionType};
     let mut out = InteractionRows::default();
-    if post_ids.is_empty() {
-        return Ok(out);
+    // Each chunk's list appears in six branches: bounded well under the databases'
+    // bind-parameter limits however long the thread.
+    for chunk in post_ids.chunks(super::PADDED_UP_TO) {
+        interactions_of(db, viewer, chunk, &mut out).await?;
     }
+    Ok(out)
+}
+
+async fn interactions_of<C: ConnectionTrait>(
+    db: &C,
+    viewer: Option<i64>,
+    post_ids: &[i64],
+    out: &mut InteractionRows,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::{Alias, SelectStatement, UnionType};
     let ids = super::padded(post_ids);
     // kind, post id, number: counted per post, or 1 for the viewer's own.
     let branch = |kind: i64, table: &str, key: &str, by: Option<(&str, i64)>| {
@@ -538,7 +549,7 @@ pub async fn interactions<C: ConnectionTrait>(
             _ => out.bookmarked.push(id),
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Remembers a deleted post's id (idempotent).

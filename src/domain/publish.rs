@@ -120,7 +120,7 @@ impl Event<'_> {
         }
     }
 
-    /// What the activity is about. Deliveries about one subject to one server go out in
+    /// What the activity is about. Deliveries about one subject to one inbox go out in
     /// the order they were queued (a post's Create before its Update and Delete, a Follow
     /// before its Undo and the Follow after that); different subjects go out in parallel.
     pub fn subject(&self) -> String {

@@ -90,7 +90,9 @@ pub fn html(input: &str) -> String {
 pub fn shown_html(input: &str) -> String {
     const ENTRIES: usize = 4096;
     const LARGEST: usize = 8 * 1024;
-    static MEMO: OnceLock<Mutex<HashMap<Box<str>, Arc<str>>>> = OnceLock::new();
+    // Inputs and outputs kept, in bytes: a few MB at most.
+    const BYTES: usize = 4 << 20;
+    static MEMO: OnceLock<Mutex<(HashMap<Box<str>, Arc<str>>, usize)>> = OnceLock::new();
     if input.len() > LARGEST {
         return html(input);
     }
@@ -98,6 +100,7 @@ pub fn shown_html(input: &str) -> String {
     let hit = memo
         .lock()
         .unwrap_or_else(|e| e.into_inner())
+        .0
         .get(input)
         .cloned();
     if let Some(clean) = hit {
@@ -105,10 +108,13 @@ pub fn shown_html(input: &str) -> String {
     }
     let clean = html(input);
     let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
-    if memo.len() >= ENTRIES {
-        memo.clear();
+    let (entries, bytes) = &mut *memo;
+    if entries.len() >= ENTRIES || *bytes > BYTES {
+        entries.clear();
+        *bytes = 0;
     }
-    memo.insert(input.into(), clean.as_str().into());
+    *bytes += input.len() + clean.len();
+    entries.insert(input.into(), clean.as_str().into());
     clean
 }
 

@@ -23,7 +23,7 @@ pub struct Model {
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
-    /// What the activity is about; deliveries with the same key to the same domain are
+    /// What the activity is about; deliveries with the same key to the same inbox are
     /// sent one after another, in queue order. `None`: no order to keep.
     pub ordering_key: Option<String>,
 }
