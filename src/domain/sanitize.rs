@@ -92,7 +92,9 @@ pub fn shown_html(input: &str) -> String {
     const LARGEST: usize = 8 * 1024;
     // Inputs and outputs kept, in bytes: a few MB at most.
     const BYTES: usize = 4 << 20;
-    static MEMO: OnceLock<Mutex<(HashMap<Box<str>, Arc<str>>, usize)>> = OnceLock::new();
+    /// Sanitized HTML by input, and the bytes both take.
+    type Memo = (HashMap<Box<str>, Arc<str>>, usize);
+    static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
     if input.len() > LARGEST {
         return html(input);
     }
