@@ -21,10 +21,7 @@ use super::{
     timeline::percentile,
     write_named_section,
 };
-use crate::{
-    db::{self, seed},
-    domain::{self, accounts::NewUser},
-};
+use crate::domain;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -98,31 +95,8 @@ pub async fn run_api(params: ApiParams) -> Result<String, BenchError> {
 /// Seeds the scratch database and returns the reader's bearer token.
 async fn seed_instance(params: &ApiParams, url: &str) -> Result<(String, f64), BenchError> {
     let db: DatabaseConnection = Database::connect(url).await.map_err(err)?;
-    db::migrate(&db).await.map_err(err)?;
-    let reader = domain::accounts::create_local(
-        &db,
-        NewUser {
-            username: "reader".into(),
-            password: None,
-            is_admin: false,
-            locked: false,
-        },
-    )
-    .await
-    .map_err(err)?;
-    let started = Instant::now();
-    seed::timeline(
-        &db,
-        seed::TimelineSeed {
-            authors: params.authors,
-            posts: params.posts,
-            follows: params.follows,
-            reader_id: reader.id,
-        },
-    )
-    .await
-    .map_err(err)?;
-    let seeded = started.elapsed().as_secs_f64();
+    let (_, seeded) =
+        super::timeline::seed_reader(&db, params.posts, params.authors, params.follows).await?;
     let token = domain::tokens::create(&db, "reader", "read")
         .await
         .map_err(err)?;
@@ -149,6 +123,21 @@ async fn start_server(params: &ApiParams, url: &str, dir: &Path) -> Result<Serve
     Ok(Server { helper, base })
 }
 
+/// `GET` a home page of 40, older than `max_id` when given.
+async fn get_home(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    max_id: Option<&str>,
+) -> Result<reqwest::Response, BenchError> {
+    let mut url = format!("{base}/api/v1/timelines/home?limit=40");
+    if let Some(m) = max_id {
+        url.push_str("&max_id=");
+        url.push_str(m);
+    }
+    client.get(url).bearer_auth(token).send().await.map_err(err)
+}
+
 /// One home page; `Ok(ids)` of its statuses.
 async fn read_page(
     client: &reqwest::Client,
@@ -156,17 +145,7 @@ async fn read_page(
     token: &str,
     max_id: Option<&str>,
 ) -> Result<Vec<String>, BenchError> {
-    let mut url = format!("{base}/api/v1/timelines/home?limit=40");
-    if let Some(m) = max_id {
-        url.push_str("&max_id=");
-        url.push_str(m);
-    }
-    let res = client
-        .get(url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .map_err(err)?;
+    let res = get_home(client, base, token, max_id).await?;
     if !res.status().is_success() {
         return Err(format!("home timeline answered {}", res.status()));
     }
@@ -185,17 +164,7 @@ async fn fetch(
     token: &str,
     max_id: Option<&str>,
 ) -> Result<(), BenchError> {
-    let mut url = format!("{base}/api/v1/timelines/home?limit=40");
-    if let Some(m) = max_id {
-        url.push_str("&max_id=");
-        url.push_str(m);
-    }
-    let res = client
-        .get(url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .map_err(err)?;
+    let res = get_home(client, base, token, max_id).await?;
     let status = res.status();
     let body = res.bytes().await.map_err(err)?;
     if !status.is_success() || body.len() < 3 || body[0] != b'[' {

@@ -7,15 +7,8 @@
 
 use std::{path::PathBuf, time::Duration, time::Instant};
 
-use tokio::net::TcpListener;
-
 use super::{BenchError, err, process::Sink, signing_bound, write_named_section};
-use crate::{
-    app::{App, AppError},
-    config::Config,
-    db,
-    domain::{self, accounts::NewUser},
-};
+use crate::db;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -81,30 +74,11 @@ async fn measure(
     dir: &std::path::Path,
 ) -> Result<(f64, u64, u64), BenchError> {
     let sink = Sink::start(dir, Duration::from_millis(params.rtt_ms)).await?;
-    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
-    let port = listener.local_addr().map_err(err)?.port();
-    let mut config = Config::defaults().map_err(err)?;
-    config.public_url = url::Url::parse(&format!("http://localhost:{port}")).map_err(err)?;
-    config.listen = listener.local_addr().map_err(err)?;
-    config.data_dir = dir.to_path_buf();
-    config.database_url = String::new();
-    config.server.shutdown_grace_seconds = 5;
-    config.federation.delivery_concurrency = params.concurrency;
-    let app = App::with_listener(config, listener)
-        .await
-        .map_err(|e: AppError| e.to_string())?;
+    let (app, author) = super::sending_instance(dir, |c| {
+        c.federation.delivery_concurrency = params.concurrency;
+    })
+    .await?;
     let state = app.state().clone();
-    let author = domain::accounts::create_local(
-        &state.db,
-        NewUser {
-            username: "bench".into(),
-            password: None,
-            is_admin: false,
-            locked: false,
-        },
-    )
-    .await
-    .map_err(err)?;
     let base = state.config.base_url().to_string();
     // The backlog, in the order the outage queued it: each post's Create, Update and
     // Delete, posts spread over the servers.

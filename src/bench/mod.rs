@@ -119,6 +119,38 @@ pub fn signing_bound(seconds: f64) -> Result<(f64, usize), BenchError> {
     Ok((total as f64 / started.elapsed().as_secs_f64(), threads))
 }
 
+/// A Pinhole instance on SQLite in `dir` (not yet serving; `App::run` starts it, delivery
+/// worker included) with one local account, `bench`, whose posts the benchmark delivers.
+async fn sending_instance(
+    dir: &std::path::Path,
+    adjust: impl FnOnce(&mut Config),
+) -> Result<(App, crate::db::entities::accounts::Model), BenchError> {
+    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
+    let port = listener.local_addr().map_err(err)?.port();
+    let mut config = Config::defaults().map_err(err)?;
+    config.public_url = url::Url::parse(&format!("http://localhost:{port}")).map_err(err)?;
+    config.listen = listener.local_addr().map_err(err)?;
+    config.data_dir = dir.to_path_buf();
+    config.database_url = String::new();
+    config.server.shutdown_grace_seconds = 5;
+    adjust(&mut config);
+    let app = App::with_listener(config, listener)
+        .await
+        .map_err(|e: AppError| e.to_string())?;
+    let author = domain::accounts::create_local(
+        &app.state().db,
+        NewUser {
+            username: "bench".into(),
+            password: None,
+            is_admin: false,
+            locked: false,
+        },
+    )
+    .await
+    .map_err(err)?;
+    Ok((app, author))
+}
+
 /// Runs one fan-out scenario on a fresh SQLite database in a temporary directory.
 pub async fn fanout(
     followers: usize,
@@ -146,31 +178,9 @@ async fn fanout_in(
         let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(err)?;
         l.local_addr().map_err(err)?.port()
     };
-    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
-    let port = listener.local_addr().map_err(err)?.port();
-    let mut config = Config::defaults().map_err(err)?;
-    config.public_url = url::Url::parse(&format!("http://localhost:{port}")).map_err(err)?;
-    config.listen = listener.local_addr().map_err(err)?;
-    config.data_dir = dir.to_path_buf();
-    config.database_url = String::new();
-    config.server.shutdown_grace_seconds = 5;
-    let app = App::with_listener(config, listener)
-        .await
-        .map_err(|e: AppError| e.to_string())?;
-    let state = app.state().clone();
-
     // Setup (not timed): the author, N remote followers on M servers.
-    let author = domain::accounts::create_local(
-        &state.db,
-        NewUser {
-            username: "bench".into(),
-            password: None,
-            is_admin: false,
-            locked: false,
-        },
-    )
-    .await
-    .map_err(err)?;
+    let (app, author) = sending_instance(dir, |_| {}).await?;
+    let state = app.state().clone();
     let dead_inboxes = ((inboxes as f64) * dead_percent / 100.0).round() as usize;
     let now = chrono::Utc::now();
     let placeholder_key = author.public_key_pem.clone();

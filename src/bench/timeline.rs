@@ -72,11 +72,17 @@ pub async fn run_timeline(params: TimelineParams) -> Result<String, BenchError> 
     Ok(report)
 }
 
-async fn measure(params: &TimelineParams, url: &str) -> Result<String, BenchError> {
-    let db: DatabaseConnection = Database::connect(url).await.map_err(err)?;
-    db::migrate(&db).await.map_err(err)?;
+/// Migrates an empty database, creates the local `reader` and seeds the timeline data
+/// around it; returns the reader and the seconds seeding took.
+pub(super) async fn seed_reader(
+    db: &DatabaseConnection,
+    posts: i64,
+    authors: i64,
+    follows: i64,
+) -> Result<(crate::db::entities::accounts::Model, f64), BenchError> {
+    db::migrate(db).await.map_err(err)?;
     let reader = domain::accounts::create_local(
-        &db,
+        db,
         NewUser {
             username: "reader".into(),
             password: None,
@@ -88,17 +94,23 @@ async fn measure(params: &TimelineParams, url: &str) -> Result<String, BenchErro
     .map_err(err)?;
     let started = Instant::now();
     seed::timeline(
-        &db,
+        db,
         seed::TimelineSeed {
-            authors: params.authors,
-            posts: params.posts,
-            follows: params.follows,
+            authors,
+            posts,
+            follows,
             reader_id: reader.id,
         },
     )
     .await
     .map_err(err)?;
-    let seed_seconds = started.elapsed().as_secs_f64();
+    Ok((reader, started.elapsed().as_secs_f64()))
+}
+
+async fn measure(params: &TimelineParams, url: &str) -> Result<String, BenchError> {
+    let db: DatabaseConnection = Database::connect(url).await.map_err(err)?;
+    let (reader, seed_seconds) =
+        seed_reader(&db, params.posts, params.authors, params.follows).await?;
 
     // Cursors: the top page and pages further down, found by following max_id chains.
     let mut cursors: Vec<Option<i64>> = vec![None];
