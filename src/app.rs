@@ -72,6 +72,10 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
         0 => 4 * std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
+    let inbox_queue = match config.federation.inbox_queue_max {
+        0 => 16 * inbox_concurrency,
+        n => n,
+    };
     Ok(AppState {
         db,
         config,
@@ -80,6 +84,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
         media,
         login_throttle: Arc::default(),
         inbox_slots: Arc::new(tokio::sync::Semaphore::new(inbox_concurrency)),
+        inbox_admitted: Arc::new(tokio::sync::Semaphore::new(inbox_concurrency + inbox_queue)),
     })
 }
 

@@ -161,6 +161,27 @@ pub enum BenchCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// The shared inbox offered ten times what it accepts while a local user posts: every
+    /// answer by status, every 202 stored, local posting, the server's peak RSS.
+    Flood {
+        /// A postgres:// URL (a scratch database is made beside it); SQLite when absent.
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 1_000)]
+        actors: usize,
+        /// Deliveries sent as fast as taken to find the accepted rate.
+        #[arg(long, default_value_t = 2_000)]
+        capacity_requests: usize,
+        /// How many times the accepted rate the flood offers.
+        #[arg(long, default_value_t = 10.0)]
+        factor: f64,
+        /// Seconds the flood lasts.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Markdown file whose flood section (per database) is replaced with the results.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Drain a backlog of deliveries after an outage (servers answering after a simulated
     /// round trip): deliveries/s against min(concurrency ÷ RTT, signing bound), order kept.
     Catchup {
@@ -593,6 +614,32 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 requests,
                 concurrency,
                 paced_seconds,
+                output,
+            })
+            .await
+            .map_err(CliError::Bench)?;
+            print!("{report}");
+        }
+        Command::Bench(BenchCommand::Flood {
+            database_url,
+            actors,
+            capacity_requests,
+            factor,
+            seconds,
+            output,
+        }) => {
+            let _ = config;
+            if actors == 0 || capacity_requests == 0 || factor <= 0.0 || seconds <= 0.0 {
+                return Err(CliError::Bench(
+                    "need actors, capacity-requests, factor and seconds above 0".into(),
+                ));
+            }
+            let report = crate::bench::flood::run_flood(crate::bench::flood::FloodParams {
+                database_url,
+                actors,
+                capacity_requests,
+                factor,
+                seconds,
                 output,
             })
             .await

@@ -71,6 +71,9 @@ pub struct FederationConfig {
     pub inbox_concurrency: usize,
     /// Milliseconds an inbox POST may wait for its turn before it is answered 503.
     pub inbox_queue_wait_ms: u64,
+    /// Inbox POSTs allowed to wait for a turn (0: sixteen per processing slot); beyond
+    /// them a POST is answered 503 at once, so a flood holds no connections open.
+    pub inbox_queue_max: usize,
     pub fetch_max_bytes: usize,
     pub request_timeout_seconds: u64,
     pub delivery_concurrency: usize,

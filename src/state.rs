@@ -22,4 +22,7 @@ pub struct AppState {
     pub login_throttle: Arc<crate::domain::oauth::Throttle>,
     /// Inbox POSTs being processed (`federation.inbox_concurrency` permits).
     pub inbox_slots: Arc<tokio::sync::Semaphore>,
+    /// Inbox POSTs processed or waiting (slots plus `federation.inbox_queue_max`): one
+    /// that finds none left is answered 503 at once instead of holding its connection.
+    pub inbox_admitted: Arc<tokio::sync::Semaphore>,
 }

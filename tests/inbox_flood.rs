@@ -122,3 +122,74 @@ async fn a_flood_gets_202_or_503_and_local_posting_goes_on() {
     assert_eq!(local_posts, 10);
     app.stop().await;
 }
+
+/// Deliveries beyond the waiting line are answered 503 at once, not held open for the whole
+/// wait: a flood must not pile up connections (each costs memory). With one slot, a line of
+/// one and a wait far longer than the test, a burst still sees prompt 503s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn past_a_full_waiting_line_the_answer_is_immediate() {
+    const ACTORS: usize = 4;
+    const BURST: usize = 60;
+    let app = TestApp::spawn_with(|c| {
+        c.federation.inbox_concurrency = 1;
+        c.federation.inbox_queue_max = 1;
+        c.federation.inbox_queue_wait_ms = 60_000;
+        c.server.max_connections_per_address = 0;
+    })
+    .await;
+    app.create_user("alice").await;
+    let peer = Peer::spawn().await;
+    let names: Vec<String> = (0..ACTORS).map(|i| format!("burst{i}")).collect();
+    let inbox = format!("{}/users/alice/inbox", app.public);
+    for (i, name) in names.iter().enumerate() {
+        peer.add_actor(name, false);
+        let (status, body) = peer.post(name, &inbox, &create(&peer, name, i)).await;
+        assert_eq!(status, 202, "{body}");
+    }
+    let mut burst = tokio::task::JoinSet::new();
+    for n in ACTORS..ACTORS + BURST {
+        let name = &names[n % ACTORS];
+        let body = serde_json::to_vec(&create(&peer, name, n)).unwrap();
+        let headers = peer.signed_headers(name, &inbox, &body, std::time::SystemTime::now());
+        let url = inbox.clone();
+        burst.spawn(async move {
+            let started = std::time::Instant::now();
+            let mut req = client().post(&url).body(body);
+            for (k, v) in &headers {
+                req = req.header(k.as_str(), v.as_str());
+            }
+            let res = req.send().await.unwrap();
+            let retry_after = res.headers().contains_key("retry-after");
+            (res.status().as_u16(), retry_after, started.elapsed())
+        });
+    }
+    let (mut accepted, mut deferred) = (0u64, 0u64);
+    while let Some(answer) = burst.join_next().await {
+        match answer.unwrap() {
+            (202, _, _) => accepted += 1,
+            (503, true, took) => {
+                assert!(
+                    took < std::time::Duration::from_secs(30),
+                    "a 503 came only after {took:?}: it waited instead of being turned away"
+                );
+                deferred += 1;
+            }
+            (other, retry, _) => panic!("the burst got {other} (Retry-After: {retry})"),
+        }
+    }
+    assert!(
+        deferred > 0,
+        "no delivery was turned away: {accepted} of {BURST} waited their turn"
+    );
+    let remote_posts = posts::Entity::find()
+        .filter(posts::Column::Local.eq(false))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        remote_posts,
+        accepted + ACTORS as u64,
+        "every 202 is stored"
+    );
+    app.stop().await;
+}

@@ -46,9 +46,31 @@ pub struct InboxParams {
 const KEYS: usize = 8;
 
 /// One prepared delivery: the body and its signed headers.
-struct Delivery {
+pub(super) struct Delivery {
     body: Vec<u8>,
     headers: Vec<(String, String)>,
+}
+
+/// The key pairs the remote actors sign with (`KEYS` of them, shared round-robin).
+pub(super) fn key_pairs() -> Result<
+    (
+        Vec<activitypub_federation::http_signatures::Keypair>,
+        Vec<Arc<SigningKey>>,
+    ),
+    BenchError,
+> {
+    let pairs: Vec<_> = (0..KEYS)
+        .map(|_| activitypub_federation::http_signatures::generate_actor_keypair().map_err(err))
+        .collect::<Result<_, _>>()?;
+    let keys = pairs
+        .iter()
+        .map(|p| {
+            SigningKey::from_pkcs8_pem(&p.private_key)
+                .map(Arc::new)
+                .map_err(err)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((pairs, keys))
 }
 
 /// Verifications per second on all cores, through the same parsing and checks the inbox
@@ -143,17 +165,7 @@ struct Measured {
 
 /// Runs the benchmark on one database; returns the report.
 pub async fn run_inbox(params: InboxParams) -> Result<String, BenchError> {
-    let pairs: Vec<_> = (0..KEYS)
-        .map(|_| activitypub_federation::http_signatures::generate_actor_keypair().map_err(err))
-        .collect::<Result<_, _>>()?;
-    let keys: Vec<Arc<SigningKey>> = pairs
-        .iter()
-        .map(|p| {
-            SigningKey::from_pkcs8_pem(&p.private_key)
-                .map(Arc::new)
-                .map_err(err)
-        })
-        .collect::<Result<_, _>>()?;
+    let (pairs, keys) = key_pairs()?;
     let (verify_bound, threads) = {
         let key = keys[0].clone();
         let public = pairs[0].public_key.clone();
@@ -262,104 +274,14 @@ async fn measure(
     }));
 
     // Setup (not timed): alice follows every remote actor, whose keys are stored.
-    let alice = domain::accounts::create_local(
-        &state.db,
-        NewUser {
-            username: "alice".into(),
-            password: None,
-            is_admin: false,
-            locked: false,
-        },
-    )
-    .await
-    .map_err(err)?;
-    let now = chrono::Utc::now();
-    let mut actors = Vec::with_capacity(params.actors);
-    for i in 0..params.actors {
-        let host = format!("s{}.localhost:9", i % 50);
-        let uri = format!("http://{host}/users/a{i}");
-        let stored = db::accounts::upsert_remote(
-            &state.db,
-            RemoteActor {
-                key_id: format!("{uri}#main-key"),
-                inbox_url: format!("{uri}/inbox"),
-                shared_inbox_url: Some(format!("http://{host}/inbox")),
-                outbox_url: None,
-                followers_url: Some(format!("{uri}/followers")),
-                following_url: None,
-                profile_url: None,
-                avatar_url: None,
-                header_url: None,
-                username: format!("a{i}"),
-                domain: host,
-                display_name: String::new(),
-                summary: String::new(),
-                fields: vec![],
-                public_key_pem: pairs[i % KEYS].public_key.clone(),
-                actor_type: "Person".into(),
-                manually_approves_followers: false,
-                discoverable: false,
-                indexable: false,
-                uri: uri.clone(),
-                now,
-            },
-        )
-        .await
-        .map_err(err)?;
-        db::follows::insert(
-            &state.db,
-            alice.id,
-            stored.id,
-            format!("{}/follows/{i}", state.config.base_url()),
-            true,
-            now,
-        )
-        .await
-        .map_err(err)?;
-        actors.push((uri, i % KEYS));
-    }
+    let actors =
+        seed_followed_actors(&state.db, state.config.base_url(), params.actors, pairs).await?;
 
     // Every delivery signed before anything is timed.
     let paced_total = params.requests; // an upper bound; pacing stops at its deadline
-    let total = params.requests + paced_total;
     let inbox = format!("{}/inbox", state.config.base_url());
-    let target = url::Url::parse(&inbox).map_err(err)?;
-    let jobs: Vec<(String, usize, usize)> = (0..total)
-        .map(|n| {
-            let (uri, key) = &actors[n % actors.len()];
-            (uri.clone(), *key, n)
-        })
-        .collect();
-    let keys_for_signing: Vec<Arc<SigningKey>> = keys.to_vec();
-    let deliveries: Vec<Delivery> = tokio::task::spawn_blocking(move || {
-        jobs.into_iter()
-            .filter_map(|(uri, key, n)| {
-                let body = serde_json::to_vec(&create_json(&uri, n)).ok()?;
-                let signed = sign_request_at(
-                    "POST",
-                    &target,
-                    Some("application/activity+json"),
-                    Some(&body),
-                    &format!("{uri}#main-key"),
-                    &keys_for_signing[key],
-                    SystemTime::now(),
-                )
-                .ok()?;
-                let headers = vec![
-                    (
-                        "content-type".to_string(),
-                        "application/activity+json".to_string(),
-                    ),
-                    ("date".to_string(), signed.date),
-                    ("digest".to_string(), signed.digest.unwrap_or_default()),
-                    ("signature".to_string(), signed.signature),
-                ];
-                Some(Delivery { body, headers })
-            })
-            .collect()
-    })
-    .await
-    .map_err(err)?;
+    let deliveries =
+        sign_deliveries(&actors, keys, &inbox, 0..params.requests + paced_total).await?;
     let mut deliveries = deliveries.into_iter();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(params.concurrency)
@@ -477,18 +399,31 @@ async fn store_one(
     Ok(())
 }
 
-async fn post(client: &reqwest::Client, inbox: &str, delivery: Delivery) -> u16 {
+pub(super) async fn post(client: &reqwest::Client, inbox: &str, delivery: Delivery) -> u16 {
+    post_answer(client, inbox, delivery).await.0
+}
+
+/// POSTs one delivery: the status (0 when no answer came) and whether it carried
+/// `Retry-After`.
+pub(super) async fn post_answer(
+    client: &reqwest::Client,
+    inbox: &str,
+    delivery: Delivery,
+) -> (u16, bool) {
     let mut request = client.post(inbox).body(delivery.body);
     for (k, v) in &delivery.headers {
         request = request.header(k.as_str(), v.as_str());
     }
     match request.send().await {
-        Ok(res) => res.status().as_u16(),
-        Err(_) => 0,
+        Ok(res) => (
+            res.status().as_u16(),
+            res.headers().contains_key(reqwest::header::RETRY_AFTER),
+        ),
+        Err(_) => (0, false),
     }
 }
 
-async fn send_all(
+pub(super) async fn send_all(
     client: &reqwest::Client,
     inbox: &str,
     batch: Vec<Delivery>,
@@ -512,4 +447,118 @@ async fn send_all(
         }
     }
     statuses
+}
+
+/// Creates the local user `alice` and `count` remote actors (keys stored, as if fetched
+/// before) that she follows; returns each actor's URI and the index of its key pair.
+pub(super) async fn seed_followed_actors(
+    db: &sea_orm::DatabaseConnection,
+    base_url: &str,
+    count: usize,
+    pairs: &[activitypub_federation::http_signatures::Keypair],
+) -> Result<Vec<(String, usize)>, BenchError> {
+    let alice = domain::accounts::create_local(
+        db,
+        NewUser {
+            username: "alice".into(),
+            password: None,
+            is_admin: false,
+            locked: false,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let now = chrono::Utc::now();
+    let mut actors = Vec::with_capacity(count);
+    for i in 0..count {
+        let host = format!("s{}.localhost:9", i % 50);
+        let uri = format!("http://{host}/users/a{i}");
+        let stored = db::accounts::upsert_remote(
+            db,
+            RemoteActor {
+                key_id: format!("{uri}#main-key"),
+                inbox_url: format!("{uri}/inbox"),
+                shared_inbox_url: Some(format!("http://{host}/inbox")),
+                outbox_url: None,
+                followers_url: Some(format!("{uri}/followers")),
+                following_url: None,
+                profile_url: None,
+                avatar_url: None,
+                header_url: None,
+                username: format!("a{i}"),
+                domain: host,
+                display_name: String::new(),
+                summary: String::new(),
+                fields: vec![],
+                public_key_pem: pairs[i % KEYS].public_key.clone(),
+                actor_type: "Person".into(),
+                manually_approves_followers: false,
+                discoverable: false,
+                indexable: false,
+                uri: uri.clone(),
+                now,
+            },
+        )
+        .await
+        .map_err(err)?;
+        db::follows::insert(
+            db,
+            alice.id,
+            stored.id,
+            format!("{base_url}/follows/{i}"),
+            true,
+            now,
+        )
+        .await
+        .map_err(err)?;
+        actors.push((uri, i % KEYS));
+    }
+    Ok(actors)
+}
+
+/// Signs a `Create{Note}` to `inbox` for every number in `range`, from the actors in
+/// turn, on the blocking pool (all before anything is timed).
+pub(super) async fn sign_deliveries(
+    actors: &[(String, usize)],
+    keys: &[Arc<SigningKey>],
+    inbox: &str,
+    range: std::ops::Range<usize>,
+) -> Result<Vec<Delivery>, BenchError> {
+    let target = url::Url::parse(inbox).map_err(err)?;
+    let jobs: Vec<(String, usize, usize)> = range
+        .map(|n| {
+            let (uri, key) = &actors[n % actors.len()];
+            (uri.clone(), *key, n)
+        })
+        .collect();
+    let keys = keys.to_vec();
+    tokio::task::spawn_blocking(move || {
+        jobs.into_iter()
+            .filter_map(|(uri, key, n)| {
+                let body = serde_json::to_vec(&create_json(&uri, n)).ok()?;
+                let signed = sign_request_at(
+                    "POST",
+                    &target,
+                    Some("application/activity+json"),
+                    Some(&body),
+                    &format!("{uri}#main-key"),
+                    &keys[key],
+                    SystemTime::now(),
+                )
+                .ok()?;
+                let headers = vec![
+                    (
+                        "content-type".to_string(),
+                        "application/activity+json".to_string(),
+                    ),
+                    ("date".to_string(), signed.date),
+                    ("digest".to_string(), signed.digest.unwrap_or_default()),
+                    ("signature".to_string(), signed.signature),
+                ];
+                Some(Delivery { body, headers })
+            })
+            .collect()
+    })
+    .await
+    .map_err(err)
 }

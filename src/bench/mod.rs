@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod catchup;
+pub mod flood;
 pub mod inbox;
 pub mod process;
 pub mod timeline;

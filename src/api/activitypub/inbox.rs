@@ -74,26 +74,33 @@ pub async fn user_inbox(
 }
 
 /// Lets an inbox POST in when a processing slot frees up within
-/// `federation.inbox_queue_wait_ms`; otherwise answers 503 with `Retry-After` without
-/// reading the body, so a flood costs no memory and never delays local writes for long.
+/// `federation.inbox_queue_wait_ms`, and only while fewer than `federation.inbox_queue_max`
+/// already wait; otherwise answers 503 with `Retry-After` without reading the body, so a
+/// flood costs little memory (few connections held) and never delays local writes for long.
 pub async fn admission(
     State(state): State<AppState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let Ok(admitted) = state.inbox_admitted.clone().try_acquire_owned() else {
+        return busy();
+    };
     let wait = std::time::Duration::from_millis(state.config.federation.inbox_queue_wait_ms);
     let permit = match tokio::time::timeout(wait, state.inbox_slots.clone().acquire_owned()).await {
         Ok(Ok(permit)) => permit,
-        _ => {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(axum::http::header::RETRY_AFTER, "10")],
-                Json(json!({ "error": "Too many deliveries at once; retry later" })),
-            )
-                .into_response();
-        }
+        _ => return busy(),
     };
     let response = next.run(request).await;
-    drop(permit);
+    drop((permit, admitted));
     response
+}
+
+/// Too many deliveries at once: the sender should come back later.
+fn busy() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, "10")],
+        Json(json!({ "error": "Too many deliveries at once; retry later" })),
+    )
+        .into_response()
 }
