@@ -188,7 +188,14 @@ pub async fn find_many<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<Mo
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    Ok(Entity::find().filter(Column::Id.is_in(ids)).all(db).await?)
+    Ok(Entity::find()
+        .filter(super::in_ids(
+            db.get_database_backend(),
+            sea_orm::sea_query::Expr::col((Entity, Column::Id)),
+            &ids,
+        ))
+        .all(db)
+        .await?)
 }
 
 /// All local accounts, oldest first.

@@ -55,7 +55,11 @@ pub async fn find_many<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<Mo
         return Ok(vec![]);
     }
     Ok(Entity::find()
-        .filter(Column::Id.is_in(super::padded(ids)))
+        .filter(super::in_ids(
+            db.get_database_backend(),
+            Expr::col((Entity, Column::Id)),
+            ids,
+        ))
         .all(db)
         .await?)
 }
@@ -190,7 +194,11 @@ pub async fn media_for<C: ConnectionTrait>(
         return Ok(vec![]);
     }
     Ok(media_attachments::Entity::find()
-        .filter(media_attachments::Column::PostId.is_in(super::padded(post_ids)))
+        .filter(super::in_ids(
+            db.get_database_backend(),
+            Expr::col((media_attachments::Entity, media_attachments::Column::PostId)),
+            post_ids,
+        ))
         .order_by_asc(media_attachments::Column::Position)
         .order_by_asc(media_attachments::Column::Id)
         .all(db)
@@ -271,7 +279,11 @@ pub async fn mentions_for<C: ConnectionTrait>(
         return Ok(vec![]);
     }
     Ok(mentions::Entity::find()
-        .filter(mentions::Column::PostId.is_in(super::padded(post_ids)))
+        .filter(super::in_ids(
+            db.get_database_backend(),
+            Expr::col((mentions::Entity, mentions::Column::PostId)),
+            post_ids,
+        ))
         .select_only()
         .column(mentions::Column::PostId)
         .column(mentions::Column::AccountId)
@@ -347,10 +359,11 @@ pub async fn tags_for<C: ConnectionTrait>(
             Expr::col((tags::Entity, tags::Column::Id))
                 .equals((post_tags::Entity, post_tags::Column::TagId)),
         )
-        .and_where(
-            Expr::col((post_tags::Entity, post_tags::Column::PostId))
-                .is_in(super::padded(post_ids)),
-        )
+        .and_where(super::in_ids(
+            db.get_database_backend(),
+            Expr::col((post_tags::Entity, post_tags::Column::PostId)),
+            post_ids,
+        ))
         .order_by(
             (post_tags::Entity, post_tags::Column::TagId),
             sea_orm::Order::Asc,
@@ -494,14 +507,14 @@ async fn interactions_of<C: ConnectionTrait>(
     out: &mut InteractionRows,
 ) -> Result<(), StoreError> {
     use sea_orm::sea_query::{Alias, SelectStatement, UnionType};
-    let ids = super::padded(post_ids);
+    let backend = db.get_database_backend();
     // kind, post id, number: counted per post, or 1 for the viewer's own.
     let branch = |kind: i64, table: &str, key: &str, by: Option<(&str, i64)>| {
         let mut q = SelectStatement::new();
         q.expr(Expr::cust(format!("CAST({kind} AS BIGINT)")))
             .column(Alias::new(key))
             .from(Alias::new(table))
-            .and_where(Expr::col(Alias::new(key)).is_in(ids.iter().copied()));
+            .and_where(super::in_ids(backend, Expr::col(Alias::new(key)), post_ids));
         match by {
             None => {
                 q.expr(Expr::cust("CAST(COUNT(*) AS BIGINT)"))

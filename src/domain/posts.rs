@@ -264,7 +264,10 @@ pub async fn load_views<C: ConnectionTrait>(
     let mut all: Vec<Post> = posts.clone();
     all.extend(originals.iter().cloned());
     let ids: Vec<i64> = all.iter().map(|p| p.id).collect();
-    let media = db::posts::media_for(db, &ids).await?;
+    // Only posts marked as carrying media have attachments: a shorter list, and no query
+    // at all for a page of text.
+    let with_media: Vec<i64> = all.iter().filter(|p| p.has_media).map(|p| p.id).collect();
+    let media = db::posts::media_for(db, &with_media).await?;
     let mentions = db::posts::mentions_for(db, &ids).await?;
     let tags = db::posts::tags_for(db, &ids).await?;
     let parent_ids: Vec<i64> = all.iter().filter_map(|p| p.in_reply_to_id).collect();
