@@ -76,6 +76,11 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
         0 => 16 * inbox_concurrency,
         n => n,
     };
+    // Bodies read ahead of their turn: four full-size ones per slot.
+    let inbox_buffer_bytes = config
+        .federation
+        .inbox_max_bytes
+        .saturating_mul(4 * inbox_concurrency);
     Ok(AppState {
         db,
         config,
@@ -85,6 +90,9 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
         login_throttle: Arc::default(),
         inbox_slots: Arc::new(tokio::sync::Semaphore::new(inbox_concurrency)),
         inbox_admitted: Arc::new(tokio::sync::Semaphore::new(inbox_concurrency + inbox_queue)),
+        inbox_buffer: Arc::new(tokio::sync::Semaphore::new(
+            crate::api::activitypub::inbox::buffer_units(inbox_buffer_bytes) as usize,
+        )),
     })
 }
 

@@ -74,6 +74,8 @@ pub struct FederationConfig {
     /// Inbox POSTs allowed to wait for a turn (0: sixteen per processing slot); beyond
     /// them a POST is answered 503 at once, so a flood holds no connections open.
     pub inbox_queue_max: usize,
+    /// Seconds an inbox POST's body may take to arrive in full (a trickle is cut off).
+    pub inbox_body_timeout_seconds: u64,
     pub fetch_max_bytes: usize,
     pub request_timeout_seconds: u64,
     pub delivery_concurrency: usize,
@@ -207,6 +209,9 @@ pub struct ServerConfig {
     pub max_connections_per_address: usize,
     /// Seconds a request body may pause between chunks.
     pub request_body_timeout_seconds: u64,
+    /// Addresses or networks of reverse proxies whose `X-Forwarded-For` is believed (see
+    /// [`crate::net::TrustedProxies`]); empty: every peer is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Why configuration could not be loaded; the message names the offending key or file.
@@ -273,6 +278,8 @@ impl Config {
                 "public_url `{url}` must not have a path, query or fragment"
             )));
         }
+        crate::net::TrustedProxies::parse(&self.server.trusted_proxies)
+            .map_err(ConfigError::Invalid)?;
         let f = &self.federation;
         if f.delivery_concurrency == 0 || f.delivery_concurrency_per_domain == 0 {
             return Err(ConfigError::Invalid(

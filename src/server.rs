@@ -24,7 +24,10 @@ use hyper_util::{
 use tokio::{net::TcpListener, sync::Semaphore};
 use tower::ServiceExt;
 
-use crate::config::ServerConfig;
+use crate::{
+    config::ServerConfig,
+    net::{ClientAddress, TrustedProxies},
+};
 
 /// File descriptors kept back from connections for the database, media files and
 /// outgoing federation requests.
@@ -125,6 +128,13 @@ pub async fn serve<S>(
     );
     let slots = Arc::new(Semaphore::new(limit));
     let per_address = Arc::new(PerAddress::default());
+    // Checked when the configuration was loaded; a hand-built one that fails trusts nobody.
+    let trusted = Arc::new(
+        TrustedProxies::parse(&config.trusted_proxies).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "trusting no proxy");
+            TrustedProxies::default()
+        }),
+    );
     let header_timeout = Duration::from_secs(config.header_timeout_seconds.max(1));
     // HTTP/1 only: federation and reverse proxies speak it, and sniffing for cleartext
     // HTTP/2 would wait for a first byte with no timeout at all.
@@ -156,19 +166,35 @@ pub async fn serve<S>(
             },
             () = &mut shutdown => break,
         };
-        let Some(address_slot) =
-            per_address.enter(crate::net::client_unit(peer.ip()), per_address_max)
-        else {
-            tracing::debug!(%peer, "too many connections from one address; closed");
-            continue;
+        // A trusted reverse proxy carries many clients over its connections: it is not
+        // held to the per-address cap (its clients are told apart by the header it sets).
+        let address_slot = if trusted.contains(peer.ip()) {
+            None
+        } else {
+            match per_address.enter(crate::net::client_unit(peer.ip()), per_address_max) {
+                Some(slot) => Some(slot),
+                None => {
+                    tracing::debug!(%peer, "too many connections from one address; closed");
+                    continue;
+                }
+            }
         };
         let _ = stream.set_nodelay(true);
         // The connection's places (overall and for its address) are given back once the
         // connection has closed and every request it started has finished: work a client
         // walked away from still counts against the caps.
         let places = Arc::new((slot, address_slot));
-        let app = app.clone();
+        let (app, trusted) = (app.clone(), trusted.clone());
         let service = tower::service_fn(move |mut request: Request<Incoming>| {
+            let client = trusted.client(
+                peer.ip(),
+                request
+                    .headers()
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok()),
+            );
+            request.extensions_mut().insert(ClientAddress(client));
             request.extensions_mut().insert(ConnectInfo(peer));
             run_to_completion(
                 app.clone(),
@@ -257,6 +283,7 @@ mod tests {
             max_connections: 0,
             max_connections_per_address: 0,
             request_body_timeout_seconds: 60,
+            trusted_proxies: vec![],
         };
         assert_eq!(connection_limit(&config, Some(1024)), 768);
         assert_eq!(connection_limit(&config, Some(100)), 64);

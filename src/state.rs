@@ -25,4 +25,7 @@ pub struct AppState {
     /// Inbox POSTs processed or waiting (slots plus `federation.inbox_queue_max`): one
     /// that finds none left is answered 503 at once instead of holding its connection.
     pub inbox_admitted: Arc<tokio::sync::Semaphore>,
+    /// KiB of inbox bodies buffered at once (four full-size bodies per slot): bodies are
+    /// read before a processing slot is taken, so their memory is bounded here.
+    pub inbox_buffer: Arc<tokio::sync::Semaphore>,
 }

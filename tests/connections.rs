@@ -118,3 +118,56 @@ async fn one_address_cannot_take_every_connection() {
     drop(held);
     app.stop().await;
 }
+
+/// A trusted reverse proxy carries every client's connections: the per-address cap does not
+/// apply to it (its clients are told apart by `X-Forwarded-For`), while other addresses
+/// stay capped.
+#[tokio::test]
+async fn a_trusted_proxy_is_not_held_to_the_per_address_cap() {
+    let app = TestApp::spawn_with(|c| {
+        c.server.max_connections_per_address = 5;
+        c.server.header_timeout_seconds = 30;
+        c.server.trusted_proxies = vec!["127.0.0.4".into()];
+    })
+    .await;
+    let mut proxy = Vec::new();
+    for _ in 0..15 {
+        proxy.push(connect_from([127, 0, 0, 4], app.addr).await);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut buf = [0u8; 1];
+    for stream in &mut proxy {
+        assert!(
+            timeout(Duration::from_millis(20), stream.read(&mut buf))
+                .await
+                .is_err(),
+            "a proxy connection over the per-address cap was closed"
+        );
+    }
+    // The last one still serves a request.
+    let last = proxy.last_mut().unwrap();
+    last.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0u8; 12];
+    timeout(Duration::from_secs(5), last.read_exact(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 200");
+    // Anyone else is still capped.
+    let mut others = Vec::new();
+    for _ in 0..5 {
+        others.push(connect_from([127, 0, 0, 5], app.addr).await);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut extra = connect_from([127, 0, 0, 5], app.addr).await;
+    assert!(
+        closed_within(&mut extra, Duration::from_secs(3))
+            .await
+            .is_some(),
+        "an untrusted address over the cap is closed"
+    );
+    drop((proxy, others));
+    app.stop().await;
+}

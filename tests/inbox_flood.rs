@@ -193,3 +193,54 @@ async fn past_a_full_waiting_line_the_answer_is_immediate() {
     );
     app.stop().await;
 }
+
+/// Senders that trickle their bodies hold a place in line, never a processing slot, and
+/// are cut off (408) when the body does not arrive in time; a real delivery meanwhile gets
+/// through at once. Before, each trickler held one of the few slots for as long as a byte
+/// came every minute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn trickling_bodies_do_not_hold_the_inbox() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(|c| {
+        c.federation.inbox_concurrency = 1;
+        c.federation.inbox_queue_wait_ms = 30_000;
+        c.federation.inbox_body_timeout_seconds = 2;
+        c.server.max_connections_per_address = 0;
+    })
+    .await;
+    app.create_user("alice").await;
+    let peer = Peer::spawn().await;
+    peer.add_actor("patient", false);
+    let inbox = format!("{}/users/alice/inbox", app.public);
+    let mut tricklers = Vec::new();
+    for _ in 0..3 {
+        let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        let head = format!(
+            "POST /users/alice/inbox HTTP/1.1\r\nHost: {}\r\nContent-Type: application/activity+json\r\nContent-Length: 1000\r\n\r\n{{",
+            app.public.trim_start_matches("http://")
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        tricklers.push(stream);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let (status, body) = peer
+        .post("patient", &inbox, &create(&peer, "patient", 1))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "the delivery waited {:?} behind trickling senders",
+        started.elapsed()
+    );
+    for mut stream in tricklers {
+        let mut answer = vec![0u8; 64];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(20), stream.read(&mut answer))
+            .await
+            .expect("a trickling sender was never answered")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    }
+    app.stop().await;
+}

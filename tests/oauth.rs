@@ -395,3 +395,61 @@ async fn parallel_guesses_are_throttled_and_cannot_lock_the_owner_out() {
     );
     app.stop().await;
 }
+
+/// A sign-in through a reverse proxy at 127.0.0.1, claiming to come from `forwarded`.
+async fn sign_in_forwarded(
+    app: &TestApp,
+    client: &Value,
+    forwarded: &str,
+    password: &str,
+) -> reqwest::Response {
+    common::client()
+        .post(app.url("/oauth/authorize"))
+        .header("x-forwarded-for", forwarded)
+        .form(&[
+            ("client_id", client["client_id"].as_str().unwrap()),
+            ("redirect_uri", client["redirect_uri"].as_str().unwrap()),
+            ("username", "alice"),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Behind a trusted proxy every request comes from the proxy's address; the throttle
+/// counts the addresses it forwards, so one guesser does not lock out everyone else.
+#[tokio::test]
+async fn behind_a_trusted_proxy_sign_in_is_throttled_per_forwarded_address() {
+    let app = TestApp::spawn_with(|c| c.server.trusted_proxies = vec!["127.0.0.1".into()]).await;
+    app.create_user("alice").await;
+    let client = register(&app, "urn:ietf:wg:oauth:2.0:oob", "read").await;
+    for _ in 0..5 {
+        let res = sign_in_forwarded(&app, &client, "203.0.113.7", "wrong").await;
+        assert_eq!(res.status(), 401);
+    }
+    let guesser = sign_in_forwarded(&app, &client, "203.0.113.7", "secret-pw").await;
+    assert_eq!(guesser.status(), 429);
+    // What a client writes further left in the header is not believed either.
+    let spoofed = sign_in_forwarded(&app, &client, "198.51.100.4, 203.0.113.7", "secret-pw").await;
+    assert_eq!(spoofed.status(), 429);
+    let owner = sign_in_forwarded(&app, &client, "198.51.100.4", "secret-pw").await;
+    assert_eq!(owner.status(), 200, "{:?}", owner.text().await);
+    app.stop().await;
+}
+
+/// Without trusted proxies the header is ignored: a guesser cannot dodge the throttle by
+/// claiming new addresses.
+#[tokio::test]
+async fn forwarded_addresses_are_ignored_unless_the_proxy_is_trusted() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let client = register(&app, "urn:ietf:wg:oauth:2.0:oob", "read").await;
+    for i in 0..5 {
+        let res = sign_in_forwarded(&app, &client, &format!("203.0.113.{i}"), "wrong").await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = sign_in_forwarded(&app, &client, "198.51.100.4", "secret-pw").await;
+    assert_eq!(res.status(), 429);
+    app.stop().await;
+}

@@ -30,6 +30,9 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The request body did not arrive in time (a trickling client).
+    #[error("{0}")]
+    Timeout(String),
     #[error("{0}")]
     TooManyRequests(String),
     /// Temporarily unable (the database is busy); the client should retry.
@@ -70,6 +73,7 @@ impl IntoResponse for ApiError {
             ApiError::Gone(m) => (StatusCode::GONE, m.as_str()),
             ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.as_str()),
             ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.as_str()),
+            ApiError::Timeout(m) => (StatusCode::REQUEST_TIMEOUT, m.as_str()),
             ApiError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, m.as_str()),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m.as_str()),
             ApiError::Internal(cause) => {

@@ -2,11 +2,9 @@
 //! verify_credentials`, `GET`/`POST /oauth/authorize` (the sign-in and consent page),
 //! `POST /oauth/token`, `POST /oauth/revoke`.
 
-use std::net::SocketAddr;
-
 use axum::{
-    Json,
-    extract::{ConnectInfo, State},
+    Extension, Json,
+    extract::State,
     http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
@@ -18,6 +16,7 @@ use crate::{
         self, DomainError,
         oauth::{Consent, OOB, TokenRequest},
     },
+    net::ClientAddress,
     state::AppState,
 };
 
@@ -145,11 +144,11 @@ pub async fn authorize_page(
 /// code (or shows the code, for out-of-band apps).
 pub async fn authorize(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddress(client)): Extension<ClientAddress>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let redirect_uri = params.get("redirect_uri").unwrap_or_default();
-    let from = peer.ip().to_string();
+    let from = client.to_string();
     let result = domain::oauth::authorize(
         &state.db,
         &state.login_throttle,

@@ -12,6 +12,7 @@ use axum::{
 use serde_json::json;
 
 use crate::{
+    api::ApiError,
     domain,
     federation::inbox::{self, InboxError, Outcome},
     state::AppState,
@@ -73,34 +74,86 @@ pub async fn user_inbox(
     respond(inbox::receive(&state, path_and_query(&uri), &headers, &body, Some(&owner)).await)
 }
 
-/// Lets an inbox POST in when a processing slot frees up within
-/// `federation.inbox_queue_wait_ms`, and only while fewer than `federation.inbox_queue_max`
-/// already wait; otherwise answers 503 with `Retry-After` without reading the body, so a
-/// flood costs little memory (few connections held) and never delays local writes for long.
+/// Lets an inbox POST in, in three steps, each bounded so that no sender can hold what
+/// others need:
+/// 1. a place among the deliveries being processed or waiting (`federation.inbox_queue_max`);
+///    none left: 503 with `Retry-After` at once, before the body is read;
+/// 2. its body, read whole within `federation.inbox_body_timeout_seconds` (408 otherwise)
+///    and against a budget of buffered bytes (503 when spent), *before* a processing slot
+///    is taken: a sender trickling its body holds a place in line, never a slot;
+/// 3. a processing slot within `federation.inbox_queue_wait_ms`, else 503.
 pub async fn admission(
     State(state): State<AppState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let federation = &state.config.federation;
     let Ok(admitted) = state.inbox_admitted.clone().try_acquire_owned() else {
         return busy();
     };
-    let wait = std::time::Duration::from_millis(state.config.federation.inbox_queue_wait_ms);
+    let limit = federation.inbox_max_bytes;
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return too_large(limit);
+    }
+    let reserve = declared.unwrap_or(limit);
+    let Ok(buffered) = state
+        .inbox_buffer
+        .clone()
+        .try_acquire_many_owned(buffer_units(reserve))
+    else {
+        return busy();
+    };
+    let (parts, body) = request.into_parts();
+    let deadline = std::time::Duration::from_secs(federation.inbox_body_timeout_seconds.max(1));
+    let bytes = match tokio::time::timeout(deadline, axum::body::to_bytes(body, reserve)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) if is_length_limit(&e) => return too_large(limit),
+        Ok(Err(_)) => {
+            return ApiError::BadRequest("The request body could not be read".into())
+                .into_response();
+        }
+        Err(_) => {
+            return ApiError::Timeout("The request body did not arrive in time".into())
+                .into_response();
+        }
+    };
+    let wait = std::time::Duration::from_millis(federation.inbox_queue_wait_ms);
     let permit = match tokio::time::timeout(wait, state.inbox_slots.clone().acquire_owned()).await {
         Ok(Ok(permit)) => permit,
         _ => return busy(),
     };
+    let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
     let response = next.run(request).await;
-    drop((permit, admitted));
+    drop((permit, buffered, admitted));
     response
+}
+
+/// Buffered inbox bodies are budgeted in KiB (a semaphore counts at most `u32` permits).
+pub fn buffer_units(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(1024).max(1)).unwrap_or(u32::MAX)
+}
+
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+fn too_large(limit: usize) -> Response {
+    ApiError::PayloadTooLarge(format!("Deliveries are limited to {limit} bytes")).into_response()
 }
 
 /// Too many deliveries at once: the sender should come back later.
 fn busy() -> Response {
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [(axum::http::header::RETRY_AFTER, "10")],
-        Json(json!({ "error": "Too many deliveries at once; retry later" })),
-    )
-        .into_response()
+    ApiError::Unavailable("Too many deliveries at once; retry later".into()).into_response()
 }
