@@ -10,6 +10,7 @@ use common::{TestApp, client, peer::Peer};
 use pinhole::db::entities::posts;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
+use std::time::Duration;
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
@@ -33,6 +34,81 @@ fn create(peer: &Peer, author: &str, n: usize) -> Value {
     })
 }
 
+/// `count` actors on `peer`, each known to the instance first (its key fetched once, its
+/// first post accepted), as in a real flood of known peers.
+async fn known_actors(peer: &Peer, inbox: &str, prefix: &str, count: usize) -> Vec<String> {
+    let names: Vec<String> = (0..count).map(|i| format!("{prefix}{i}")).collect();
+    for (i, name) in names.iter().enumerate() {
+        peer.add_actor(name, false);
+        let (status, body) = peer.post(name, inbox, &create(peer, name, i)).await;
+        assert_eq!(status, 202, "{body}");
+    }
+    names
+}
+
+/// One answer to a burst: status, whether it carried `Retry-After`, and how long it took.
+type Answer = (u16, bool, Duration);
+
+/// Signs post `n` for every `n` in `numbers` (from the actors in turn) before sending any,
+/// then sends them all at once.
+fn burst(
+    peer: &Peer,
+    names: &[String],
+    inbox: &str,
+    numbers: std::ops::Range<usize>,
+) -> tokio::task::JoinSet<Answer> {
+    let mut requests = Vec::new();
+    for n in numbers {
+        let name = &names[n % names.len()];
+        let body = serde_json::to_vec(&create(peer, name, n)).unwrap();
+        let headers = peer.signed_headers(name, inbox, &body, std::time::SystemTime::now());
+        requests.push((headers, body));
+    }
+    let mut running = tokio::task::JoinSet::new();
+    for (headers, body) in requests {
+        let url = inbox.to_string();
+        running.spawn(async move {
+            let started = std::time::Instant::now();
+            let mut req = client().post(&url).body(body);
+            for (k, v) in &headers {
+                req = req.header(k.as_str(), v.as_str());
+            }
+            let res = req.send().await.unwrap();
+            let retry_after = res.headers().contains_key("retry-after");
+            (res.status().as_u16(), retry_after, started.elapsed())
+        });
+    }
+    running
+}
+
+/// Counts a burst's answers as (accepted, deferred), failing on anything but 202 or a
+/// 503 with `Retry-After` that came within `prompt`.
+async fn tally(mut answers: tokio::task::JoinSet<Answer>, prompt: Duration) -> (u64, u64) {
+    let (mut accepted, mut deferred) = (0u64, 0u64);
+    while let Some(answer) = answers.join_next().await {
+        match answer.unwrap() {
+            (202, _, _) => accepted += 1,
+            (503, true, took) => {
+                assert!(
+                    took < prompt,
+                    "a 503 came only after {took:?}: it waited instead of being turned away"
+                );
+                deferred += 1;
+            }
+            (other, retry, _) => panic!("got {other} (Retry-After: {retry})"),
+        }
+    }
+    (accepted, deferred)
+}
+
+async fn posts_stored(app: &TestApp, local: bool) -> u64 {
+    posts::Entity::find()
+        .filter(posts::Column::Local.eq(local))
+        .count(&app.state.db)
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_flood_gets_202_or_503_and_local_posting_goes_on() {
     const ACTORS: usize = 8;
@@ -50,35 +126,9 @@ async fn a_flood_gets_202_or_503_and_local_posting_goes_on() {
         .await
         .unwrap();
     let peer = Peer::spawn().await;
-    let names: Vec<String> = (0..ACTORS).map(|i| format!("flooder{i}")).collect();
     let inbox = format!("{}/users/alice/inbox", app.public);
-    // Each actor known first (its key fetched once), as in a real flood of known peers.
-    for (i, name) in names.iter().enumerate() {
-        peer.add_actor(name, false);
-        let (status, body) = peer.post(name, &inbox, &create(&peer, name, i)).await;
-        assert_eq!(status, 202, "{body}");
-    }
-    // Sign everything before the flood so it arrives at once.
-    let mut requests = Vec::new();
-    for n in ACTORS..ACTORS + FLOOD {
-        let name = &names[n % ACTORS];
-        let body = serde_json::to_vec(&create(&peer, name, n)).unwrap();
-        let headers = peer.signed_headers(name, &inbox, &body, std::time::SystemTime::now());
-        requests.push((headers, body));
-    }
-    let mut flood = tokio::task::JoinSet::new();
-    for (headers, body) in requests {
-        let url = inbox.clone();
-        flood.spawn(async move {
-            let mut req = client().post(&url).body(body);
-            for (k, v) in &headers {
-                req = req.header(k.as_str(), v.as_str());
-            }
-            let res = req.send().await.unwrap();
-            let retry_after = res.headers().contains_key("retry-after");
-            (res.status().as_u16(), retry_after)
-        });
-    }
+    let names = known_actors(&peer, &inbox, "flooder", ACTORS).await;
+    let flood = burst(&peer, &names, &inbox, ACTORS..ACTORS + FLOOD);
     // Meanwhile, alice posts.
     for i in 0..10 {
         let res = client()
@@ -90,36 +140,18 @@ async fn a_flood_gets_202_or_503_and_local_posting_goes_on() {
             .unwrap();
         assert_eq!(res.status(), 200, "local post {i}: {:?}", res.text().await);
     }
-    let (mut accepted, mut deferred) = (0u64, 0u64);
-    while let Some(answer) = flood.join_next().await {
-        match answer.unwrap() {
-            (202, _) => accepted += 1,
-            (503, true) => deferred += 1,
-            (503, false) => panic!("503 without Retry-After"),
-            (other, _) => panic!("the flood got {other}"),
-        }
-    }
+    let (accepted, deferred) = tally(flood, Duration::from_secs(120)).await;
     assert_eq!(accepted + deferred, FLOOD as u64);
     assert!(
         deferred > 0,
         "the flood was not over capacity: {accepted} accepted"
     );
-    let remote_posts = posts::Entity::find()
-        .filter(posts::Column::Local.eq(false))
-        .count(&app.state.db)
-        .await
-        .unwrap();
     assert_eq!(
-        remote_posts,
+        posts_stored(&app, false).await,
         accepted + ACTORS as u64,
         "every 202 is stored"
     );
-    let local_posts = posts::Entity::find()
-        .filter(posts::Column::Local.eq(true))
-        .count(&app.state.db)
-        .await
-        .unwrap();
-    assert_eq!(local_posts, 10);
+    assert_eq!(posts_stored(&app, true).await, 10);
     app.stop().await;
 }
 
@@ -139,55 +171,16 @@ async fn past_a_full_waiting_line_the_answer_is_immediate() {
     .await;
     app.create_user("alice").await;
     let peer = Peer::spawn().await;
-    let names: Vec<String> = (0..ACTORS).map(|i| format!("burst{i}")).collect();
     let inbox = format!("{}/users/alice/inbox", app.public);
-    for (i, name) in names.iter().enumerate() {
-        peer.add_actor(name, false);
-        let (status, body) = peer.post(name, &inbox, &create(&peer, name, i)).await;
-        assert_eq!(status, 202, "{body}");
-    }
-    let mut burst = tokio::task::JoinSet::new();
-    for n in ACTORS..ACTORS + BURST {
-        let name = &names[n % ACTORS];
-        let body = serde_json::to_vec(&create(&peer, name, n)).unwrap();
-        let headers = peer.signed_headers(name, &inbox, &body, std::time::SystemTime::now());
-        let url = inbox.clone();
-        burst.spawn(async move {
-            let started = std::time::Instant::now();
-            let mut req = client().post(&url).body(body);
-            for (k, v) in &headers {
-                req = req.header(k.as_str(), v.as_str());
-            }
-            let res = req.send().await.unwrap();
-            let retry_after = res.headers().contains_key("retry-after");
-            (res.status().as_u16(), retry_after, started.elapsed())
-        });
-    }
-    let (mut accepted, mut deferred) = (0u64, 0u64);
-    while let Some(answer) = burst.join_next().await {
-        match answer.unwrap() {
-            (202, _, _) => accepted += 1,
-            (503, true, took) => {
-                assert!(
-                    took < std::time::Duration::from_secs(30),
-                    "a 503 came only after {took:?}: it waited instead of being turned away"
-                );
-                deferred += 1;
-            }
-            (other, retry, _) => panic!("the burst got {other} (Retry-After: {retry})"),
-        }
-    }
+    let names = known_actors(&peer, &inbox, "burst", ACTORS).await;
+    let answers = burst(&peer, &names, &inbox, ACTORS..ACTORS + BURST);
+    let (accepted, deferred) = tally(answers, Duration::from_secs(30)).await;
     assert!(
         deferred > 0,
         "no delivery was turned away: {accepted} of {BURST} waited their turn"
     );
-    let remote_posts = posts::Entity::find()
-        .filter(posts::Column::Local.eq(false))
-        .count(&app.state.db)
-        .await
-        .unwrap();
     assert_eq!(
-        remote_posts,
+        posts_stored(&app, false).await,
         accepted + ACTORS as u64,
         "every 202 is stored"
     );

@@ -329,7 +329,17 @@ async fn sign_in_from(
         .local_address(std::net::IpAddr::from(from))
         .build()
         .unwrap();
-    http.post(app.url("/oauth/authorize"))
+    submit_sign_in(http.post(app.url("/oauth/authorize")), client, password).await
+}
+
+/// Sends alice's sign-in form with `password` through `request` (a POST to the sign-in
+/// page, from wherever the caller arranged).
+async fn submit_sign_in(
+    request: reqwest::RequestBuilder,
+    client: &Value,
+    password: &str,
+) -> reqwest::Response {
+    request
         .form(&[
             ("client_id", client["client_id"].as_str().unwrap()),
             ("redirect_uri", client["redirect_uri"].as_str().unwrap()),
@@ -403,18 +413,10 @@ async fn sign_in_forwarded(
     forwarded: &str,
     password: &str,
 ) -> reqwest::Response {
-    common::client()
+    let request = common::client()
         .post(app.url("/oauth/authorize"))
-        .header("x-forwarded-for", forwarded)
-        .form(&[
-            ("client_id", client["client_id"].as_str().unwrap()),
-            ("redirect_uri", client["redirect_uri"].as_str().unwrap()),
-            ("username", "alice"),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap()
+        .header("x-forwarded-for", forwarded);
+    submit_sign_in(request, client, password).await
 }
 
 /// Behind a trusted proxy every request comes from the proxy's address; the throttle

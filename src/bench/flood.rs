@@ -53,27 +53,10 @@ const LOCAL_POST_EVERY: Duration = Duration::from_millis(100);
 /// Runs the benchmark on one database; returns the report.
 pub async fn run_flood(params: FloodParams) -> Result<String, BenchError> {
     crate::federation::client::install_crypto_provider();
-    let dir = std::env::temp_dir().join(format!("pinhole-bench-flood-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(err)?;
-    let (database_url, scratch) = match &params.database_url {
-        None => (String::new(), None),
-        Some(url) => {
-            let (scratch_url, name) =
-                super::create_scratch_database(url, "pinhole_bench_flood").await?;
-            (scratch_url, Some((url.clone(), name)))
-        }
-    };
-    let backend = if scratch.is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
-    let result = measure(&params, &dir, &database_url, backend).await;
-    if let Some((admin, name)) = scratch {
-        super::drop_scratch_database(&admin, &name).await?;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    let scratch = super::Scratch::new("flood", params.database_url.as_deref()).await?;
+    let backend = scratch.backend();
+    let result = measure(&params, &scratch.dir, &scratch.database_url, backend).await;
+    scratch.remove().await?;
     let report = result?;
     if let Some(path) = &params.output {
         let (name, title) = if backend == "SQLite" {

@@ -173,27 +173,10 @@ pub async fn run_inbox(params: InboxParams) -> Result<String, BenchError> {
             .await
             .map_err(err)??
     };
-    let dir = std::env::temp_dir().join(format!("pinhole-bench-inbox-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(err)?;
-    let (database_url, scratch) = match &params.database_url {
-        None => (String::new(), None),
-        Some(url) => {
-            let (scratch_url, name) =
-                super::create_scratch_database(url, "pinhole_bench_inbox").await?;
-            (scratch_url, Some((url.clone(), name)))
-        }
-    };
-    let backend = if scratch.is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
-    let result = measure(&params, &dir, &database_url, &pairs, &keys).await;
-    if let Some((admin, name)) = scratch {
-        super::drop_scratch_database(&admin, &name).await?;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    let scratch = super::Scratch::new("inbox", params.database_url.as_deref()).await?;
+    let backend = scratch.backend();
+    let result = measure(&params, &scratch.dir, &scratch.database_url, &pairs, &keys).await;
+    scratch.remove().await?;
     let m = result?;
     let lower_bound = verify_bound.min(m.stores_per_second);
     let mut report = format!(

@@ -374,6 +374,53 @@ pub async fn run_fanout(params: FanoutParams) -> Result<String, BenchError> {
 
 /// A scratch PostgreSQL database beside the one `url` names (its user must be allowed to
 /// create databases): returns its URL and its name, for [`drop_scratch_database`].
+/// Where a benchmark's own instance keeps its data: a fresh temporary directory, and SQLite
+/// in it or a scratch PostgreSQL database made beside `url`. [`Scratch::remove`] drops both.
+struct Scratch {
+    dir: std::path::PathBuf,
+    /// Empty for SQLite in `dir` (the default), else the scratch database's URL.
+    database_url: String,
+    /// The URL the scratch database was made through, and its name.
+    made: Option<(String, String)>,
+}
+
+impl Scratch {
+    async fn new(name: &str, postgres: Option<&str>) -> Result<Self, BenchError> {
+        let dir = std::env::temp_dir().join(format!("pinhole-bench-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(err)?;
+        let (database_url, made) = match postgres {
+            None => (String::new(), None),
+            Some(url) => {
+                let (scratch_url, db_name) =
+                    create_scratch_database(url, &format!("pinhole_bench_{name}")).await?;
+                (scratch_url, Some((url.to_string(), db_name)))
+            }
+        };
+        Ok(Scratch {
+            dir,
+            database_url,
+            made,
+        })
+    }
+
+    fn backend(&self) -> &'static str {
+        if self.made.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    }
+
+    async fn remove(self) -> Result<(), BenchError> {
+        if let Some((admin, name)) = &self.made {
+            drop_scratch_database(admin, name).await?;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+        Ok(())
+    }
+}
+
 async fn create_scratch_database(url: &str, prefix: &str) -> Result<(String, String), BenchError> {
     use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
     let admin = Database::connect(url)
