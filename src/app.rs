@@ -68,19 +68,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
         })?),
     };
     let media = Arc::new(MediaService::new(storage, config.media.clone()));
-    let inbox_concurrency = match config.federation.inbox_concurrency {
-        0 => 4 * std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
-    let inbox_queue = match config.federation.inbox_queue_max {
-        0 => 16 * inbox_concurrency,
-        n => n,
-    };
-    // Bodies read ahead of their turn: four full-size ones per slot.
-    let inbox_buffer_bytes = config
-        .federation
-        .inbox_max_bytes
-        .saturating_mul(4 * inbox_concurrency);
+    let inbox = Arc::new(crate::net::InboxGate::new(&config.federation));
     Ok(AppState {
         db,
         config,
@@ -88,11 +76,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
         federation,
         media,
         login_throttle: Arc::default(),
-        inbox_slots: Arc::new(tokio::sync::Semaphore::new(inbox_concurrency)),
-        inbox_admitted: Arc::new(tokio::sync::Semaphore::new(inbox_concurrency + inbox_queue)),
-        inbox_buffer: Arc::new(tokio::sync::Semaphore::new(
-            crate::api::activitypub::inbox::buffer_units(inbox_buffer_bytes) as usize,
-        )),
+        inbox,
     })
 }
 

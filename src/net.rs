@@ -2,9 +2,103 @@
 //! address, or the /64 an IPv6 address is in (one host, or one customer, usually holds a
 //! whole /64, so per-address limits on IPv6 would count each of its addresses anew).
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::{
+    collections::HashMap,
+    net::{IpAddr, Ipv6Addr},
+    sync::{Arc, Mutex},
+};
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
+use tokio::sync::Semaphore;
+
+use crate::config::FederationConfig;
+
+/// How many things each client holds at once (connections, inbox deliveries), so that one
+/// client cannot take every place.
+#[derive(Default)]
+pub struct PerClient {
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl PerClient {
+    /// Takes a place for `unit` (see [`client_unit`]) unless it holds `max` already (0: no
+    /// cap); the place is given back when the returned guard is dropped.
+    pub fn enter(self: &Arc<Self>, unit: IpAddr, max: usize) -> Option<ClientPlace> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(unit).or_default();
+        if max > 0 && *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(ClientPlace {
+            table: self.clone(),
+            unit,
+        })
+    }
+}
+
+/// One place in a [`PerClient`] table.
+pub struct ClientPlace {
+    table: Arc<PerClient>,
+    unit: IpAddr,
+}
+
+impl Drop for ClientPlace {
+    fn drop(&mut self) {
+        let mut open = self.table.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.unit) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.unit);
+            }
+        }
+    }
+}
+
+/// What bounds the inbox (see `api::activitypub::inbox::admission`): deliveries processed
+/// at once, deliveries admitted (processed or waiting), bodies one client is sending at
+/// once, and the bytes of bodies read ahead of their turn.
+pub struct InboxGate {
+    pub slots: Arc<Semaphore>,
+    pub admitted: Arc<Semaphore>,
+    /// Bodies being read, per client.
+    pub per_client: Arc<PerClient>,
+    /// Bodies one client may be sending at once: as many as there are slots (at least 2).
+    /// A server's deliveries arrive whole at once; only a stalling sender reads long, and
+    /// it cannot fill the line from one address.
+    pub per_client_max: usize,
+    /// KiB of bodies being read ([`kib`] units).
+    pub buffer: Arc<Semaphore>,
+}
+
+impl InboxGate {
+    /// Sized from `federation.inbox_concurrency` (0: four per core), `inbox_queue_max` (0:
+    /// sixteen per slot) and four full-size bodies (`inbox_max_bytes`) per slot.
+    pub fn new(config: &FederationConfig) -> Self {
+        let slots = match config.inbox_concurrency {
+            0 => 4 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        let queue = match config.inbox_queue_max {
+            0 => 16 * slots,
+            n => n,
+        };
+        let buffer = config.inbox_max_bytes.saturating_mul(4 * slots);
+        InboxGate {
+            slots: Arc::new(Semaphore::new(slots)),
+            admitted: Arc::new(Semaphore::new(slots + queue)),
+            per_client: Arc::default(),
+            per_client_max: slots.max(2),
+            buffer: Arc::new(Semaphore::new(kib(buffer) as usize)),
+        }
+    }
+}
+
+/// Bytes as whole KiB (at least 1), the unit inbox bodies are budgeted in (a semaphore
+/// hands out at most `u32` permits at a time).
+pub fn kib(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(1024).max(1)).unwrap_or(u32::MAX)
+}
 
 /// The address of the client a request came from: the peer, or behind a trusted reverse
 /// proxy, the address it forwarded. Per-client limits (sign-in throttles) count by it.
@@ -27,6 +121,7 @@ impl TrustedProxies {
                 entry
                     .parse::<IpNet>()
                     .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                    .map(unmapped_net)
                     .map_err(|_| {
                         format!(
                             "server.trusted_proxies: `{entry}` is neither an address nor a network"
@@ -43,26 +138,62 @@ impl TrustedProxies {
         self.0.iter().any(|net| net.contains(&ip))
     }
 
-    /// The client behind `peer`: walking `X-Forwarded-For` (every value, in order) from the
-    /// nearest hop outwards while each hop is a trusted proxy, the first that is not. A
-    /// malformed entry ends the walk at the last hop known good, so garbage cannot name an
-    /// address; so does a chain of nothing but trusted proxies.
-    pub fn client<'a>(&self, peer: IpAddr, forwarded_for: impl Iterator<Item = &'a str>) -> IpAddr {
+    /// The client behind `peer`: walking `X-Forwarded-For` (every header value, in order)
+    /// from the nearest hop outwards while each hop is a trusted proxy, the first that is
+    /// not. A malformed entry (or a header value that is not text) ends the walk at the
+    /// last hop known good, so garbage cannot name an address; so does a chain of nothing
+    /// but trusted proxies. Hops may carry ports and brackets (`[2001:db8::1]:443`).
+    pub fn client<'a>(
+        &self,
+        peer: IpAddr,
+        forwarded_for: impl Iterator<Item = &'a [u8]>,
+    ) -> IpAddr {
         let mut client = unmapped(peer);
         if !self.contains(client) {
             return client;
         }
-        let hops: Vec<&str> = forwarded_for.flat_map(|v| v.split(',')).collect();
+        let mut hops: Vec<Option<IpAddr>> = Vec::new();
+        for value in forwarded_for {
+            match std::str::from_utf8(value) {
+                Ok(text) => hops.extend(text.split(',').map(parse_hop)),
+                Err(_) => hops.push(None),
+            }
+        }
         for hop in hops.iter().rev() {
-            let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            let Some(ip) = hop else {
                 break;
             };
-            client = unmapped(ip);
+            client = unmapped(*ip);
             if !self.contains(client) {
                 break;
             }
         }
         client
+    }
+}
+
+/// One `X-Forwarded-For` entry: an address, with or without a port and brackets.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            hop.strip_prefix('[')
+                .and_then(|h| h.strip_suffix(']'))
+                .and_then(|h| h.parse::<IpAddr>().ok())
+        })
+}
+
+/// An IPv4-mapped IPv6 network (`::ffff:10.0.0.0/104`) as the IPv4 network it is, since
+/// addresses are compared unmapped.
+fn unmapped_net(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => Ipv4Net::new(v4, v6.prefix_len() - 96).map_or(net, IpNet::V4),
+            None => net,
+        },
+        other => other,
     }
 }
 
@@ -101,7 +232,7 @@ mod tests {
             TrustedProxies::parse(&["127.0.0.1".into(), "10.0.0.0/8".into()]).expect("parse");
         // Not a proxy: the header is whatever a client wants it to be.
         assert_eq!(
-            trusted.client(ip("192.0.2.9"), ["198.51.100.1"].into_iter()),
+            trusted.client(ip("192.0.2.9"), [&b"198.51.100.1"[..]].into_iter()),
             ip("192.0.2.9")
         );
         // Through a proxy with no header: the proxy is the client.
@@ -113,20 +244,55 @@ mod tests {
         assert_eq!(
             trusted.client(
                 ip("127.0.0.1"),
-                ["1.2.3.4, 203.0.113.7", "10.1.2.3"].into_iter()
+                [&b"1.2.3.4, 203.0.113.7"[..], b"10.1.2.3"].into_iter()
             ),
             ip("203.0.113.7")
         );
         // Garbage stops the walk at the last good hop.
         assert_eq!(
-            trusted.client(ip("127.0.0.1"), ["203.0.113.7, nonsense"].into_iter()),
+            trusted.client(ip("127.0.0.1"), [&b"203.0.113.7, nonsense"[..]].into_iter()),
             ip("127.0.0.1")
         );
         assert_eq!(
-            trusted.client(ip("::ffff:127.0.0.1"), [" 2001:db8::5 "].into_iter()),
+            trusted.client(ip("::ffff:127.0.0.1"), [&b" 2001:db8::5 "[..]].into_iter()),
             ip("2001:db8::5")
         );
+        // A value that is not text cannot hide the hop a proxy appended after it.
+        assert_eq!(
+            trusted.client(
+                ip("127.0.0.1"),
+                [&b"6.6.6.6"[..], b"\xff\xfe", b"10.0.0.9"].into_iter()
+            ),
+            ip("10.0.0.9")
+        );
+        // Ports and brackets, as some proxies write them.
+        assert_eq!(
+            trusted.client(ip("127.0.0.1"), [&b"203.0.113.7:5678"[..]].into_iter()),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            trusted.client(ip("127.0.0.1"), [&b"[2001:db8::1]:443"[..]].into_iter()),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            trusted.client(ip("127.0.0.1"), [&b"[2001:db8::1]"[..]].into_iter()),
+            ip("2001:db8::1")
+        );
+        // A mapped network matches the IPv4 addresses it names.
+        let mapped = TrustedProxies::parse(&["::ffff:10.0.0.0/104".into()]).expect("parse");
+        assert!(mapped.contains(ip("10.2.3.4")));
         assert!(TrustedProxies::parse(&["not-an-ip".into()]).is_err());
+    }
+
+    #[test]
+    fn places_are_given_back() {
+        let table = Arc::new(PerClient::default());
+        let a = table.enter(ip("127.0.0.2"), 2).expect("first");
+        let _b = table.enter(ip("127.0.0.2"), 2).expect("second");
+        assert!(table.enter(ip("127.0.0.2"), 2).is_none());
+        assert!(table.enter(ip("127.0.0.3"), 2).is_some());
+        drop(a);
+        assert!(table.enter(ip("127.0.0.2"), 2).is_some());
     }
 
     #[test]

@@ -5,14 +5,7 @@
 //! closed, connections are capped overall and per client address, request bodies must keep
 //! flowing, and the open-file limit is raised as far as the system allows.
 
-use std::{
-    collections::HashMap,
-    convert::Infallible,
-    future::Future,
-    net::IpAddr,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{convert::Infallible, future::Future, sync::Arc, time::Duration};
 
 use axum::{extract::ConnectInfo, http::Request};
 use hyper::body::Incoming;
@@ -26,7 +19,7 @@ use tower::ServiceExt;
 
 use crate::{
     config::ServerConfig,
-    net::{ClientAddress, TrustedProxies},
+    net::{ClientAddress, PerClient, TrustedProxies},
 };
 
 /// File descriptors kept back from connections for the database, media files and
@@ -60,45 +53,6 @@ pub fn connection_limit(config: &ServerConfig, file_limit: Option<u64>) -> usize
     }
 }
 
-/// Open connections per client address, so one client cannot take every slot.
-#[derive(Default)]
-struct PerAddress {
-    open: Mutex<HashMap<IpAddr, usize>>,
-}
-
-impl PerAddress {
-    fn enter(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<AddressSlot> {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        let n = open.entry(ip).or_default();
-        if max > 0 && *n >= max {
-            return None;
-        }
-        *n += 1;
-        Some(AddressSlot {
-            table: self.clone(),
-            ip,
-        })
-    }
-}
-
-/// One connection's place in [`PerAddress`], given back when the connection ends.
-struct AddressSlot {
-    table: Arc<PerAddress>,
-    ip: IpAddr,
-}
-
-impl Drop for AddressSlot {
-    fn drop(&mut self) {
-        let mut open = self.table.open.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(n) = open.get_mut(&self.ip) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                open.remove(&self.ip);
-            }
-        }
-    }
-}
-
 /// Serves `app` on `listener` until `shutdown` resolves, then stops accepting and waits for
 /// open connections and every request they started (also those whose client left) to
 /// finish (the caller bounds how long).
@@ -127,7 +81,7 @@ pub async fn serve<S>(
         "accepting connections"
     );
     let slots = Arc::new(Semaphore::new(limit));
-    let per_address = Arc::new(PerAddress::default());
+    let per_address = Arc::new(PerClient::default());
     // Checked when the configuration was loaded; a hand-built one that fails trusts nobody.
     let trusted = Arc::new(
         TrustedProxies::parse(&config.trusted_proxies).unwrap_or_else(|e| {
@@ -192,7 +146,7 @@ pub async fn serve<S>(
                     .headers()
                     .get_all("x-forwarded-for")
                     .iter()
-                    .filter_map(|v| v.to_str().ok()),
+                    .map(|v| v.as_bytes()),
             );
             request.extensions_mut().insert(ClientAddress(client));
             request.extensions_mut().insert(ConnectInfo(peer));
@@ -291,17 +245,5 @@ mod tests {
         assert_eq!(connection_limit(&config, Some(1024)), 100);
         config.max_connections = 5000;
         assert_eq!(connection_limit(&config, Some(1024)), 768);
-    }
-
-    #[test]
-    fn per_address_slots_are_given_back() {
-        let table = Arc::new(PerAddress::default());
-        let ip: IpAddr = [127, 0, 0, 2].into();
-        let a = table.enter(ip, 2).expect("first");
-        let _b = table.enter(ip, 2).expect("second");
-        assert!(table.enter(ip, 2).is_none());
-        assert!(table.enter([127, 0, 0, 3].into(), 2).is_some());
-        drop(a);
-        assert!(table.enter(ip, 2).is_some());
     }
 }

@@ -20,12 +20,6 @@ pub struct AppState {
     pub media: Arc<MediaService>,
     /// Failed sign-ins, shared by every request.
     pub login_throttle: Arc<crate::domain::oauth::Throttle>,
-    /// Inbox POSTs being processed (`federation.inbox_concurrency` permits).
-    pub inbox_slots: Arc<tokio::sync::Semaphore>,
-    /// Inbox POSTs processed or waiting (slots plus `federation.inbox_queue_max`): one
-    /// that finds none left is answered 503 at once instead of holding its connection.
-    pub inbox_admitted: Arc<tokio::sync::Semaphore>,
-    /// KiB of inbox bodies buffered at once (four full-size bodies per slot): bodies are
-    /// read before a processing slot is taken, so their memory is bounded here.
-    pub inbox_buffer: Arc<tokio::sync::Semaphore>,
+    /// What bounds the inbox: slots, the waiting line, places per sender, body bytes.
+    pub inbox: Arc<crate::net::InboxGate>,
 }

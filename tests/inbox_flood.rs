@@ -188,9 +188,10 @@ async fn past_a_full_waiting_line_the_answer_is_immediate() {
 }
 
 /// Senders that trickle their bodies hold a place in line, never a processing slot, and
-/// are cut off (408) when the body does not arrive in time; a real delivery meanwhile gets
-/// through at once. Before, each trickler held one of the few slots for as long as a byte
-/// came every minute.
+/// are cut off (408) when the body does not arrive in time; one address may be sending no
+/// more bodies at once than there are slots (here two), the rest are turned away (503); a
+/// real delivery meanwhile gets through at once. Before, each trickler held one of the few
+/// slots for as long as a byte came every minute.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn trickling_bodies_do_not_hold_the_inbox() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -206,8 +207,12 @@ async fn trickling_bodies_do_not_hold_the_inbox() {
     peer.add_actor("patient", false);
     let inbox = format!("{}/users/alice/inbox", app.public);
     let mut tricklers = Vec::new();
-    for _ in 0..3 {
-        let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    for _ in 0..4 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket
+            .bind(std::net::SocketAddr::from(([127, 0, 0, 7], 0)))
+            .unwrap();
+        let mut stream = socket.connect(app.addr).await.unwrap();
         let head = format!(
             "POST /users/alice/inbox HTTP/1.1\r\nHost: {}\r\nContent-Type: application/activity+json\r\nContent-Length: 1000\r\n\r\n{{",
             app.public.trim_start_matches("http://")
@@ -226,14 +231,24 @@ async fn trickling_bodies_do_not_hold_the_inbox() {
         "the delivery waited {:?} behind trickling senders",
         started.elapsed()
     );
+    let mut answers = std::collections::BTreeMap::<String, usize>::new();
     for mut stream in tricklers {
-        let mut answer = vec![0u8; 64];
-        let n = tokio::time::timeout(std::time::Duration::from_secs(20), stream.read(&mut answer))
-            .await
-            .expect("a trickling sender was never answered")
-            .unwrap();
-        let answer = String::from_utf8_lossy(&answer[..n]);
-        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        let mut answer = vec![0u8; 12];
+        tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            stream.read_exact(&mut answer),
+        )
+        .await
+        .expect("a trickling sender was never answered")
+        .unwrap();
+        *answers
+            .entry(String::from_utf8_lossy(&answer).into_owned())
+            .or_default() += 1;
     }
+    let expected = [
+        ("HTTP/1.1 408".to_string(), 2),
+        ("HTTP/1.1 503".to_string(), 2),
+    ];
+    assert_eq!(answers, expected.into_iter().collect(), "{answers:?}");
     app.stop().await;
 }

@@ -1,6 +1,9 @@
 //! `POST /inbox` and `POST /users/NAME/inbox`, behind an admission gate: a bounded number
-//! are processed at once, the rest wait briefly and are then told to come back (503 with
-//! `Retry-After`), before their bodies are even read.
+//! are processed at once, a bounded line waits briefly (bodies read meanwhile, within a
+//! deadline and a byte budget), and the rest are told at once to come back (503 with
+//! `Retry-After`) before their bodies are read.
+
+use std::sync::Arc;
 
 use axum::{
     Json,
@@ -9,12 +12,15 @@ use axum::{
     http::{HeaderMap, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
+use bytes::BytesMut;
 use serde_json::json;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::{
     api::ApiError,
     domain,
     federation::inbox::{self, InboxError, Outcome},
+    net::{ClientAddress, client_unit, kib},
     state::AppState,
 };
 
@@ -74,13 +80,16 @@ pub async fn user_inbox(
     respond(inbox::receive(&state, path_and_query(&uri), &headers, &body, Some(&owner)).await)
 }
 
-/// Lets an inbox POST in, in three steps, each bounded so that no sender can hold what
-/// others need:
+/// Lets an inbox POST in, in steps each bounded so that no sender can hold what others
+/// need:
 /// 1. a place among the deliveries being processed or waiting (`federation.inbox_queue_max`);
 ///    none left: 503 with `Retry-After` at once, before the body is read;
-/// 2. its body, read whole within `federation.inbox_body_timeout_seconds` (408 otherwise)
-///    and against a budget of buffered bytes (503 when spent), *before* a processing slot
-///    is taken: a sender trickling its body holds a place in line, never a slot;
+/// 2. its body, read whole within `federation.inbox_body_timeout_seconds` (408 otherwise),
+///    copied into one buffer as it arrives and charged against a budget of buffered bytes
+///    as it arrives (503 when spent), *before* a processing slot is taken, while its
+///    client reads no more bodies at once than there are slots (503 otherwise): a sender
+///    trickling bodies holds a few places in line, never a slot, and memory only for
+///    bytes it actually sent;
 /// 3. a processing slot within `federation.inbox_queue_wait_ms`, else 503.
 pub async fn admission(
     State(state): State<AppState>,
@@ -88,7 +97,18 @@ pub async fn admission(
     next: axum::middleware::Next,
 ) -> Response {
     let federation = &state.config.federation;
-    let Ok(admitted) = state.inbox_admitted.clone().try_acquire_owned() else {
+    let gate = &state.inbox;
+    let Ok(admitted) = gate.admitted.clone().try_acquire_owned() else {
+        return busy();
+    };
+    let client = request
+        .extensions()
+        .get::<ClientAddress>()
+        .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0);
+    let Some(reading) = gate
+        .per_client
+        .enter(client_unit(client), gate.per_client_max)
+    else {
         return busy();
     };
     let limit = federation.inbox_max_bytes;
@@ -100,30 +120,20 @@ pub async fn admission(
     if declared.is_some_and(|n| n > limit) {
         return too_large(limit);
     }
-    let reserve = declared.unwrap_or(limit);
-    let Ok(buffered) = state
-        .inbox_buffer
-        .clone()
-        .try_acquire_many_owned(buffer_units(reserve))
-    else {
-        return busy();
-    };
     let (parts, body) = request.into_parts();
     let deadline = std::time::Duration::from_secs(federation.inbox_body_timeout_seconds.max(1));
-    let bytes = match tokio::time::timeout(deadline, axum::body::to_bytes(body, reserve)).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(e)) if is_length_limit(&e) => return too_large(limit),
-        Ok(Err(_)) => {
-            return ApiError::BadRequest("The request body could not be read".into())
-                .into_response();
-        }
+    let read = read_body(body, limit, declared, &gate.buffer);
+    let (bytes, buffered) = match tokio::time::timeout(deadline, read).await {
+        Ok(Ok(read)) => read,
+        Ok(Err(e)) => return e.into_response(),
         Err(_) => {
             return ApiError::Timeout("The request body did not arrive in time".into())
                 .into_response();
         }
     };
+    drop(reading);
     let wait = std::time::Duration::from_millis(federation.inbox_queue_wait_ms);
-    let permit = match tokio::time::timeout(wait, state.inbox_slots.clone().acquire_owned()).await {
+    let permit = match tokio::time::timeout(wait, gate.slots.clone().acquire_owned()).await {
         Ok(Ok(permit)) => permit,
         _ => return busy(),
     };
@@ -133,15 +143,56 @@ pub async fn admission(
     response
 }
 
-/// Buffered inbox bodies are budgeted in KiB (a semaphore counts at most `u32` permits).
-pub fn buffer_units(bytes: usize) -> u32 {
-    u32::try_from(bytes.div_ceil(1024).max(1)).unwrap_or(u32::MAX)
+/// Reads a body frame by frame into one buffer, taking budget permits (KiB) for what has
+/// arrived before keeping it. Copying each frame out lets it go at once: collected as
+/// frames, a body sent in one-byte chunks would hold many times its size.
+async fn read_body(
+    mut body: axum::body::Body,
+    limit: usize,
+    declared: Option<usize>,
+    budget: &Arc<Semaphore>,
+) -> Result<(Bytes, Option<OwnedSemaphorePermit>), ApiError> {
+    use http_body_util::BodyExt;
+    let mut buffer = BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
+    let mut held: Option<OwnedSemaphorePermit> = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            if is_body_timeout(&e) {
+                ApiError::Timeout("The request body stopped arriving".into())
+            } else {
+                ApiError::BadRequest("The request body could not be read".into())
+            }
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if buffer.len() + data.len() > limit {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "Deliveries are limited to {limit} bytes"
+            )));
+        }
+        let needed = kib(buffer.len() + data.len());
+        let have = held.as_ref().map_or(0, |p| p.num_permits() as u32);
+        if needed > have {
+            let more = budget
+                .clone()
+                .try_acquire_many_owned(needed - have)
+                .map_err(|_| unavailable())?;
+            match held.as_mut() {
+                Some(p) => p.merge(more),
+                None => held = Some(more),
+            }
+        }
+        buffer.extend_from_slice(&data);
+    }
+    Ok((buffer.freeze(), held))
 }
 
-fn is_length_limit(e: &axum::Error) -> bool {
+/// Whether a body failed because tower-http's between-chunks timeout fired.
+fn is_body_timeout(e: &axum::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {
-        if err.is::<http_body_util::LengthLimitError>() {
+        if err.is::<tower_http::timeout::TimeoutError>() {
             return true;
         }
         source = err.source();
@@ -153,7 +204,11 @@ fn too_large(limit: usize) -> Response {
     ApiError::PayloadTooLarge(format!("Deliveries are limited to {limit} bytes")).into_response()
 }
 
+fn unavailable() -> ApiError {
+    ApiError::Unavailable("Too many deliveries at once; retry later".into())
+}
+
 /// Too many deliveries at once: the sender should come back later.
 fn busy() -> Response {
-    ApiError::Unavailable("Too many deliveries at once; retry later".into()).into_response()
+    unavailable().into_response()
 }
