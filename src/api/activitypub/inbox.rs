@@ -118,7 +118,7 @@ pub async fn admission(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return too_large(limit);
+        return too_large(limit).into_response();
     }
     let (parts, body) = request.into_parts();
     let deadline = std::time::Duration::from_secs(federation.inbox_body_timeout_seconds.max(1));
@@ -167,9 +167,7 @@ async fn read_body(
             continue;
         };
         if buffer.len() + data.len() > limit {
-            return Err(ApiError::PayloadTooLarge(format!(
-                "Deliveries are limited to {limit} bytes"
-            )));
+            return Err(too_large(limit));
         }
         let needed = kib(buffer.len() + data.len());
         let have = held.as_ref().map_or(0, |p| p.num_permits() as u32);
@@ -200,8 +198,8 @@ fn is_body_timeout(e: &axum::Error) -> bool {
     false
 }
 
-fn too_large(limit: usize) -> Response {
-    ApiError::PayloadTooLarge(format!("Deliveries are limited to {limit} bytes")).into_response()
+fn too_large(limit: usize) -> ApiError {
+    ApiError::PayloadTooLarge(format!("Deliveries are limited to {limit} bytes"))
 }
 
 fn unavailable() -> ApiError {
