@@ -53,6 +53,16 @@ fn is_busy(err: &DbErr) -> bool {
     text.contains("database is locked") || text.contains("database is busy")
 }
 
+/// Starts a transaction that only reads: a page's several lookups (the page, its authors,
+/// attachments, mentions, tags) then share one pooled connection and one snapshot, instead
+/// of a checkout and a release check around each of them, and see one consistent state.
+pub async fn begin_read(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, StoreError> {
+    use sea_orm::TransactionTrait;
+    Ok(db.begin().await?)
+}
+
 /// Attempts at taking SQLite's write lock, each waiting up to the busy timeout.
 const WRITE_LOCK_ATTEMPTS: u32 = 3;
 
@@ -130,6 +140,10 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, ConnectError
         .max_connections(config.database.max_connections)
         .connect_timeout(timeout)
         .acquire_timeout(timeout)
+        // sqlx pings a connection on every checkout by default: a third of a timeline
+        // page's round trips. A connection in use moments ago is alive; one idle for a while
+        // may have been cut by a restart or a proxy, and is still checked.
+        .test_before_acquire_if_idle_for(Duration::from_secs(5))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)

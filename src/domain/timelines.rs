@@ -1,7 +1,7 @@
 //! Reading: the timelines Mastodon apps show, with cursor pagination, and notifications.
 //! Each respects who may see what.
 
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection};
 
 use super::{
     DomainError,
@@ -31,17 +31,29 @@ pub async fn home(
     me: &Account,
     page: Page,
 ) -> Result<Vec<PostView>, DomainError> {
-    let partners = db::blocks::partners(db, me.id).await?;
+    let txn = db::begin_read(db).await?;
+    let partners = db::blocks::partners(&txn, me.id).await?;
     let cond = Condition::all()
         .add(home_condition(me.id))
         .add(unblocked(me.id, &partners));
+    let views = page_of(&txn, cond, page).await?;
+    txn.commit().await.map_err(db::StoreError::from)?;
+    Ok(views)
+}
+
+/// One page of posts matching `cond`, with what they need to be shown.
+async fn page_of<C: ConnectionTrait>(
+    db: &C,
+    cond: Condition,
+    page: Page,
+) -> Result<Vec<PostView>, DomainError> {
     let rows = db::posts::page(db, cond, clamp(page)).await?;
     load_views(db, rows).await
 }
 
 /// What `viewer` may see, blocks included (either side of one hides everything).
-async fn visible(
-    db: &DatabaseConnection,
+async fn visible<C: ConnectionTrait>(
+    db: &C,
     viewer: Option<&Account>,
 ) -> Result<Condition, DomainError> {
     let cond = Condition::all().add(visible_to(viewer.map(|v| v.id)));
@@ -73,11 +85,13 @@ pub async fn public(
     if only_media {
         cond = cond.add(Column::HasMedia.eq(true));
     }
+    let txn = db::begin_read(db).await?;
     if let Some(v) = viewer {
-        cond = cond.add(unblocked(v.id, &db::blocks::partners(db, v.id).await?));
+        cond = cond.add(unblocked(v.id, &db::blocks::partners(&txn, v.id).await?));
     }
-    let rows = db::posts::page(db, cond, clamp(page)).await?;
-    load_views(db, rows).await
+    let views = page_of(&txn, cond, page).await?;
+    txn.commit().await.map_err(db::StoreError::from)?;
+    Ok(views)
 }
 
 /// Filters of an account's timeline.
@@ -97,9 +111,10 @@ pub async fn account(
     filter: AccountFilter,
     page: Page,
 ) -> Result<Vec<PostView>, DomainError> {
+    let txn = db::begin_read(db).await?;
     let mut cond = Condition::all()
         .add(Column::AccountId.eq(author.id))
-        .add(visible(db, viewer).await?);
+        .add(visible(&txn, viewer).await?);
     if filter.only_media {
         cond = cond.add(Column::HasMedia.eq(true));
     }
@@ -113,8 +128,9 @@ pub async fn account(
     if filter.exclude_reblogs || filter.only_media {
         cond = cond.add(Column::ReblogOfId.is_null());
     }
-    let rows = db::posts::page(db, cond, clamp(page)).await?;
-    load_views(db, rows).await
+    let views = page_of(&txn, cond, page).await?;
+    txn.commit().await.map_err(db::StoreError::from)?;
+    Ok(views)
 }
 
 /// How many posts and boosts of `author` the `viewer` may see.
@@ -138,11 +154,13 @@ pub async fn hashtag(
 ) -> Result<Vec<PostView>, DomainError> {
     let mut cond =
         tagged(&tag.trim_start_matches('#').to_lowercase()).add(Column::Visibility.eq("public"));
+    let txn = db::begin_read(db).await?;
     if let Some(v) = viewer {
-        cond = cond.add(unblocked(v.id, &db::blocks::partners(db, v.id).await?));
+        cond = cond.add(unblocked(v.id, &db::blocks::partners(&txn, v.id).await?));
     }
-    let rows = db::posts::page(db, cond, clamp(page)).await?;
-    load_views(db, rows).await
+    let views = page_of(&txn, cond, page).await?;
+    txn.commit().await.map_err(db::StoreError::from)?;
+    Ok(views)
 }
 
 /// A local account's notifications, newest first, optionally only some types.
