@@ -137,6 +137,10 @@ pub enum BenchCommand {
         /// Database pool size of the server under test.
         #[arg(long, default_value_t = 16)]
         pool: u32,
+        /// Serve with another build of Pinhole (a binary's path), to compare builds on the
+        /// same data; its report is printed, not written.
+        #[arg(long, value_name = "BINARY")]
+        server: Option<PathBuf>,
         /// Markdown file whose API section is replaced with the results.
         #[arg(long)]
         output: Option<PathBuf>,
@@ -568,6 +572,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             rate,
             seconds,
             pool,
+            server,
             output,
         }) => {
             let _ = config;
@@ -588,7 +593,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 rate,
                 seconds,
                 pool,
-                output,
+                output: if server.is_some() { None } else { output },
+                server,
             })
             .await
             .map_err(CliError::Bench)?;

@@ -40,6 +40,9 @@ pub struct ApiParams {
     pub seconds: f64,
     /// Pool size of the server under test.
     pub pool: u32,
+    /// Another build of Pinhole to serve instead of this one (an A/B comparison of builds
+    /// on the same data); it creates its own schema and sees only its own migrations.
+    pub server: Option<PathBuf>,
     pub output: Option<PathBuf>,
 }
 
@@ -107,20 +110,103 @@ async fn seed_instance(params: &ApiParams, url: &str) -> Result<(String, f64), B
 async fn start_server(params: &ApiParams, url: &str, dir: &Path) -> Result<Server, BenchError> {
     let port = free_port()?;
     let base = format!("http://localhost:{port}");
-    let mut helper = Helper::spawn(
+    let mut helper = Helper::spawn_binary(
+        &server_binary(params)?,
         &["serve"],
-        &[
-            ("PINHOLE_PUBLIC_URL", base.clone()),
-            ("PINHOLE_LISTEN", format!("127.0.0.1:{port}")),
-            ("PINHOLE_DATA_DIR", dir.display().to_string()),
-            ("PINHOLE_DATABASE_URL", url.to_string()),
-            ("PINHOLE_DATABASE__MAX_CONNECTIONS", params.pool.to_string()),
-            ("PINHOLE_LOG__LEVEL", "warn".to_string()),
-        ],
+        &server_env(params, url, dir, Some(port)),
         &dir.join("server.log"),
     )?;
     helper.wait_ready(&format!("{base}/health")).await?;
     Ok(Server { helper, base })
+}
+
+/// The build that serves: `--server`, or this one.
+fn server_binary(params: &ApiParams) -> Result<PathBuf, BenchError> {
+    match &params.server {
+        Some(path) => Ok(path.clone()),
+        None => std::env::current_exe().map_err(err),
+    }
+}
+
+/// The environment the server under test (or its `migrate`) runs with.
+fn server_env(
+    params: &ApiParams,
+    url: &str,
+    dir: &Path,
+    port: Option<u16>,
+) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("PINHOLE_DATA_DIR", dir.display().to_string()),
+        ("PINHOLE_DATABASE_URL", url.to_string()),
+        ("PINHOLE_DATABASE__MAX_CONNECTIONS", params.pool.to_string()),
+        ("PINHOLE_LOG__LEVEL", "warn".to_string()),
+    ];
+    if let Some(port) = port {
+        env.push(("PINHOLE_PUBLIC_URL", format!("http://localhost:{port}")));
+        env.push(("PINHOLE_LISTEN", format!("127.0.0.1:{port}")));
+    }
+    env
+}
+
+/// Versions of the migrations recorded in the scratch database.
+async fn migrations_recorded(url: &str) -> Result<Vec<String>, BenchError> {
+    let db: DatabaseConnection = Database::connect(url).await.map_err(err)?;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await
+        .map_err(err)?;
+    let versions = rows
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err)?;
+    db.close().await.map_err(err)?;
+    Ok(versions)
+}
+
+/// With `--server`: that build creates its schema first (`migrate`), and after this build
+/// has seeded the data (adding its newer migrations), those are hidden from it again, so it
+/// starts on the same rows. Newer migrations must leave what it reads unchanged.
+async fn prepare_other_build(
+    params: &ApiParams,
+    url: &str,
+    dir: &Path,
+) -> Result<Option<Vec<String>>, BenchError> {
+    let Some(binary) = &params.server else {
+        return Ok(None);
+    };
+    let status = std::process::Command::new(binary)
+        .arg("migrate")
+        .envs(server_env(params, url, dir, None))
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run `{} migrate`: {e}", binary.display()))?;
+    if !status.success() {
+        return Err(format!("`{} migrate` failed ({status})", binary.display()));
+    }
+    Ok(Some(migrations_recorded(url).await?))
+}
+
+/// Forgets the migrations the other build did not run itself.
+async fn hide_newer_migrations(url: &str, known: &[String]) -> Result<(), BenchError> {
+    let db: DatabaseConnection = Database::connect(url).await.map_err(err)?;
+    for version in migrations_recorded(url).await? {
+        if !known.contains(&version) {
+            db.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "DELETE FROM seaql_migrations WHERE version = $1",
+                [version.into()],
+            ))
+            .await
+            .map_err(err)?;
+        }
+    }
+    db.close().await.map_err(err)?;
+    Ok(())
 }
 
 /// `GET` a home page of 40, older than `max_id` when given.
@@ -399,7 +485,11 @@ async fn measure(
     name: &str,
     dir: &Path,
 ) -> Result<String, BenchError> {
+    let other_build = prepare_other_build(params, url, dir).await?;
     let (token, seeded) = seed_instance(params, url).await?;
+    if let Some(known) = &other_build {
+        hide_newer_migrations(url, known).await?;
+    }
     let token: Arc<str> = token.into();
     let server = start_server(params, url, dir).await?;
     let admin = Database::connect(&params.database_url).await.map_err(err)?;

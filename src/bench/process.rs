@@ -31,8 +31,18 @@ pub struct Helper {
 impl Helper {
     /// Starts `pinhole ARGS…` with `envs` added to the environment.
     pub fn spawn(args: &[&str], envs: &[(&str, String)], log: &Path) -> Result<Self, BenchError> {
+        Self::spawn_binary(&std::env::current_exe().map_err(err)?, args, envs, log)
+    }
+
+    /// [`Helper::spawn`] with another build of Pinhole, to compare builds on the same data.
+    pub fn spawn_binary(
+        binary: &Path,
+        args: &[&str],
+        envs: &[(&str, String)],
+        log: &Path,
+    ) -> Result<Self, BenchError> {
         let out = std::fs::File::create(log).map_err(err)?;
-        let mut command = Command::new(std::env::current_exe().map_err(err)?);
+        let mut command = Command::new(binary);
         command
             .args(args)
             .env_remove("RUST_LOG")
