@@ -182,6 +182,9 @@ pub enum BenchCommand {
         /// Seconds the flood lasts.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
+        /// Size of each delivery's body in KiB (0: ordinary notes of a few hundred bytes).
+        #[arg(long, default_value_t = 0)]
+        body_kib: usize,
         /// Markdown file whose flood section (per database) is replaced with the results.
         #[arg(long)]
         output: Option<PathBuf>,
@@ -632,6 +635,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             capacity_requests,
             factor,
             seconds,
+            body_kib,
             output,
         }) => {
             let _ = config;
@@ -646,6 +650,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 capacity_requests,
                 factor,
                 seconds,
+                body_kib,
                 output,
             })
             .await

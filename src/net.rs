@@ -69,11 +69,21 @@ pub struct InboxGate {
     pub per_client_max: usize,
     /// KiB of bodies being read ([`kib`] units).
     pub buffer: Arc<Semaphore>,
+    /// KiB of working memory for bodies being processed, each charged [`WORK_PER_BYTE`]
+    /// times its size: parsing, the activity's copies and the sanitizer's document tree
+    /// cost several times the body. Small deliveries are bounded by the slots; a run of
+    /// megabyte bodies by this (a quarter of the slots at the largest size).
+    pub work: Arc<Semaphore>,
 }
+
+/// Working memory a body costs while processed, as a multiple of its size (measured with
+/// the flood benchmark: about 7 MB for a 1 MB delivery).
+pub const WORK_PER_BYTE: usize = 8;
 
 impl InboxGate {
     /// Sized from `federation.inbox_concurrency` (0: four per core), `inbox_queue_max` (0:
-    /// sixteen per slot) and four full-size bodies (`inbox_max_bytes`) per slot.
+    /// sixteen per slot) and `inbox_max_bytes`: two full-size bodies per slot read ahead,
+    /// and working memory for a quarter of the slots processing full-size bodies.
     pub fn new(config: &FederationConfig) -> Self {
         let slots = match config.inbox_concurrency {
             0 => 4 * std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -83,13 +93,18 @@ impl InboxGate {
             0 => 16 * slots,
             n => n,
         };
-        let buffer = config.inbox_max_bytes.saturating_mul(4 * slots);
+        let buffer = config.inbox_max_bytes.saturating_mul(2 * slots);
+        let work = config
+            .inbox_max_bytes
+            .saturating_mul(WORK_PER_BYTE)
+            .saturating_mul(slots.div_ceil(4));
         InboxGate {
             slots: Arc::new(Semaphore::new(slots)),
             admitted: Arc::new(Semaphore::new(slots + queue)),
             per_client: Arc::default(),
             per_client_max: slots.max(2),
             buffer: Arc::new(Semaphore::new(kib(buffer) as usize)),
+            work: Arc::new(Semaphore::new(kib(work) as usize)),
         }
     }
 }

@@ -252,3 +252,36 @@ async fn trickling_bodies_do_not_hold_the_inbox() {
     assert_eq!(answers, expected.into_iter().collect(), "{answers:?}");
     app.stop().await;
 }
+
+/// A delivery of nearly a megabyte of markup (within the inbox's byte limit) is accepted
+/// and stored cut to the first 128 KiB of its HTML, at a paragraph's end: the sanitizer
+/// never sees (and never builds a document tree for) the whole megabyte, and the post
+/// still shows. Before, the whole content went through the sanitizer and into the row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_megabyte_of_markup_is_kept_to_its_first_128_kib() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let peer = Peer::spawn().await;
+    let inbox = format!("{}/users/alice/inbox", app.public);
+    let names = known_actors(&peer, &inbox, "verbose", 1).await;
+    let mut activity = create(&peer, &names[0], 1_000);
+    let paragraph = "<p>The light on the water that evening, the boats, who was there.</p>";
+    let content = paragraph.repeat(900 * 1024 / paragraph.len());
+    activity["object"]["content"] = json!(content);
+    let (status, body) = peer.post(&names[0], &inbox, &activity).await;
+    assert_eq!(status, 202, "{body}");
+    let id = activity["object"]["id"].as_str().unwrap();
+    let stored = posts::Entity::find()
+        .filter(posts::Column::Uri.eq(id))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the post is stored");
+    assert!(
+        stored.content.len() <= 128 * 1024 && stored.content.len() > 100 * 1024,
+        "{} bytes kept",
+        stored.content.len()
+    );
+    assert!(stored.content.starts_with(paragraph) && stored.content.ends_with("</p>"));
+    app.stop().await;
+}

@@ -39,6 +39,9 @@ pub struct FloodParams {
     pub factor: f64,
     /// Seconds the flood lasts.
     pub seconds: f64,
+    /// Size of each delivery's body in KiB (its note padded with prose); 0 for ordinary
+    /// notes of a few hundred bytes.
+    pub body_kib: usize,
     pub output: Option<PathBuf>,
 }
 
@@ -59,18 +62,24 @@ pub async fn run_flood(params: FloodParams) -> Result<String, BenchError> {
     scratch.remove().await?;
     let report = result?;
     if let Some(path) = &params.output {
-        let (name, title) = if backend == "SQLite" {
-            (
-                "flood-sqlite",
-                "Inbox flood, SQLite (`pinhole bench flood`)",
-            )
+        let (key, flag) = if backend == "SQLite" {
+            ("sqlite", "")
         } else {
-            (
-                "flood-postgres",
-                "Inbox flood, PostgreSQL (`pinhole bench flood --database-url …`)",
-            )
+            ("postgres", " --database-url …")
         };
-        write_named_section(path, name, title, &report).map_err(err)?;
+        let (name, title) = match params.body_kib {
+            0 => (
+                format!("flood-{key}"),
+                format!("Inbox flood, {backend} (`pinhole bench flood{flag}`)"),
+            ),
+            kib => (
+                format!("flood-{key}-{kib}k"),
+                format!(
+                    "Inbox flood with {kib} KiB bodies, {backend} (`pinhole bench flood{flag} --body-kib {kib}`)"
+                ),
+            ),
+        };
+        write_named_section(path, &name, &title, &report).map_err(err)?;
     }
     Ok(report)
 }
@@ -174,7 +183,8 @@ async fn measure(
     let inbox = format!("{base}/inbox");
 
     // 1. The rate it accepts: deliveries as fast as taken.
-    let batch = sign_deliveries(&actors, &keys, &inbox, 0..params.capacity_requests).await?;
+    let pad = params.body_kib * 1024;
+    let batch = sign_deliveries(&actors, &keys, &inbox, 0..params.capacity_requests, pad).await?;
     let started = Instant::now();
     let statuses = send_all(&client, &inbox, batch, CAPACITY_CONCURRENCY).await;
     let capacity_seconds = started.elapsed().as_secs_f64();
@@ -186,7 +196,7 @@ async fn measure(
     let rate = capacity * params.factor;
     let total = (rate * params.seconds).ceil() as usize;
     let first = params.capacity_requests;
-    let flood = sign_deliveries(&actors, &keys, &inbox, first..first + total).await?;
+    let flood = sign_deliveries(&actors, &keys, &inbox, first..first + total, pad).await?;
     let poster = tokio::spawn(post_locally(
         client.clone(),
         base.clone(),
@@ -204,8 +214,12 @@ async fn measure(
     db.close().await.map_err(err)?;
     let expected = capacity_accepted + answers.accepted();
 
+    let size = match params.body_kib {
+        0 => String::new(),
+        kib => format!(" of {kib} KiB each"),
+    };
     let mut report = format!(
-        "{backend}, {} remote actors with known keys sending signed `Create{{Note}}` to the shared inbox over loopback HTTP; Pinhole in its own process with its defaults (`federation.inbox_concurrency` 4 per core, 2 cores shared with the load generator).\n\n",
+        "{backend}, {} remote actors with known keys sending signed `Create{{Note}}`{size} to the shared inbox over loopback HTTP; Pinhole in its own process with its defaults (`federation.inbox_concurrency` 4 per core, 2 cores shared with the load generator).\n\n",
         params.actors
     );
     report.push_str(&format!(

@@ -130,8 +130,17 @@ fn verification_bound(
     Ok((total as f64 / started.elapsed().as_secs_f64(), threads))
 }
 
-fn create_json(actor: &str, n: usize) -> serde_json::Value {
+/// A `Create{Note}` by `actor`; its content is padded with paragraphs of prose to about
+/// `pad` bytes when `pad` is not 0 (a large post, or a hostile sender's large body).
+fn create_json(actor: &str, n: usize, pad: usize) -> serde_json::Value {
     let id = format!("{actor}/statuses/{n}");
+    let mut content = format!(
+        "<p>Delivery {n}: a short note with a <a href=\"https://example.com/\">link</a> and #bench</p>"
+    );
+    const PROSE: &str = "<p>A long caption about the light on the water that evening, the boats, and who was there.</p>";
+    while content.len() + PROSE.len() <= pad {
+        content.push_str(PROSE);
+    }
     serde_json::json!({
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{id}/activity"),
@@ -143,7 +152,7 @@ fn create_json(actor: &str, n: usize) -> serde_json::Value {
             "id": id,
             "type": "Note",
             "attributedTo": actor,
-            "content": format!("<p>Delivery {n}: a short note with a <a href=\"https://example.com/\">link</a> and #bench</p>"),
+            "content": content,
             "to": ["https://www.w3.org/ns/activitystreams#Public"],
             "cc": [format!("{actor}/followers")],
             "published": "2026-11-01T12:00:00Z",
@@ -264,7 +273,7 @@ async fn measure(
     let paced_total = params.requests; // an upper bound; pacing stops at its deadline
     let inbox = format!("{}/inbox", state.config.base_url());
     let deliveries =
-        sign_deliveries(&actors, keys, &inbox, 0..params.requests + paced_total).await?;
+        sign_deliveries(&actors, keys, &inbox, 0..params.requests + paced_total, 0).await?;
     let mut deliveries = deliveries.into_iter();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(params.concurrency)
@@ -506,6 +515,7 @@ pub(super) async fn sign_deliveries(
     keys: &[Arc<SigningKey>],
     inbox: &str,
     range: std::ops::Range<usize>,
+    pad: usize,
 ) -> Result<Vec<Delivery>, BenchError> {
     let target = url::Url::parse(inbox).map_err(err)?;
     let jobs: Vec<(String, usize, usize)> = range
@@ -518,7 +528,7 @@ pub(super) async fn sign_deliveries(
     tokio::task::spawn_blocking(move || {
         jobs.into_iter()
             .filter_map(|(uri, key, n)| {
-                let body = serde_json::to_vec(&create_json(&uri, n)).ok()?;
+                let body = serde_json::to_vec(&create_json(&uri, n, pad)).ok()?;
                 let signed = sign_request_at(
                     "POST",
                     &target,

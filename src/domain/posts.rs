@@ -1294,8 +1294,7 @@ pub async fn receive<C: ConnectionTrait>(
         return update_received(db, author, existing, remote).await;
     }
     let now = chrono::Utc::now();
-    let content = sanitize::html(&remote.content);
-    let summary = sanitize::plain(remote.summary.as_deref().unwrap_or_default());
+    let (content, summary) = received_text(&remote);
     let post = insert_fresh(db, remote.published.min(now), |id| posts::ActiveModel {
         id: Set(id),
         uri: Set(remote.uri.clone()),
@@ -1328,6 +1327,18 @@ pub async fn receive<C: ConnectionTrait>(
     Ok(Received::Stored(post.id))
 }
 
+/// A received post's content and content warning as kept: bounded first (a megabyte of
+/// markup would cost the sanitizer tens of megabytes), then sanitized.
+fn received_text(remote: &RemotePost) -> (String, String) {
+    fn bound(text: &str) -> &str {
+        sanitize::bounded(text, sanitize::MAX_REMOTE_HTML)
+    }
+    (
+        sanitize::html(bound(&remote.content)),
+        sanitize::plain(bound(remote.summary.as_deref().unwrap_or_default())),
+    )
+}
+
 async fn update_received<C: ConnectionTrait>(
     db: &C,
     author: &Account,
@@ -1343,10 +1354,8 @@ async fn update_received<C: ConnectionTrait>(
     let known_at = existing.edited_at.unwrap_or(existing.published_at);
     // Timestamps often have whole-second precision, so an edit in the same second as the
     // known version counts when it changes something.
-    let content = sanitize::html(&remote.content);
-    let summary = sanitize::plain(remote.summary.as_deref().unwrap_or_default())
-        .trim()
-        .to_string();
+    let (content, summary) = received_text(&remote);
+    let summary = summary.trim().to_string();
     let same = content == existing.content
         && summary == existing.summary
         && remote.sensitive == existing.sensitive;

@@ -78,6 +78,29 @@ fn builder() -> &'static Builder<'static> {
     })
 }
 
+/// Most bytes of HTML kept from another server's post or profile: about 20,000 words, far
+/// beyond any photo caption or note, while a delivery of a megabyte of markup would cost
+/// the sanitizer (which builds a document tree) tens of megabytes and most of a second.
+pub const MAX_REMOTE_HTML: usize = 128 * 1024;
+
+/// `input` cut to at most `max` bytes: at the end of the last tag or paragraph that fits
+/// (a char boundary in any case), so the sanitizer closes what was left open rather than
+/// showing half a tag. Short input is returned whole.
+pub fn bounded(input: &str, max: usize) -> &str {
+    if input.len() <= max {
+        return input;
+    }
+    let mut end = max;
+    while !input.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &input[..end];
+    match head.rfind('>') {
+        Some(i) if i > 0 => &head[..=i],
+        _ => head,
+    }
+}
+
 /// Sanitizes HTML from another server.
 pub fn html(input: &str) -> String {
     builder().clean(input).to_string()
@@ -211,6 +234,20 @@ mod tests {
         ] {
             assert_eq!(web_url(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn long_remote_html_is_cut_at_a_tag() {
+        let long = "<p>ä photo</p>".repeat(20_000);
+        let cut = bounded(&long, MAX_REMOTE_HTML);
+        assert!(cut.len() <= MAX_REMOTE_HTML);
+        assert!(cut.ends_with("</p>"), "{}", &cut[cut.len() - 20..]);
+        assert_eq!(bounded("<p>short</p>", 10_000), "<p>short</p>");
+        // Never a split character, even without any tag.
+        let text = "ä".repeat(100);
+        assert_eq!(bounded(&text, 7), "ä".repeat(3));
+        let shown = html(bounded(&long, 64));
+        assert!(shown.starts_with("<p>ä photo</p>") && !shown.contains('\u{fffd}'));
     }
 
     #[test]

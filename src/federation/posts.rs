@@ -236,7 +236,11 @@ pub async fn parse_post(
     // Lemmy names the language in an object; others only through contentMap's keys.
     // PeerTube describes videos in Markdown: shown as plain text, links made clickable.
     let content = if string(object.get("mediaType")).as_deref() == Some("text/markdown") {
-        crate::domain::text::render(&content, &Default::default(), state.config.base_url())
+        crate::domain::text::render(
+            sanitize::bounded(&content, sanitize::MAX_REMOTE_HTML),
+            &Default::default(),
+            state.config.base_url(),
+        )
     } else {
         content
     };

@@ -73,7 +73,10 @@ fn actor_from_value(requested: &Url, value: Value) -> Result<RemoteActor, Resolv
         username,
         domain,
         display_name: actor.name.unwrap_or_default().chars().take(1000).collect(),
-        summary: domain::sanitize::html(&summary),
+        summary: domain::sanitize::html(domain::sanitize::bounded(
+            &summary,
+            domain::sanitize::MAX_REMOTE_HTML,
+        )),
         fields: profile_fields(actor.attachment.as_ref()),
         public_key_pem: actor.public_key.public_key_pem,
         key_id: actor.public_key.id.to_string(),

@@ -20,7 +20,7 @@ use crate::{
     api::ApiError,
     domain,
     federation::inbox::{self, InboxError, Outcome},
-    net::{ClientAddress, client_unit, kib},
+    net::{ClientAddress, WORK_PER_BYTE, client_unit, kib},
     state::AppState,
 };
 
@@ -132,14 +132,25 @@ pub async fn admission(
         }
     };
     drop(reading);
+    // Working memory first, then a slot: a slot holder never waits for memory held by
+    // someone waiting for a slot. Both within the one wait a delivery is allowed.
     let wait = std::time::Duration::from_millis(federation.inbox_queue_wait_ms);
-    let permit = match tokio::time::timeout(wait, gate.slots.clone().acquire_owned()).await {
-        Ok(Ok(permit)) => permit,
-        _ => return busy(),
+    let turn = async {
+        let work = gate
+            .work
+            .clone()
+            .acquire_many_owned(kib(bytes.len().saturating_mul(WORK_PER_BYTE)))
+            .await
+            .ok()?;
+        let slot = gate.slots.clone().acquire_owned().await.ok()?;
+        Some((work, slot))
+    };
+    let Ok(Some(permits)) = tokio::time::timeout(wait, turn).await else {
+        return busy();
     };
     let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
     let response = next.run(request).await;
-    drop((permit, buffered, admitted));
+    drop((permits, buffered, admitted));
     response
 }
 
