@@ -71,14 +71,19 @@ pub struct InboxGate {
     pub buffer: Arc<Semaphore>,
     /// KiB of working memory for bodies being processed, each charged [`WORK_PER_BYTE`]
     /// times its size: parsing, the activity's copies and the sanitizer's document tree
-    /// cost several times the body. Small deliveries are bounded by the slots; a run of
-    /// megabyte bodies by this (a quarter of the slots at the largest size).
+    /// cost several times the body. Deliveries up to [`WORK_FROM`] are bounded by the slots
+    /// alone; larger ones by this too (a quarter of the slots at the largest size).
     pub work: Arc<Semaphore>,
 }
 
 /// Working memory a body costs while processed, as a multiple of its size (measured with
 /// the flood benchmark: about 7 MB for a 1 MB delivery).
 pub const WORK_PER_BYTE: usize = 8;
+
+/// Bodies up to this size (ordinary deliveries are a few KiB; a long article with many
+/// attachments stays under it) are bounded by the slots alone and never wait for working
+/// memory.
+pub const WORK_FROM: usize = 64 * 1024;
 
 impl InboxGate {
     /// Sized from `federation.inbox_concurrency` (0: four per core), `inbox_queue_max` (0:

@@ -54,8 +54,8 @@ fn is_busy(err: &DbErr) -> bool {
 }
 
 /// Starts a transaction that only reads: a page's several lookups (the page, its authors,
-/// attachments, mentions, tags) then share one pooled connection and one snapshot, instead
-/// of a checkout and a release check around each of them, and see one consistent state.
+/// attachments, mentions, tags) then share one pooled connection instead of a checkout and
+/// a release check around each of them (on SQLite they also share one snapshot).
 pub async fn begin_read(
     db: &DatabaseConnection,
 ) -> Result<sea_orm::DatabaseTransaction, StoreError> {

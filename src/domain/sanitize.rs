@@ -83,9 +83,14 @@ fn builder() -> &'static Builder<'static> {
 /// the sanitizer (which builds a document tree) tens of megabytes and most of a second.
 pub const MAX_REMOTE_HTML: usize = 128 * 1024;
 
-/// `input` cut to at most `max` bytes: at the end of the last tag or paragraph that fits
-/// (a char boundary in any case), so the sanitizer closes what was left open rather than
-/// showing half a tag. Short input is returned whole.
+/// Most HTML kept from a remote profile's bio: ten times Mastodon's 500 characters with
+/// their markup, and small enough for [`shown_html`] to remember (bios are shown beside
+/// every post of their author).
+pub const MAX_REMOTE_BIO: usize = 8 * 1024;
+
+/// `input` cut to at most `max` bytes, at a char boundary: at the end of a tag when one
+/// ends in the last KiB (the sanitizer then closes what was left open, and drops a tag cut
+/// in half). Short input is returned whole.
 pub fn bounded(input: &str, max: usize) -> &str {
     if input.len() <= max {
         return input;
@@ -96,7 +101,7 @@ pub fn bounded(input: &str, max: usize) -> &str {
     }
     let head = &input[..end];
     match head.rfind('>') {
-        Some(i) if i > 0 => &head[..=i],
+        Some(i) if i > 0 && end - i <= 1024 => &head[..=i],
         _ => head,
     }
 }
@@ -112,7 +117,8 @@ pub fn html(input: &str) -> String {
 /// not kept.
 pub fn shown_html(input: &str) -> String {
     const ENTRIES: usize = 4096;
-    const LARGEST: usize = 8 * 1024;
+    // A bio (bounded to MAX_REMOTE_BIO on receipt) grows a little when sanitized again.
+    const LARGEST: usize = 2 * MAX_REMOTE_BIO;
     // Inputs and outputs kept, in bytes: a few MB at most.
     const BYTES: usize = 4 << 20;
     /// Sanitized HTML by input, and the bytes both take.
@@ -241,13 +247,21 @@ mod tests {
         let long = "<p>ä photo</p>".repeat(20_000);
         let cut = bounded(&long, MAX_REMOTE_HTML);
         assert!(cut.len() <= MAX_REMOTE_HTML);
-        assert!(cut.ends_with("</p>"), "{}", &cut[cut.len() - 20..]);
+        assert!(
+            cut.ends_with("</p>"),
+            "{:?}",
+            cut.chars().rev().take(20).collect::<String>()
+        );
         assert_eq!(bounded("<p>short</p>", 10_000), "<p>short</p>");
         // Never a split character, even without any tag.
         let text = "ä".repeat(100);
         assert_eq!(bounded(&text, 7), "ä".repeat(3));
         let shown = html(bounded(&long, 64));
         assert!(shown.starts_with("<p>ä photo</p>") && !shown.contains('\u{fffd}'));
+        // One early tag and a megabyte of text: the text is kept up to the bound, not
+        // cut back to the tag.
+        let text = format!("<p>{}", "word ".repeat(200_000));
+        assert!(bounded(&text, MAX_REMOTE_HTML).len() > MAX_REMOTE_HTML - 8);
     }
 
     #[test]

@@ -168,7 +168,10 @@ fn attachment(v: &Value) -> Option<RemoteMedia> {
     Some(RemoteMedia {
         url,
         media_type: string(v.get("mediaType")).or(link_type),
-        description: string(v.get("name")).or_else(|| string(v.get("summary"))),
+        // Mastodon allows 1,500 characters of alt text.
+        description: string(v.get("name"))
+            .or_else(|| string(v.get("summary")))
+            .map(|d| d.chars().take(1500).collect()),
         blurhash: string(v.get("blurhash")),
         width: number(v.get("width")),
         height: number(v.get("height")),

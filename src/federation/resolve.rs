@@ -75,7 +75,7 @@ fn actor_from_value(requested: &Url, value: Value) -> Result<RemoteActor, Resolv
         display_name: actor.name.unwrap_or_default().chars().take(1000).collect(),
         summary: domain::sanitize::html(domain::sanitize::bounded(
             &summary,
-            domain::sanitize::MAX_REMOTE_HTML,
+            domain::sanitize::MAX_REMOTE_BIO,
         )),
         fields: profile_fields(actor.attachment.as_ref()),
         public_key_pem: actor.public_key.public_key_pem,
@@ -116,7 +116,8 @@ fn profile_fields(attachment: Option<&Value>) -> Vec<(String, String)> {
         .filter_map(|f| {
             let name = f.get("name")?.as_str()?;
             let value = f.get("value")?.as_str()?;
-            let name: String = domain::sanitize::plain(name).chars().take(255).collect();
+            let name: String = name.chars().take(255).collect();
+            let name = domain::sanitize::plain(&name);
             let value: String = value.chars().take(2048).collect();
             Some((name, domain::sanitize::html(&value)))
         })

@@ -20,7 +20,7 @@ use crate::{
     api::ApiError,
     domain,
     federation::inbox::{self, InboxError, Outcome},
-    net::{ClientAddress, WORK_PER_BYTE, client_unit, kib},
+    net::{ClientAddress, WORK_FROM, WORK_PER_BYTE, client_unit, kib},
     state::AppState,
 };
 
@@ -135,13 +135,15 @@ pub async fn admission(
     // Working memory first, then a slot: a slot holder never waits for memory held by
     // someone waiting for a slot. Both within the one wait a delivery is allowed.
     let wait = std::time::Duration::from_millis(federation.inbox_queue_wait_ms);
+    // Only large bodies queue for working memory (the queue is first come, first served:
+    // ordinary deliveries must never wait behind a megabyte one).
     let turn = async {
-        let work = gate
-            .work
-            .clone()
-            .acquire_many_owned(kib(bytes.len().saturating_mul(WORK_PER_BYTE)))
-            .await
-            .ok()?;
+        let work = if bytes.len() > WORK_FROM {
+            let charge = kib(bytes.len().saturating_mul(WORK_PER_BYTE));
+            Some(gate.work.clone().acquire_many_owned(charge).await.ok()?)
+        } else {
+            None
+        };
         let slot = gate.slots.clone().acquire_owned().await.ok()?;
         Some((work, slot))
     };
