@@ -194,17 +194,13 @@ async fn prepare_other_build(
 /// Forgets the migrations the other build did not run itself.
 async fn hide_newer_migrations(url: &str, known: &[String]) -> Result<(), BenchError> {
     let db: DatabaseConnection = Database::connect(url).await.map_err(err)?;
-    for version in migrations_recorded(url).await? {
-        if !known.contains(&version) {
-            db.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "DELETE FROM seaql_migrations WHERE version = $1",
-                [version.into()],
-            ))
-            .await
-            .map_err(err)?;
-        }
-    }
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "DELETE FROM seaql_migrations WHERE version <> ALL($1)",
+        [known.to_vec().into()],
+    ))
+    .await
+    .map_err(err)?;
     db.close().await.map_err(err)?;
     Ok(())
 }

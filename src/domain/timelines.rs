@@ -1,7 +1,7 @@
 //! Reading: the timelines Mastodon apps show, with cursor pagination, and notifications.
 //! Each respects who may see what.
 
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction};
 
 use super::{
     DomainError,
@@ -36,19 +36,20 @@ pub async fn home(
     let cond = Condition::all()
         .add(home_condition(me.id))
         .add(unblocked(me.id, &partners));
-    let views = page_of(&txn, cond, page).await?;
-    txn.commit().await.map_err(db::StoreError::from)?;
-    Ok(views)
+    page_of(txn, cond, page).await
 }
 
-/// One page of posts matching `cond`, with what they need to be shown.
-async fn page_of<C: ConnectionTrait>(
-    db: &C,
+/// One page of posts matching `cond`, with what they need to be shown, read in the
+/// transaction `txn` (from [`db::begin_read`]) that the condition was built in.
+async fn page_of(
+    txn: DatabaseTransaction,
     cond: Condition,
     page: Page,
 ) -> Result<Vec<PostView>, DomainError> {
-    let rows = db::posts::page(db, cond, clamp(page)).await?;
-    load_views(db, rows).await
+    let rows = db::posts::page(&txn, cond, clamp(page)).await?;
+    let views = load_views(&txn, rows).await?;
+    txn.commit().await.map_err(db::StoreError::from)?;
+    Ok(views)
 }
 
 /// What `viewer` may see, blocks included (either side of one hides everything).
@@ -89,9 +90,7 @@ pub async fn public(
     if let Some(v) = viewer {
         cond = cond.add(unblocked(v.id, &db::blocks::partners(&txn, v.id).await?));
     }
-    let views = page_of(&txn, cond, page).await?;
-    txn.commit().await.map_err(db::StoreError::from)?;
-    Ok(views)
+    page_of(txn, cond, page).await
 }
 
 /// Filters of an account's timeline.
@@ -128,9 +127,7 @@ pub async fn account(
     if filter.exclude_reblogs || filter.only_media {
         cond = cond.add(Column::ReblogOfId.is_null());
     }
-    let views = page_of(&txn, cond, page).await?;
-    txn.commit().await.map_err(db::StoreError::from)?;
-    Ok(views)
+    page_of(txn, cond, page).await
 }
 
 /// How many posts and boosts of `author` the `viewer` may see.
@@ -158,9 +155,7 @@ pub async fn hashtag(
     if let Some(v) = viewer {
         cond = cond.add(unblocked(v.id, &db::blocks::partners(&txn, v.id).await?));
     }
-    let views = page_of(&txn, cond, page).await?;
-    txn.commit().await.map_err(db::StoreError::from)?;
-    Ok(views)
+    page_of(txn, cond, page).await
 }
 
 /// A local account's notifications, newest first, optionally only some types.

@@ -132,11 +132,11 @@ pub async fn admission(
         }
     };
     drop(reading);
-    // Working memory first, then a slot: a slot holder never waits for memory held by
-    // someone waiting for a slot. Both within the one wait a delivery is allowed.
+    // Working memory first, then a slot (a slot holder never waits for memory held by
+    // someone waiting for a slot), both within the one wait a delivery is allowed. Only
+    // large bodies queue for memory: the queue is first come, first served, and ordinary
+    // deliveries must never wait behind a megabyte one.
     let wait = std::time::Duration::from_millis(federation.inbox_queue_wait_ms);
-    // Only large bodies queue for working memory (the queue is first come, first served:
-    // ordinary deliveries must never wait behind a megabyte one).
     let turn = async {
         let work = if bytes.len() > WORK_FROM {
             let charge = kib(bytes.len().saturating_mul(WORK_PER_BYTE));
