@@ -403,6 +403,95 @@ async fn private_posts_stay_private_in_the_api() {
 }
 
 #[tokio::test]
+async fn hashtags_are_kept_once_per_name_whatever_their_case() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let alice = Api {
+        app: &app,
+        token: token(&app, "alice", "read write").await,
+    };
+    let names = |status: &Value| {
+        let mut n: Vec<String> = status["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_lowercase())
+            .collect();
+        n.sort();
+        n
+    };
+    let (s, first) = alice
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "Dunes #Zebra #beach #Beach #sun #apple"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{first}");
+    assert_eq!(names(&first), ["apple", "beach", "sun", "zebra"]);
+    // Known tags and a new one, in another case.
+    let (s, second) = alice
+        .post(
+            "/api/v1/statuses",
+            json!({"status": "Noon #SUN #zebra #new"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{second}");
+    assert_eq!(names(&second), ["new", "sun", "zebra"]);
+    // What the answer to the post said is what the post reads as afterwards.
+    let (_, again) = alice
+        .get(&format!(
+            "/api/v1/statuses/{}",
+            first["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(again["created_at"], first["created_at"]);
+    assert_eq!(names(&again), names(&first));
+    let (_, sun) = alice.get("/api/v1/timelines/tag/sun").await;
+    assert_eq!(sun.as_array().unwrap().len(), 2, "{sun}");
+    let (_, beach) = alice.get("/api/v1/timelines/tag/BEACH").await;
+    assert_eq!(beach.as_array().unwrap().len(), 1, "{beach}");
+    assert_eq!(beach[0]["id"], first["id"]);
+}
+
+#[tokio::test]
+async fn posts_creating_the_same_new_tags_at_once_all_succeed() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    let alice = Api {
+        app: &app,
+        token: token(&app, "alice", "read write").await,
+    };
+    // Each post names the same six new tags in another order: created one by one in the
+    // post's order, two transactions would wait on each other's tags (a deadlock).
+    let tags = ["kelp", "tide", "gull", "reef", "surf", "cove"];
+    let mut posts = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let mut mine = tags.to_vec();
+        mine.rotate_left(i % tags.len());
+        if i % 2 == 1 {
+            mine.reverse();
+        }
+        let text: Vec<String> = mine.iter().map(|t| format!("#{t}")).collect();
+        let request = common::client()
+            .post(app.url("/api/v1/statuses"))
+            .bearer_auth(&alice.token)
+            .json(&json!({"status": text.join(" ")}));
+        posts.spawn(async move {
+            let res = request.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        });
+    }
+    while let Some(done) = posts.join_next().await {
+        let (s, body) = done.unwrap();
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(body["tags"].as_array().unwrap().len(), 6, "{body}");
+    }
+    let (_, kelp) = alice.get("/api/v1/timelines/tag/kelp?limit=40").await;
+    assert_eq!(kelp.as_array().unwrap().len(), 12, "{kelp}");
+}
+
+#[tokio::test]
 async fn idempotency_bookmarks_and_profile_edits() {
     let app = TestApp::spawn().await;
     app.create_user("alice").await;

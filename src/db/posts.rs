@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set, TryIntoModel,
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 
@@ -27,6 +27,7 @@ pub async fn insert_new<C: ConnectionTrait>(
     id: i64,
     row: ActiveModel,
 ) -> Result<Option<Model>, StoreError> {
+    let kept = row.clone();
     // Without RETURNING: sea-orm reports a skipped row differently with it (as "not found").
     match Entity::insert(row)
         .on_conflict(OnConflict::column(Column::Id).do_nothing().to_owned())
@@ -34,9 +35,26 @@ pub async fn insert_new<C: ConnectionTrait>(
         .await
     {
         Ok(0) | Err(sea_orm::DbErr::RecordNotInserted) => Ok(None),
-        Ok(_) => Ok(Entity::find_by_id(id).one(db).await?),
+        // Every column was given, so the row is known without reading it back (a round
+        // trip per post); timestamps as the database keeps them.
+        Ok(_) => match kept.try_into_model() {
+            Ok(model) => Ok(Some(as_stored(db.get_database_backend(), model))),
+            Err(_) => Ok(Entity::find_by_id(id).one(db).await?),
+        },
         Err(e) => Err(e.into()),
     }
+}
+
+/// A post's timestamps at the precision `backend` stores (PostgreSQL: microseconds).
+fn as_stored(backend: sea_orm::DatabaseBackend, mut post: Model) -> Model {
+    if backend == sea_orm::DatabaseBackend::Postgres {
+        use chrono::SubsecRound;
+        post.published_at = post.published_at.trunc_subsecs(6);
+        post.edited_at = post.edited_at.map(|t| t.trunc_subsecs(6));
+        post.created_at = post.created_at.trunc_subsecs(6);
+        post.updated_at = post.updated_at.trunc_subsecs(6);
+    }
+    post
 }
 
 /// Writes changed columns of a post.
@@ -217,6 +235,17 @@ pub async fn set_mentions<C: ConnectionTrait>(
         .filter(mentions::Column::PostId.eq(post_id))
         .exec(db)
         .await?;
+    add_mentions(db, post_id, named, silent).await
+}
+
+/// Records the accounts a new post names (`named`) and those it reaches without naming
+/// them (`silent`); a named account is never also silent.
+pub async fn add_mentions<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+    named: &[i64],
+    silent: &[i64],
+) -> Result<(), StoreError> {
     let mut rows: Vec<(i64, bool)> = named.iter().map(|id| (*id, false)).collect();
     rows.extend(
         silent
@@ -305,40 +334,64 @@ pub async fn set_tags<C: ConnectionTrait>(
         .filter(post_tags::Column::PostId.eq(post_id))
         .exec(db)
         .await?;
-    let mut seen = Vec::new();
+    add_tags(db, post_id, names, now).await
+}
+
+/// Links a new post to its hashtags, creating the unknown ones: three statements however
+/// many tags (a remote post may carry dozens).
+pub async fn add_tags<C: ConnectionTrait>(
+    db: &C,
+    post_id: i64,
+    names: &[String],
+    now: Time,
+) -> Result<(), StoreError> {
+    let mut wanted: Vec<(&String, String)> = Vec::new();
     for name in names {
         let key = name.to_lowercase();
-        if key.is_empty() || seen.contains(&key) {
-            continue;
+        if !key.is_empty() && !wanted.iter().any(|(_, k)| *k == key) {
+            wanted.push((name, key));
         }
-        seen.push(key.clone());
-        tags::Entity::insert(tags::ActiveModel {
-            name: Set(name.clone()),
-            name_key: Set(key.clone()),
-            created_at: Set(now),
-            ..Default::default()
-        })
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    // In key order, so two transactions creating the same new tags wait for each other
+    // instead of deadlocking on PostgreSQL's unique index.
+    wanted.sort_by(|a, b| a.1.cmp(&b.1));
+    let rows = wanted.iter().map(|(name, key)| tags::ActiveModel {
+        name: Set((*name).clone()),
+        name_key: Set(key.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    match tags::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::column(tags::Column::NameKey)
                 .do_nothing()
                 .to_owned(),
         )
         .exec_without_returning(db)
-        .await?;
-        let Some(tag) = tags::Entity::find()
-            .filter(tags::Column::NameKey.eq(&key))
-            .one(db)
-            .await?
-        else {
-            continue;
-        };
-        post_tags::Entity::insert(post_tags::ActiveModel {
-            tag_id: Set(tag.id),
-            post_id: Set(post_id),
-        })
-        .exec_without_returning(db)
-        .await?;
+        .await
+    {
+        Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {}
+        Err(e) => return Err(e.into()),
     }
+    let ids: Vec<i64> = tags::Entity::find()
+        .select_only()
+        .column(tags::Column::Id)
+        .filter(tags::Column::NameKey.is_in(wanted.into_iter().map(|(_, key)| key)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    post_tags::Entity::insert_many(ids.into_iter().map(|tag_id| post_tags::ActiveModel {
+        tag_id: Set(tag_id),
+        post_id: Set(post_id),
+    }))
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }
 

@@ -623,8 +623,8 @@ pub async fn create(
         .filter(|a| a.id != author.id)
         .map(|a| a.id)
         .collect();
-    db::posts::set_mentions(&txn, post.id, &mention_ids, &silent_ids).await?;
-    db::posts::set_tags(&txn, post.id, &hashtags, now).await?;
+    db::posts::add_mentions(&txn, post.id, &mention_ids, &silent_ids).await?;
+    db::posts::add_tags(&txn, post.id, &hashtags, now).await?;
     for account in mentioned
         .iter()
         .filter(|a| a.is_local() && a.id != author.id)
@@ -1321,8 +1321,8 @@ pub async fn receive<C: ConnectionTrait>(
     db::posts::insert_media(db, media_rows(post.id, author, &remote.media, now)).await?;
     let mention_ids: Vec<i64> = remote.mentions.iter().map(|a| a.id).collect();
     let silent_ids: Vec<i64> = remote.silent.iter().map(|a| a.id).collect();
-    db::posts::set_mentions(db, post.id, &mention_ids, &silent_ids).await?;
-    db::posts::set_tags(db, post.id, &remote.hashtags, now).await?;
+    db::posts::add_mentions(db, post.id, &mention_ids, &silent_ids).await?;
+    db::posts::add_tags(db, post.id, &remote.hashtags, now).await?;
     notify_locals(db, &post, author, &remote.mentions, parent).await?;
     Ok(Received::Stored(post.id))
 }
