@@ -22,7 +22,7 @@ use crate::{
     domain::{
         self,
         accounts::NewUser,
-        posts::{RemotePost, Visibility},
+        posts::{ReceivedText, RemotePost, Visibility},
     },
     federation::signatures::{SigningKey, VerifyingKey, begin_verify, sign_request_at},
     state::AppState,
@@ -384,8 +384,7 @@ async fn store_one(state: &AppState, author_uri: &str, n: usize) -> Result<(), B
     let remote = RemotePost {
         uri,
         url: None,
-        content: format!("<p>Stored directly {n} with #bench</p>"),
-        summary: None,
+        text: ReceivedText::new(&format!("<p>Stored directly {n} with #bench</p>"), None),
         sensitive: false,
         visibility: Visibility::Public,
         language: None,

@@ -1171,9 +1171,8 @@ pub struct RemoteMedia {
 pub struct RemotePost {
     pub uri: String,
     pub url: Option<String>,
-    /// Raw HTML from the origin; sanitized here.
-    pub content: String,
-    pub summary: Option<String>,
+    /// Content and content warning, already bounded and sanitized.
+    pub text: ReceivedText,
     pub sensitive: bool,
     pub visibility: Visibility,
     pub language: Option<String>,
@@ -1294,7 +1293,7 @@ pub async fn receive<C: ConnectionTrait>(
         return update_received(db, author, existing, remote).await;
     }
     let now = chrono::Utc::now();
-    let (content, summary) = received_text(&remote);
+    let (content, summary) = (remote.text.content(), remote.text.summary());
     let post = insert_fresh(db, remote.published.min(now), |id| posts::ActiveModel {
         id: Set(id),
         uri: Set(remote.uri.clone()),
@@ -1305,9 +1304,9 @@ pub async fn receive<C: ConnectionTrait>(
         in_reply_to_id: Set(parent.map(|p| p.id)),
         in_reply_to_uri: Set(remote.in_reply_to_uri.clone()),
         in_reply_to_account_id: Set(parent.map(|p| p.account_id)),
-        content: Set(content.clone()),
+        content: Set(content.to_string()),
         source: Set(None),
-        summary: Set(summary.trim().to_string()),
+        summary: Set(summary.to_string()),
         sensitive: Set(remote.sensitive),
         visibility: Set(remote.visibility.as_str().to_string()),
         language: Set(remote.language.clone().filter(|l| l.len() <= 16)),
@@ -1328,15 +1327,37 @@ pub async fn receive<C: ConnectionTrait>(
 }
 
 /// A received post's content and content warning as kept: bounded first (a megabyte of
-/// markup would cost the sanitizer tens of megabytes), then sanitized.
-fn received_text(remote: &RemotePost) -> (String, String) {
-    fn bound(text: &str) -> &str {
-        sanitize::bounded(text, sanitize::MAX_REMOTE_HTML)
+/// markup would cost the sanitizer tens of megabytes), then sanitized. Built when the post
+/// is parsed, so no write transaction (on SQLite, every writer) waits on the sanitizer.
+#[derive(Debug, Clone)]
+pub struct ReceivedText {
+    content: String,
+    summary: String,
+}
+
+impl ReceivedText {
+    /// From the origin's HTML content and its content warning (`summary`), if any.
+    pub fn new(content_html: &str, summary: Option<&str>) -> Self {
+        fn bound(text: &str) -> &str {
+            sanitize::bounded(text, sanitize::MAX_REMOTE_HTML)
+        }
+        ReceivedText {
+            content: sanitize::html(bound(content_html)),
+            summary: sanitize::plain(bound(summary.unwrap_or_default()))
+                .trim()
+                .to_string(),
+        }
     }
-    (
-        sanitize::html(bound(&remote.content)),
-        sanitize::plain(bound(remote.summary.as_deref().unwrap_or_default())),
-    )
+
+    /// The sanitized HTML content.
+    pub fn content(&self) -> &str {
+        &self.content
+    }
+
+    /// The content warning as plain text (empty when there is none).
+    pub fn summary(&self) -> &str {
+        &self.summary
+    }
 }
 
 async fn update_received<C: ConnectionTrait>(
@@ -1354,8 +1375,7 @@ async fn update_received<C: ConnectionTrait>(
     let known_at = existing.edited_at.unwrap_or(existing.published_at);
     // Timestamps often have whole-second precision, so an edit in the same second as the
     // known version counts when it changes something.
-    let (content, summary) = received_text(&remote);
-    let summary = summary.trim().to_string();
+    let (content, summary) = (remote.text.content(), remote.text.summary());
     let same = content == existing.content
         && summary == existing.summary
         && remote.sensitive == existing.sensitive;
@@ -1366,8 +1386,8 @@ async fn update_received<C: ConnectionTrait>(
     db::posts::insert_edit(db, &existing, media_json(&before)).await?;
     let now = chrono::Utc::now();
     let mut row: posts::ActiveModel = existing.clone().into();
-    row.content = Set(content);
-    row.summary = Set(summary);
+    row.content = Set(content.to_string());
+    row.summary = Set(summary.to_string());
     row.sensitive = Set(remote.sensitive);
     row.has_media = Set(!remote.media.is_empty());
     row.edited_at = Set(Some(changed_at));
@@ -1571,6 +1591,21 @@ pub async fn has_local_followers<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn received_text_is_bounded_and_sanitized_when_built() {
+        let text = ReceivedText::new(
+            "<p onclick=\"steal()\">hi<script>steal()</script></p>",
+            Some("  <b>spoilers</b> "),
+        );
+        assert_eq!(text.content(), "<p>hi</p>");
+        assert_eq!(text.summary(), "spoilers");
+        assert_eq!(ReceivedText::new("<p>x</p>", None).summary(), "");
+        let huge = "<p>words and more words</p>".repeat(40_000);
+        let kept = ReceivedText::new(&huge, None);
+        assert!(kept.content().len() <= sanitize::MAX_REMOTE_HTML);
+        assert!(kept.content().ends_with("</p>"));
+    }
 
     #[test]
     fn ids_sort_by_time() {

@@ -17,7 +17,7 @@ use crate::{
     db::{self, entities::accounts::Model as Account},
     domain::{
         self,
-        posts::{Directory, Post, Posting, RemoteMedia, RemotePost, Visibility},
+        posts::{Directory, Post, Posting, ReceivedText, RemoteMedia, RemotePost, Visibility},
         sanitize,
         text::Handle,
     },
@@ -315,8 +315,7 @@ pub async fn parse_post(
     Ok(RemotePost {
         uri,
         url: page_url(object.get("url")).and_then(|u| sanitize::web_url(&u)),
-        content,
-        summary,
+        text: ReceivedText::new(&content, summary.as_deref()),
         sensitive,
         visibility,
         language,
