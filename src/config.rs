@@ -293,6 +293,17 @@ impl Config {
                     .into(),
             ));
         }
+        // The inbox's admission gate sizes semaphores (and their sums) from these; absurd
+        // values would overflow them at start, and a zero body limit refuses every delivery.
+        if !(1024..=256 * 1024 * 1024).contains(&f.inbox_max_bytes)
+            || f.inbox_concurrency > 10_000
+            || f.inbox_queue_max > 1_000_000
+        {
+            return Err(ConfigError::Invalid(
+                "federation.inbox_max_bytes must be 1 KiB-256 MiB, inbox_concurrency at most 10000 and inbox_queue_max at most 1000000"
+                    .into(),
+            ));
+        }
         let m = &self.media;
         if m.thumbnail_edge == 0
             || m.display_edge < m.thumbnail_edge
@@ -434,6 +445,29 @@ mod tests {
             .extract::<Config>()
             .expect_err("a word that is no toggle must fail");
         assert!(flatten_figment_error(err).contains("maybe"));
+    }
+
+    #[test]
+    fn inbox_limits_that_would_overflow_the_gate_are_rejected() {
+        let defaults = Config::defaults().expect("defaults");
+        assert!(defaults.validate().is_ok());
+        for change in [
+            |c: &mut Config| c.federation.inbox_max_bytes = 0,
+            |c: &mut Config| c.federation.inbox_max_bytes = usize::MAX,
+            |c: &mut Config| c.federation.inbox_concurrency = usize::MAX,
+            |c: &mut Config| c.federation.inbox_queue_max = usize::MAX,
+        ] {
+            let mut config = defaults.clone();
+            change(&mut config);
+            assert!(config.validate().is_err());
+        }
+        // The largest accepted values build a gate without panicking.
+        let mut config = defaults.clone();
+        config.federation.inbox_max_bytes = 256 * 1024 * 1024;
+        config.federation.inbox_concurrency = 10_000;
+        config.federation.inbox_queue_max = 1_000_000;
+        assert!(config.validate().is_ok());
+        let _gate = crate::net::InboxGate::new(&config.federation);
     }
 
     #[test]
