@@ -612,9 +612,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             output,
         }) => {
             let _ = config;
-            if actors == 0 || requests == 0 || concurrency == 0 || paced_seconds <= 0.0 {
+            if actors == 0
+                || requests == 0
+                || concurrency == 0
+                || !(paced_seconds > 0.0 && paced_seconds <= 120.0)
+            {
                 return Err(CliError::Bench(
-                    "need actors, requests, concurrency and paced-seconds above 0".into(),
+                    "need actors, requests and concurrency above 0, and paced-seconds above 0 and at most 120".into(),
                 ));
             }
             let report = crate::bench::inbox::run_inbox(crate::bench::inbox::InboxParams {

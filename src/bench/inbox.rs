@@ -277,7 +277,7 @@ async fn measure(
     // it really ran).
     let paced_total = params
         .requests
-        .max((params.paced_seconds * 1000.0).ceil() as usize);
+        .max((params.paced_seconds.min(120.0) * 1000.0).ceil() as usize);
     let inbox = format!("{}/inbox", state.config.base_url());
     let deliveries =
         sign_deliveries(&actors, keys, &inbox, 0..params.requests + paced_total, 0).await?;

@@ -345,53 +345,53 @@ pub async fn add_tags<C: ConnectionTrait>(
     names: &[String],
     now: Time,
 ) -> Result<(), StoreError> {
-    let mut wanted: Vec<(&String, String)> = Vec::new();
-    for name in names {
-        let key = name.to_lowercase();
-        if !key.is_empty() && !wanted.iter().any(|(_, k)| *k == key) {
-            wanted.push((name, key));
-        }
-    }
-    if wanted.is_empty() {
-        return Ok(());
-    }
+    let mut seen = std::collections::HashSet::new();
+    let mut wanted: Vec<(&String, String)> = names
+        .iter()
+        .map(|name| (name, name.to_lowercase()))
+        .filter(|(_, key)| !key.is_empty() && seen.insert(key.clone()))
+        .collect();
     // In key order, so two transactions creating the same new tags wait for each other
     // instead of deadlocking on PostgreSQL's unique index.
     wanted.sort_by(|a, b| a.1.cmp(&b.1));
-    let rows = wanted.iter().map(|(name, key)| tags::ActiveModel {
-        name: Set((*name).clone()),
-        name_key: Set(key.clone()),
-        created_at: Set(now),
-        ..Default::default()
-    });
-    match tags::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::column(tags::Column::NameKey)
-                .do_nothing()
-                .to_owned(),
-        )
+    // A few hundred at a time: far below SQLite's 32,766 parameters per statement, should
+    // an instance allow very long posts.
+    for chunk in wanted.chunks(500) {
+        let rows = chunk.iter().map(|(name, key)| tags::ActiveModel {
+            name: Set((*name).clone()),
+            name_key: Set(key.clone()),
+            created_at: Set(now),
+            ..Default::default()
+        });
+        match tags::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(tags::Column::NameKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await
+        {
+            Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let ids: Vec<i64> = tags::Entity::find()
+            .select_only()
+            .column(tags::Column::Id)
+            .filter(tags::Column::NameKey.is_in(chunk.iter().map(|(_, key)| key.clone())))
+            .into_tuple()
+            .all(db)
+            .await?;
+        if ids.is_empty() {
+            continue;
+        }
+        post_tags::Entity::insert_many(ids.into_iter().map(|tag_id| post_tags::ActiveModel {
+            tag_id: Set(tag_id),
+            post_id: Set(post_id),
+        }))
         .exec_without_returning(db)
-        .await
-    {
-        Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {}
-        Err(e) => return Err(e.into()),
-    }
-    let ids: Vec<i64> = tags::Entity::find()
-        .select_only()
-        .column(tags::Column::Id)
-        .filter(tags::Column::NameKey.is_in(wanted.into_iter().map(|(_, key)| key)))
-        .into_tuple()
-        .all(db)
         .await?;
-    if ids.is_empty() {
-        return Ok(());
     }
-    post_tags::Entity::insert_many(ids.into_iter().map(|tag_id| post_tags::ActiveModel {
-        tag_id: Set(tag_id),
-        post_id: Set(post_id),
-    }))
-    .exec_without_returning(db)
-    .await?;
     Ok(())
 }
 
@@ -931,6 +931,30 @@ pub fn tagged(name_key: &str) -> Condition {
 }
 
 /// Local accounts that follow `account_id` (accepted).
+/// Whether any local account follows `account_id` (one indexed probe, not the list).
+pub async fn has_local_follower<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+) -> Result<bool, StoreError> {
+    use super::entities::accounts;
+    let follower_ids = Query::select()
+        .column(follows::Column::FollowerId)
+        .from(follows::Entity)
+        .and_where(Expr::col(follows::Column::TargetId).eq(account_id))
+        .and_where(Expr::col(follows::Column::Accepted).eq(true))
+        .to_owned();
+    Ok(accounts::Entity::find()
+        .filter(accounts::Column::Id.in_subquery(follower_ids))
+        .filter(accounts::Column::Domain.is_null())
+        .select_only()
+        .column(accounts::Column::Id)
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
 pub async fn local_follower_ids<C: ConnectionTrait>(
     db: &C,
     account_id: i64,

@@ -1158,6 +1158,8 @@ pub async fn history(
 #[derive(Debug, Clone, Default)]
 pub struct RemoteMedia {
     pub url: String,
+    /// The ActivityStreams type (`Image`, `Video`, `Audio`, `Document`, `Link`), if given.
+    pub object_type: Option<String>,
     pub media_type: Option<String>,
     pub description: Option<String>,
     pub blurhash: Option<String>,
@@ -1197,6 +1199,44 @@ pub enum Received {
     Unchanged,
 }
 
+/// What a remote attachment is, as the Mastodon API names it: by its media type, else its
+/// ActivityStreams type, else its file name's extension; `unknown` (a link, a text file)
+/// when none says, so apps show a link rather than a broken image.
+fn remote_media_kind(m: &RemoteMedia) -> &'static str {
+    let by_mime = |t: &str| {
+        let t = t.to_ascii_lowercase();
+        if t.starts_with("image/") {
+            "image"
+        } else if t.starts_with("video/") {
+            "video"
+        } else if t.starts_with("audio/") {
+            "audio"
+        } else {
+            "unknown"
+        }
+    };
+    if let Some(t) = m.media_type.as_deref().filter(|t| !t.trim().is_empty()) {
+        return by_mime(t);
+    }
+    match m.object_type.as_deref() {
+        Some("Image") => return "image",
+        Some("Video") => return "video",
+        Some("Audio") => return "audio",
+        _ => {}
+    }
+    let path = m.url.split(['?', '#']).next().unwrap_or_default();
+    let extension = path
+        .rsplit_once('.')
+        .filter(|(_, ext)| !ext.contains('/'))
+        .map(|(_, ext)| ext.to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("jpg" | "jpeg" | "png" | "gif" | "webp" | "avif" | "heic" | "heif") => "image",
+        Some("mp4" | "m4v" | "webm" | "mov") => "video",
+        Some("mp3" | "ogg" | "oga" | "opus" | "m4a" | "wav" | "flac") => "audio",
+        _ => "unknown",
+    }
+}
+
 fn media_rows(
     post_id: i64,
     author: &Account,
@@ -1208,15 +1248,7 @@ fn media_rows(
         .enumerate()
         .map(|(n, m)| {
             let content_type = m.media_type.clone().unwrap_or_default();
-            let kind = if content_type.starts_with("video/") {
-                "video"
-            } else if content_type.starts_with("audio/") {
-                "audio"
-            } else if content_type.starts_with("image/") || content_type.is_empty() {
-                "image"
-            } else {
-                "unknown"
-            };
+            let kind = remote_media_kind(m);
             let (fx, fy) = m.focus.unwrap_or((0.0, 0.0));
             media_attachments::ActiveModel {
                 account_id: Set(author.id),
@@ -1583,9 +1615,7 @@ pub async fn has_local_followers<C: ConnectionTrait>(
     db: &C,
     author: &Account,
 ) -> Result<bool, DomainError> {
-    Ok(!db::posts::local_follower_ids(db, author.id)
-        .await?
-        .is_empty())
+    Ok(db::posts::has_local_follower(db, author.id).await?)
 }
 
 #[cfg(test)]

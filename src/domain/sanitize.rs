@@ -108,7 +108,87 @@ pub fn bounded(input: &str, max: usize) -> &str {
 
 /// Sanitizes HTML from another server.
 pub fn html(input: &str) -> String {
-    builder().clean(input).to_string()
+    builder().clean(&blocks_apart(input)).to_string()
+}
+
+/// Block elements the sanitizer removes (keeping their text).
+const REMOVED_BLOCKS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "caption",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "header",
+    "hgroup",
+    "hr",
+    "main",
+    "nav",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+];
+
+/// Headings as Mastodon shows them (`<p><strong>…</strong></p>`), and a space where a block
+/// element the sanitizer removes stood, so `<h1>a</h1><h2>b</h2>` or
+/// `<div>a</div><div>b</div>` do not run together as `ab`. Only tag names are rewritten;
+/// the sanitizer still decides everything that is kept.
+fn blocks_apart(input: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(offset) = input[from..].find('<') {
+        let at = from + offset;
+        from = at + 1;
+        let rest = &input[at + 1..];
+        let closing = rest.starts_with('/');
+        let name_at = usize::from(closing);
+        let name_len = rest[name_at..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len() - name_at);
+        let name = &rest[name_at..name_at + name_len];
+        let ends = rest[name_at + name_len..]
+            .chars()
+            .next()
+            .is_none_or(|c| c == '>' || c == '/' || c.is_ascii_whitespace());
+        if name.is_empty() || !ends {
+            continue;
+        }
+        let bytes = name.as_bytes();
+        let heading = bytes.len() == 2
+            && bytes[0].eq_ignore_ascii_case(&b'h')
+            && (b'1'..=b'6').contains(&bytes[1]);
+        if heading {
+            out.push_str(&input[copied..at]);
+            out.push_str(if closing {
+                "</strong></p"
+            } else {
+                "<p><strong"
+            });
+            copied = at + 1 + name_at + name_len;
+        } else if REMOVED_BLOCKS.iter().any(|b| b.eq_ignore_ascii_case(name)) {
+            out.push_str(&input[copied..at]);
+            out.push(' ');
+            copied = at;
+        }
+    }
+    if copied == 0 && out.is_empty() {
+        return Cow::Borrowed(input);
+    }
+    out.push_str(&input[copied..]);
+    Cow::Owned(out)
 }
 
 /// [`html`] for remote HTML about to be shown again and again (a profile's bio and fields
@@ -173,6 +253,22 @@ pub fn plain(input: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headings_and_removed_blocks_keep_their_text_apart() {
+        assert_eq!(
+            html("<h1>a</h1><H2 class=\"x\">b</H2>"),
+            "<p><strong>a</strong></p><p><strong>b</strong></p>"
+        );
+        let divs = html("<div>a</div><div>b</div><table><tr><td>c</td><td>d</td></tr></table>");
+        let words: Vec<&str> = divs.split_whitespace().collect();
+        assert_eq!(words, ["a", "b", "c", "d"], "{divs}");
+        // Names that merely start like a heading or a block are left alone.
+        assert_eq!(html("<header7>x</header7><h10>y</h10>"), "xy");
+        assert_eq!(html("a < b and <3"), "a &lt; b and &lt;3");
+        assert_eq!(html("<p>plain</p>"), "<p>plain</p>");
+        assert!(!html("<h1 onclick=\"x()\"><script>x()</script>t</h1>").contains("script"));
+    }
 
     #[test]
     fn shown_html_is_html_remembered() {

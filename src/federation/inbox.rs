@@ -294,10 +294,7 @@ async fn prepare(
     match kind {
         "Create" | "Update" => {
             let object = post_object(state, activity).await?;
-            let object_type = object
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let object_type = posts::type_of(&object, posts::POST_TYPES).unwrap_or_default();
             let object_id = posts::id_of(object.get("id"))
                 .ok_or_else(|| InboxError::Malformed("the object has no id".into()))?;
             if kind == "Update" && object_id == actor_uri {
@@ -309,7 +306,7 @@ async fn prepare(
                     .map_err(|e| InboxError::Refused(e.to_string()))?;
                 return Ok(Prepared::Ignore("profile refreshed".into()));
             }
-            if !posts::POST_TYPES.contains(&object_type) {
+            if !posts::POST_TYPES.contains(&object_type.as_str()) {
                 return Ok(Prepared::Ignore(format!("{object_type} is not a post")));
             }
             if !posts::same_origin(&object_id, &actor_uri) {
@@ -317,7 +314,9 @@ async fn prepare(
                     "the object id is not on the actor's host".into(),
                 ));
             }
-            if posts::author_of(&object).as_deref() != Some(actor_uri.as_str()) {
+            // Without `attributedTo` (missing or null) the post is the actor's, as Mastodon
+            // reads it; the object id is on the actor's host (checked above).
+            if posts::author_of(&object).is_some_and(|author| author != actor_uri) {
                 return Err(InboxError::Refused(
                     "the object's attributedTo is not the actor".into(),
                 ));
@@ -476,9 +475,10 @@ async fn apply(
     let db = &state.db;
     let publisher = &state.federation.publisher;
     let actor_uri = actor.uri.clone().unwrap_or_default();
+    // Serialized before the transaction: a body may be a megabyte.
+    let body = without_hidden_recipients(activity).to_string();
     let txn = db::begin_write(db).await?;
     let now = chrono::Utc::now();
-    let body = without_hidden_recipients(activity).to_string();
     // A boost's recipients may block the boosted author too.
     let subject = match &prepared {
         Prepared::Announce(original) => Some(original.account_id),

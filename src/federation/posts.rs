@@ -131,6 +131,52 @@ pub fn author_of(object: &Value) -> Option<String> {
     }
 }
 
+/// The ActivityStreams namespace, as servers write it in full.
+const AS_NAMESPACE: &[&str] = &[
+    "https://www.w3.org/ns/activitystreams#",
+    "http://www.w3.org/ns/activitystreams#",
+    "as:",
+];
+
+/// A document's `type` as a plain name. Servers send a name, a compacted or full IRI
+/// (`as:Note`, `https://www.w3.org/ns/activitystreams#Note`), or a list of those; from a
+/// list the first name in `known` wins, else the first name.
+pub fn type_of(value: &Value, known: &[&str]) -> Option<String> {
+    fn plain(name: &str) -> &str {
+        AS_NAMESPACE
+            .iter()
+            .find_map(|ns| name.strip_prefix(ns))
+            .unwrap_or(name)
+    }
+    match value.get("type")? {
+        Value::String(name) => Some(plain(name).to_string()),
+        Value::Array(list) => {
+            let names: Vec<&str> = list.iter().filter_map(Value::as_str).map(plain).collect();
+            names
+                .iter()
+                .find(|n| known.contains(n))
+                .or(names.first())
+                .map(|n| n.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// What a `tag` entry is: its type, or for an untyped one what its name says (`#beach` is
+/// a hashtag, `@bob@host` with an `href` a mention).
+fn tag_type(tag: &Value) -> Option<String> {
+    type_of(tag, &["Hashtag", "Mention"]).or_else(|| {
+        let name = tag.get("name").and_then(Value::as_str)?;
+        if name.starts_with('#') {
+            Some("Hashtag".into())
+        } else if name.starts_with('@') && tag.get("href").is_some() {
+            Some("Mention".into())
+        } else {
+            None
+        }
+    })
+}
+
 fn string(v: Option<&Value>) -> Option<String> {
     v.and_then(Value::as_str).map(str::to_string)
 }
@@ -150,6 +196,7 @@ fn attachment(v: &Value) -> Option<RemoteMedia> {
             ..Default::default()
         });
     }
+    let object_type = type_of(v, &["Image", "Video", "Audio", "Document", "Link"]);
     // `url` may be a string, a Link object, or a list of Links (PeerTube).
     let (url, link_type) = match v.get("url") {
         Some(Value::String(s)) => (s.clone(), None),
@@ -167,6 +214,7 @@ fn attachment(v: &Value) -> Option<RemoteMedia> {
         .and_then(|p| Some((p.first()?.as_f64()?, p.get(1)?.as_f64()?)));
     Some(RemoteMedia {
         url,
+        object_type,
         media_type: string(v.get("mediaType")).or(link_type),
         // Mastodon allows 1,500 characters of alt text.
         description: string(v.get("name"))
@@ -199,7 +247,7 @@ pub async fn parse_post(
     if sanitize::web_url(&uri).is_none() {
         return Err("the object id is not an http(s) URL".into());
     }
-    let kind = string(object.get("type")).unwrap_or_default();
+    let kind = type_of(object, POST_TYPES).unwrap_or_default();
     if !POST_TYPES.contains(&kind.as_str()) {
         return Err(format!("{kind} objects are not posts"));
     }
@@ -255,11 +303,13 @@ pub async fn parse_post(
         .or_else(|| content_map.and_then(|m| m.keys().next().cloned()))
         .filter(|l| l.len() <= 16 && !l.is_empty());
     let summary = string(object.get("summary")).filter(|s| !s.trim().is_empty());
+    let text = ReceivedText::new(&content, summary.as_deref());
+    // A content warning that sanitizes to nothing (`<p> </p>`) hides nothing.
     let sensitive = match object.get("sensitive") {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s == "true",
         _ => false,
-    } || summary.is_some();
+    } || !text.summary().is_empty();
     let in_reply_to_uri = id_of(object.get("inReplyTo"));
     let published = string(object.get("published"))
         .as_deref()
@@ -281,7 +331,7 @@ pub async fn parse_post(
     let mut hashtags = Vec::new();
     // Only the first tags are even looked at: thousands of them must cost nothing.
     for tag in items(object.get("tag")).into_iter().take(MAX_TAGS_READ) {
-        match tag.get("type").and_then(Value::as_str) {
+        match tag_type(tag).as_deref() {
             Some("Mention") if mentions.len() < MAX_MENTIONS => {
                 let Some(href) = string(tag.get("href")) else {
                     continue;
@@ -303,19 +353,21 @@ pub async fn parse_post(
             _ => {}
         }
     }
-    // A local account addressed directly is a mention too (some servers omit the tag).
+    // A local account addressed without a Mention tag may read the post but is not named
+    // in it: a silent mention, as Mastodon records one.
+    let mut silent: Vec<Account> = Vec::new();
     for uri in audience.iter().take(MAX_TAGS_READ) {
         if let Ok(url) = Url::parse(uri)
             && let Ok(Some(local)) = resolve::local_account_for(state, &url).await
-            && !mentions.iter().any(|m| m.id == local.id)
+            && !mentions.iter().chain(&silent).any(|m| m.id == local.id)
         {
-            mentions.push(local);
+            silent.push(local);
         }
     }
     Ok(RemotePost {
         uri,
         url: page_url(object.get("url")).and_then(|u| sanitize::web_url(&u)),
-        text: ReceivedText::new(&content, summary.as_deref()),
+        text,
         sensitive,
         visibility,
         language,
@@ -324,7 +376,7 @@ pub async fn parse_post(
         updated,
         media,
         mentions,
-        silent: vec![],
+        silent,
         hashtags,
     })
 }

@@ -137,13 +137,27 @@ pub fn post_page(
             m,
             m.display_name.as_ref().or(m.original_name.as_ref()),
         ) {
-            body.push_str(&format!(
-                "<figure><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\"></figure>",
-                escape(&url),
-                escape(&m.description),
-                m.display_width.or(m.width).unwrap_or_default(),
-                m.display_height.or(m.height).unwrap_or_default()
-            ));
+            if matches!(m.kind.as_str(), "image" | "gifv") {
+                body.push_str(&format!(
+                    "<figure><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\"></figure>",
+                    escape(&url),
+                    escape(&m.description),
+                    m.display_width.or(m.width).unwrap_or_default(),
+                    m.display_height.or(m.height).unwrap_or_default()
+                ));
+            } else {
+                // Sound, video or a document from another server: a link, not a broken image.
+                let label = if m.description.is_empty() {
+                    &url
+                } else {
+                    &m.description
+                };
+                body.push_str(&format!(
+                    "<p><a href=\"{}\" rel=\"nofollow noopener noreferrer\">{}</a></p>",
+                    escape(&url),
+                    escape(label)
+                ));
+            }
         }
     }
     if !post.summary.is_empty() {
