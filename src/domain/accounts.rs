@@ -181,6 +181,40 @@ fn not_found(username: &str) -> DomainError {
     DomainError::NotFound(format!("no account named `{username}`"))
 }
 
+/// Any account known here by id; `NotFound` ("Record not found", as Mastodon says) when
+/// absent.
+pub async fn get(db: &DatabaseConnection, id: i64) -> Result<Account, DomainError> {
+    db::accounts::find_by_id(db, id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("Record not found".into()))
+}
+
+/// A remote account known here by `user@host` (no network: resolving is federation's).
+pub async fn find_remote(
+    db: &DatabaseConnection,
+    user: &str,
+    host: &str,
+) -> Result<Option<Account>, DomainError> {
+    Ok(db::accounts::find_remote_by_handle(db, user, host).await?)
+}
+
+/// Known accounts whose username starts with `prefix`, at most `limit`.
+pub async fn search(
+    db: &DatabaseConnection,
+    prefix: &str,
+    limit: u64,
+) -> Result<Vec<Account>, DomainError> {
+    Ok(db::accounts::search_by_username(db, prefix, limit).await?)
+}
+
+/// How many posts an account has here (its profile's count).
+pub async fn statuses_count(
+    db: &DatabaseConnection,
+    account: &Account,
+) -> Result<u64, DomainError> {
+    Ok(db::posts::count_by_account(db, account.id).await?)
+}
+
 /// All local accounts, oldest first.
 pub async fn list_local(db: &DatabaseConnection) -> Result<Vec<Account>, DomainError> {
     Ok(db::accounts::list_local(db).await?)

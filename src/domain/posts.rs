@@ -1442,16 +1442,6 @@ async fn update_received<C: ConnectionTrait>(
     Ok(Received::Updated(post.id))
 }
 
-/// Applies a received Update of a post; unknown posts are stored as new.
-pub async fn receive_update<C: ConnectionTrait>(
-    db: &C,
-    author: &Account,
-    remote: RemotePost,
-    parent: Option<&Post>,
-) -> Result<Received, DomainError> {
-    receive(db, author, remote, parent).await
-}
-
 /// Applies a received Delete: only the author's actor may delete; a tombstone keeps a late
 /// copy from coming back. Deleting an unknown post still leaves the tombstone.
 pub async fn receive_delete<C: ConnectionTrait>(
@@ -1608,6 +1598,38 @@ pub async fn add_silent_recipient<C: ConnectionTrait>(
     account: &Account,
 ) -> Result<bool, DomainError> {
     Ok(db::posts::add_mention(db, post.id, account.id, true).await?)
+}
+
+/// A post known here by its ActivityPub id (no network: fetching is federation's).
+pub async fn find_by_uri(db: &DatabaseConnection, uri: &str) -> Result<Option<Post>, DomainError> {
+    Ok(db::posts::find_by_uri(db, uri).await?)
+}
+
+/// Who liked a post, oldest first (Mastodon's `favourited_by`).
+pub async fn favourited_by(
+    db: &DatabaseConnection,
+    post: &Post,
+) -> Result<Vec<Account>, DomainError> {
+    let ids = db::posts::favourite_account_ids(db, post.id).await?;
+    in_order(db, &ids).await
+}
+
+/// Who boosted a post (Mastodon's `reblogged_by`).
+pub async fn reblogged_by(
+    db: &DatabaseConnection,
+    post: &Post,
+) -> Result<Vec<Account>, DomainError> {
+    let ids = db::posts::reblogger_ids(db, post.id).await?;
+    in_order(db, &ids).await
+}
+
+/// The accounts with these ids, in the order given.
+async fn in_order(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<Account>, DomainError> {
+    let accounts = db::accounts::find_many(db, ids).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|i| accounts.iter().find(|a| a.id == *i).cloned())
+        .collect())
 }
 
 /// Whether anyone here cares about posts from `author`: a local follower.

@@ -19,21 +19,14 @@ use super::{
 };
 use crate::{
     api::ApiError,
-    db::{self, entities::accounts::Model as Account},
+    db::entities::accounts::Model as Account,
     domain::{self, follows::Side, posts::interactions},
     federation::{posts as fed_posts, resolve},
     state::AppState,
 };
 
-fn internal<E: std::fmt::Display>(e: E) -> ApiError {
-    ApiError::Internal(e.to_string())
-}
-
 async fn find(state: &AppState, id: &str) -> Result<Account, ApiError> {
-    db::accounts::find_by_id(&state.db, parse_id(id)?)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| ApiError::NotFound("Record not found".into()))
+    Ok(domain::accounts::get(&state.db, parse_id(id)?).await?)
 }
 
 /// An `Account` with its counts.
@@ -41,9 +34,7 @@ pub async fn full_account(state: &AppState, a: &Account) -> Result<MastodonAccou
     let mut e = account(&state.config, a);
     e.followers_count = domain::follows::count(&state.db, a, Side::Followers).await?;
     e.following_count = domain::follows::count(&state.db, a, Side::Following).await?;
-    e.statuses_count = db::posts::count_by_account(&state.db, a.id)
-        .await
-        .map_err(internal)?;
+    e.statuses_count = domain::accounts::statuses_count(&state.db, a).await?;
     Ok(e)
 }
 
@@ -67,9 +58,7 @@ pub async fn lookup(
         .trim_start_matches('@');
     let found = match acct.split_once('@') {
         Some((user, host)) if !host.eq_ignore_ascii_case(&state.config.domain()) => {
-            db::accounts::find_remote_by_handle(&state.db, user, host)
-                .await
-                .map_err(internal)?
+            domain::accounts::find_remote(&state.db, user, host).await?
         }
         Some((user, _)) => Some(domain::accounts::get_local(&state.db, user).await?),
         None => Some(domain::accounts::get_local(&state.db, acct).await?),
@@ -319,20 +308,13 @@ async fn who(
     likes: bool,
 ) -> Result<Json<Vec<MastodonAccount>>, ApiError> {
     let view = domain::posts::get_visible(&state.db, viewer, parse_id(id)?).await?;
-    let ids = if likes {
-        db::posts::favourite_account_ids(&state.db, view.post.id).await
+    let accounts = if likes {
+        domain::posts::favourited_by(&state.db, &view.post).await?
     } else {
-        db::posts::reblogger_ids(&state.db, view.post.id).await
-    }
-    .map_err(internal)?;
-    let accounts = db::accounts::find_many(&state.db, &ids)
-        .await
-        .map_err(internal)?;
+        domain::posts::reblogged_by(&state.db, &view.post).await?
+    };
     Ok(Json(
-        ids.iter()
-            .filter_map(|i| accounts.iter().find(|a| a.id == *i))
-            .map(|a| account(&state.config, a))
-            .collect(),
+        accounts.iter().map(|a| account(&state.config, a)).collect(),
     ))
 }
 
@@ -373,9 +355,7 @@ pub async fn search(
         let found = if handle.contains('@') && resolve {
             resolve::resolve_handle(&state, handle).await.ok()
         } else if let Some((user, host)) = handle.split_once('@') {
-            db::accounts::find_remote_by_handle(&state.db, user, host)
-                .await
-                .map_err(internal)?
+            domain::accounts::find_remote(&state.db, user, host).await?
         } else {
             domain::accounts::get_local(&state.db, handle).await.ok()
         };
@@ -386,10 +366,7 @@ pub async fn search(
     if (q.starts_with("https://") || q.starts_with("http://"))
         && (kind.is_empty() || kind == "statuses")
     {
-        let post = match db::posts::find_by_uri(&state.db, &q)
-            .await
-            .map_err(internal)?
-        {
+        let post = match domain::posts::find_by_uri(&state.db, &q).await? {
             Some(p) => Some(p),
             None if resolve => fed_posts::fetch_post(&state, &q, fed_posts::MAX_PARENT_DEPTH)
                 .await
@@ -434,15 +411,11 @@ pub async fn account_search(
         } else if host.eq_ignore_ascii_case(&state.config.domain()) {
             domain::accounts::get_local(&state.db, user).await.ok()
         } else {
-            db::accounts::find_remote_by_handle(&state.db, user, host)
-                .await
-                .map_err(internal)?
+            domain::accounts::find_remote(&state.db, user, host).await?
         };
         out.extend(found);
     } else if !q.is_empty() {
-        out = db::accounts::search_by_username(&state.db, &q, limit)
-            .await
-            .map_err(internal)?;
+        out = domain::accounts::search(&state.db, &q, limit).await?;
     }
     let _ = caller;
     Ok(Json(
