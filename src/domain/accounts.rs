@@ -189,6 +189,11 @@ pub async fn get(db: &DatabaseConnection, id: i64) -> Result<Account, DomainErro
         .ok_or_else(|| DomainError::NotFound("Record not found".into()))
 }
 
+/// The accounts with these ids that exist, in no particular order.
+pub async fn get_many(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<Account>, DomainError> {
+    Ok(db::accounts::find_many(db, ids).await?)
+}
+
 /// A remote account known here by `user@host` (no network: resolving is federation's).
 pub async fn find_remote(
     db: &DatabaseConnection,

@@ -1605,6 +1605,15 @@ pub async fn find_by_uri(db: &DatabaseConnection, uri: &str) -> Result<Option<Po
     Ok(db::posts::find_by_uri(db, uri).await?)
 }
 
+/// Views of the posts with these ids that exist, in no particular order.
+pub async fn views_by_id(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> Result<Vec<PostView>, DomainError> {
+    let posts = db::posts::find_many(db, ids).await?;
+    load_views(db, posts).await
+}
+
 /// Who liked a post, oldest first (Mastodon's `favourited_by`).
 pub async fn favourited_by(
     db: &DatabaseConnection,

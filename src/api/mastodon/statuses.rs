@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     api::ApiError,
-    db::{self, entities::accounts::Model as Account, posts::Page},
+    db::{entities::accounts::Model as Account, posts::Page},
     domain::{
         self,
         posts::{EditPost, NewPost, PostView, Visibility, interactions},
@@ -426,10 +426,7 @@ pub async fn account_statuses(
     params: Params,
 ) -> Result<Response, ApiError> {
     let viewer = auth.0.as_ref().map(|c| &c.account);
-    let author = db::accounts::find_by_id(&state.db, parse_id(&id)?)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .ok_or_else(|| ApiError::NotFound("Record not found".into()))?;
+    let author = domain::accounts::get(&state.db, parse_id(&id)?).await?;
     let filter = AccountFilter {
         only_media: params.flag("only_media"),
         exclude_replies: params.flag("exclude_replies"),
@@ -467,14 +464,9 @@ pub async fn notifications(
     }
     let rows = domain::timelines::notifications(&state.db, me, &kinds, page(&params)?).await?;
     let account_ids: Vec<i64> = rows.iter().map(|n| n.from_account_id).collect();
-    let accounts = db::accounts::find_many(&state.db, &account_ids)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let accounts = domain::accounts::get_many(&state.db, &account_ids).await?;
     let post_ids: Vec<i64> = rows.iter().filter_map(|n| n.post_id).collect();
-    let posts = db::posts::find_many(&state.db, &post_ids)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let views = domain::posts::load_views(&state.db, posts).await?;
+    let views = domain::posts::views_by_id(&state.db, &post_ids).await?;
     let rendered = render(&state, Some(me), &views).await?;
     let mut body = Vec::new();
     for n in &rows {
