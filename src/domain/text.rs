@@ -170,7 +170,9 @@ pub fn extract(text: &str) -> Extracted {
     out
 }
 
-fn escape(s: &str) -> String {
+/// Escapes text for HTML element content and attribute values (the one escaper: the
+/// renderer here and the server's own pages use it).
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

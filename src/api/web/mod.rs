@@ -16,21 +16,8 @@ use crate::{
 const MISSING_AVATAR: &[u8] = include_bytes!("assets/avatar-missing.png");
 const MISSING_HEADER: &[u8] = include_bytes!("assets/header-missing.png");
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Pages escape with the renderer's escaper: one for the whole server.
+pub use crate::domain::text::escape;
 
 fn page(title: &str, head: &str, body: &str) -> Html<String> {
     Html(format!(
