@@ -8,7 +8,7 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::domain::DomainError;
+use crate::{domain::DomainError, federation::inbox::InboxError};
 
 /// An error on its way to the client.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +59,23 @@ impl From<DomainError> for ApiError {
                 ApiError::Internal(other.to_string())
             }
         }
+    }
+}
+
+/// The HTTP status for a refused delivery or signed fetch.
+pub fn inbox_status(e: &InboxError) -> StatusCode {
+    match e {
+        InboxError::Signature(_) | InboxError::Key(_) | InboxError::WrongOwner { .. } => {
+            StatusCode::UNAUTHORIZED
+        }
+        InboxError::Malformed(_) => StatusCode::BAD_REQUEST,
+        InboxError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        InboxError::NotFound(_) => StatusCode::NOT_FOUND,
+        // A replay (or a retry after a lost response) changes nothing; 409 tells the
+        // sender to stop retrying.
+        InboxError::Duplicate => StatusCode::CONFLICT,
+        InboxError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        InboxError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Receiving activities: signature checks, then the activity applied together with its id
 //! record in one transaction, so redeliveries are acknowledged without being re-applied.
 
-use axum::http::{HeaderMap, StatusCode};
+use http::HeaderMap;
 use serde_json::Value;
 use url::Url;
 
@@ -19,8 +19,8 @@ use crate::{
     state::AppState,
 };
 
-/// Why an incoming activity was refused; each maps to a 4xx with a reason (or 5xx when the
-/// fault is ours).
+/// Why an incoming activity was refused; the api layer answers each with a 4xx and the
+/// reason (or a 5xx when the fault is ours).
 #[derive(Debug, thiserror::Error)]
 pub enum InboxError {
     #[error("signature rejected: {0}")]
@@ -43,25 +43,6 @@ pub enum InboxError {
     Busy,
     #[error("internal error: {0}")]
     Internal(String),
-}
-
-impl InboxError {
-    /// The HTTP status for this refusal.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            InboxError::Signature(_) | InboxError::Key(_) | InboxError::WrongOwner { .. } => {
-                StatusCode::UNAUTHORIZED
-            }
-            InboxError::Malformed(_) => StatusCode::BAD_REQUEST,
-            InboxError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            InboxError::NotFound(_) => StatusCode::NOT_FOUND,
-            // A replay (or a retry after a lost response) changes nothing; 409 tells the
-            // sender to stop retrying.
-            InboxError::Duplicate => StatusCode::CONFLICT,
-            InboxError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            InboxError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
 }
 
 impl From<StoreError> for InboxError {

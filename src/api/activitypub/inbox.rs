@@ -31,7 +31,7 @@ fn respond(result: Result<Outcome, InboxError>) -> Response {
             StatusCode::ACCEPTED.into_response()
         }
         Err(e) => {
-            let status = e.status();
+            let status = crate::api::error::inbox_status(&e);
             if status == StatusCode::SERVICE_UNAVAILABLE {
                 tracing::info!(error = %e, "inbox busy; the sender will retry");
                 (

@@ -46,10 +46,12 @@ pub async fn reader(
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     signed_reader(state, path, headers)
         .await
-        .map_err(|e: InboxError| match e.status().as_u16() {
-            500..=599 => ApiError::Internal(e.to_string()),
-            _ => ApiError::Unauthorized(e.to_string()),
-        })
+        .map_err(
+            |e: InboxError| match crate::api::error::inbox_status(&e).as_u16() {
+                500..=599 => ApiError::Internal(e.to_string()),
+                _ => ApiError::Unauthorized(e.to_string()),
+            },
+        )
 }
 
 /// A local post `reader` may see, 410 for a deleted one, 404 otherwise.
