@@ -10,7 +10,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ActivityJson;
+use super::{ActivityJson, collections::Collection};
 use crate::{
     api::{ApiError, mastodon::auth::Authenticated, upload::read_upload},
     db::entities::accounts::Model as Account,
@@ -131,40 +131,24 @@ pub async fn inbox(
     let id = format!("{}/inbox", local_actor_urls(&state.config, &me.username).id);
     let (total, items) =
         domain::accounts::inbox_page(&state.db, me, query.max_id, INBOX_PAGE).await?;
+    let collection = Collection { id: &id, total };
     if query.page.is_none() && query.max_id.is_none() {
-        return Ok(ActivityJson(json!({
-            "@context": ACTIVITYSTREAMS,
-            "id": id,
-            "type": "OrderedCollection",
-            "totalItems": total,
-            "first": format!("{id}?page=true"),
-        }))
-        .into_response());
+        let document = collection.document(format!("{id}?page=true"), None);
+        return Ok(ActivityJson(document).into_response());
     }
-    let mut page = json!({
-        "@context": ACTIVITYSTREAMS,
-        "id": match query.max_id {
-            Some(m) => format!("{id}?max_id={m}&page=true"),
-            None => format!("{id}?page=true"),
-        },
-        "type": "OrderedCollectionPage",
-        "partOf": id,
-        "totalItems": total,
-        "orderedItems": items
-            .iter()
-            .map(|(_, body)| {
-                let mut activity: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-                if let Some(o) = activity.as_object_mut() {
-                    o.remove("@context");
-                }
-                activity
-            })
-            .collect::<Vec<_>>(),
-    });
-    if items.len() as u64 == INBOX_PAGE
-        && let Some((last, _)) = items.last()
-    {
-        page["next"] = json!(format!("{id}?max_id={last}&page=true"));
-    }
+    let next = (items.len() as u64 == INBOX_PAGE)
+        .then(|| items.last().map(|(last, _)| *last))
+        .flatten();
+    let activities = items
+        .iter()
+        .map(|(_, body)| {
+            let mut activity: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+            if let Some(o) = activity.as_object_mut() {
+                o.remove("@context");
+            }
+            activity
+        })
+        .collect();
+    let page = collection.below(json!(ACTIVITYSTREAMS), query.max_id, activities, next);
     Ok(ActivityJson(page).into_response())
 }

@@ -48,32 +48,81 @@ impl PageQuery {
     }
 }
 
-fn render(id: &str, total: u64, page: Option<u64>, items: Vec<Value>) -> Value {
-    match page {
-        None => json!({
+/// An `OrderedCollection` as Pinhole serves every one of them: the collection document,
+/// and its pages, by number (`?page=N`) or, for the newest-first outbox and inbox, by
+/// cursor (`?max_id=…&page=true`, as Mastodon pages outboxes).
+pub struct Collection<'a> {
+    pub id: &'a str,
+    pub total: u64,
+}
+
+impl Collection<'_> {
+    /// The collection itself: its size and where its pages start (and end).
+    pub fn document(&self, first: String, last: Option<String>) -> Value {
+        let mut doc = json!({
             "@context": ACTIVITYSTREAMS,
-            "id": id,
+            "id": self.id,
             "type": "OrderedCollection",
-            "totalItems": total,
-            "first": format!("{id}?page=1"),
-        }),
-        Some(n) => {
-            let mut page = json!({
-                "@context": ACTIVITYSTREAMS,
-                "id": format!("{id}?page={n}"),
-                "type": "OrderedCollectionPage",
-                "partOf": id,
-                "totalItems": total,
-                "orderedItems": items,
-            });
-            if n * PAGE_SIZE < total {
-                page["next"] = json!(format!("{id}?page={}", n + 1));
-            }
-            if n > 1 {
-                page["prev"] = json!(format!("{id}?page={}", n - 1));
-            }
-            page
+            "totalItems": self.total,
+            "first": first,
+        });
+        if let Some(last) = last {
+            doc["last"] = json!(last);
         }
+        doc
+    }
+
+    /// Page `n` (from 1) of `size` items, with `next`/`prev` where they exist.
+    fn numbered(&self, n: u64, size: u64, items: Vec<Value>) -> Value {
+        let id = self.id;
+        let mut page = self.page(json!(ACTIVITYSTREAMS), format!("{id}?page={n}"), items);
+        if n * size < self.total {
+            page["next"] = json!(format!("{id}?page={}", n + 1));
+        }
+        if n > 1 {
+            page["prev"] = json!(format!("{id}?page={}", n - 1));
+        }
+        page
+    }
+
+    /// The page below `max_id` (from the top without one); `next_max_id` continues it.
+    pub fn below(
+        &self,
+        context: Value,
+        max_id: Option<i64>,
+        items: Vec<Value>,
+        next_max_id: Option<i64>,
+    ) -> Value {
+        let id = self.id;
+        let page_id = match max_id {
+            Some(m) => format!("{id}?max_id={m}&page=true"),
+            None => format!("{id}?page=true"),
+        };
+        let mut page = self.page(context, page_id, items);
+        if let Some(next) = next_max_id {
+            page["next"] = json!(format!("{id}?max_id={next}&page=true"));
+        }
+        page
+    }
+
+    fn page(&self, context: Value, page_id: String, items: Vec<Value>) -> Value {
+        json!({
+            "@context": context,
+            "id": page_id,
+            "type": "OrderedCollectionPage",
+            "partOf": self.id,
+            "totalItems": self.total,
+            "orderedItems": items,
+        })
+    }
+}
+
+/// A numbered collection: the document, or page `page` of it.
+fn render(id: &str, total: u64, page: Option<u64>, items: Vec<Value>) -> Value {
+    let collection = Collection { id, total };
+    match page {
+        None => collection.document(format!("{id}?page=1"), None),
+        Some(n) => collection.numbered(n, PAGE_SIZE, items),
     }
 }
 
@@ -156,16 +205,13 @@ pub async fn outbox(
         local_actor_urls(&state.config, &account.username).id
     );
     let total = domain::timelines::account_count(&state.db, reader.as_ref(), &account).await?;
+    let collection = Collection { id: &id, total };
     if query.page.is_none() && query.max_id.is_none() {
-        return Ok(ActivityJson(json!({
-            "@context": ACTIVITYSTREAMS,
-            "id": id,
-            "type": "OrderedCollection",
-            "totalItems": total,
-            "first": format!("{id}?page=true"),
-            "last": format!("{id}?min_id=0&page=true"),
-        }))
-        .into_response());
+        let document = collection.document(
+            format!("{id}?page=true"),
+            Some(format!("{id}?min_id=0&page=true")),
+        );
+        return Ok(ActivityJson(document).into_response());
     }
     let page = Page {
         max_id: query.max_id,
@@ -199,22 +245,10 @@ pub async fn outbox(
             }
         })
         .collect();
-    let mut doc = json!({
-        "@context": note_context(),
-        "id": match query.max_id {
-            Some(m) => format!("{id}?max_id={m}&page=true"),
-            None => format!("{id}?page=true"),
-        },
-        "type": "OrderedCollectionPage",
-        "partOf": id,
-        "totalItems": total,
-        "orderedItems": items,
-    });
-    if views.len() as u64 == PAGE_SIZE
-        && let Some(last) = views.last()
-    {
-        doc["next"] = json!(format!("{id}?max_id={}&page=true", last.post.id));
-    }
+    let next = (views.len() as u64 == PAGE_SIZE)
+        .then(|| views.last().map(|v| v.post.id))
+        .flatten();
+    let doc = collection.below(note_context(), query.max_id, items, next);
     Ok(ActivityJson(doc).into_response())
 }
 
