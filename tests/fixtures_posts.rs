@@ -1027,7 +1027,7 @@ async fn tags_in_compacted_iris_or_untyped_are_read() {
 
 #[tokio::test]
 async fn a_local_user_only_addressed_is_not_listed_as_mentioned() {
-    let (_, status, body, stored) = from_bob(bobs_note(json!({})), |activity, alice| {
+    let (scene, status, body, stored) = from_bob(bobs_note(json!({})), |activity, alice| {
         activity["to"] = json!([alice]);
         activity["object"]["to"] = json!([alice]);
     })
@@ -1039,6 +1039,8 @@ async fn a_local_user_only_addressed_is_not_listed_as_mentioned() {
     assert_eq!(view.silent.len(), 1);
     assert_eq!(view.silent[0].username, "alice");
     assert_eq!(view.post.visibility, "direct");
+    // It was written to her: she hears of it.
+    assert_eq!(scene.app.notification_kinds("alice").await, ["mention"]);
 }
 
 #[tokio::test]

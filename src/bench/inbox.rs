@@ -394,6 +394,7 @@ async fn store_one(state: &AppState, author_uri: &str, n: usize) -> Result<(), B
         media: vec![],
         mentions: vec![],
         silent: vec![],
+        addressed: vec![],
         hashtags: vec!["bench".into()],
     };
     crate::federation::inbox::store_create(state, &author, &activity_id, &activity, remote)

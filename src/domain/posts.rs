@@ -1187,6 +1187,10 @@ pub struct RemotePost {
     /// Local accounts it was delivered to without being named (a personal-inbox delivery,
     /// as `bto`/`bcc` recipients get): they may see it.
     pub silent: Vec<Account>,
+    /// Local accounts it addresses (`to`/`cc`) without a Mention tag: like `silent` they are
+    /// not listed as mentioned (as Mastodon records them), but they are told of it, as of
+    /// a mention: it was written to them.
+    pub addressed: Vec<Account>,
     pub hashtags: Vec<String>,
 }
 
@@ -1351,10 +1355,21 @@ pub async fn receive<C: ConnectionTrait>(
     .await?;
     db::posts::insert_media(db, media_rows(post.id, author, &remote.media, now)).await?;
     let mention_ids: Vec<i64> = remote.mentions.iter().map(|a| a.id).collect();
-    let silent_ids: Vec<i64> = remote.silent.iter().map(|a| a.id).collect();
+    let silent_ids: Vec<i64> = remote
+        .silent
+        .iter()
+        .chain(&remote.addressed)
+        .map(|a| a.id)
+        .collect();
     db::posts::add_mentions(db, post.id, &mention_ids, &silent_ids).await?;
     db::posts::add_tags(db, post.id, &remote.hashtags, now).await?;
-    notify_locals(db, &post, author, &remote.mentions, parent).await?;
+    let told: Vec<Account> = remote
+        .mentions
+        .iter()
+        .chain(&remote.addressed)
+        .cloned()
+        .collect();
+    notify_locals(db, &post, author, &told, parent).await?;
     Ok(Received::Stored(post.id))
 }
 
@@ -1429,7 +1444,12 @@ async fn update_received<C: ConnectionTrait>(
     db::posts::insert_media(db, media_rows(post.id, author, &remote.media, now)).await?;
     let mention_ids: Vec<i64> = remote.mentions.iter().map(|a| a.id).collect();
     // Whoever it was delivered to silently keeps it.
-    let mut silent_ids: Vec<i64> = remote.silent.iter().map(|a| a.id).collect();
+    let mut silent_ids: Vec<i64> = remote
+        .silent
+        .iter()
+        .chain(&remote.addressed)
+        .map(|a| a.id)
+        .collect();
     silent_ids.extend(
         db::posts::mentions_for(db, &[post.id])
             .await?

@@ -353,15 +353,15 @@ pub async fn parse_post(
             _ => {}
         }
     }
-    // A local account addressed without a Mention tag may read the post but is not named
-    // in it: a silent mention, as Mastodon records one.
-    let mut silent: Vec<Account> = Vec::new();
+    // A local account addressed without a Mention tag may read the post and hears of it,
+    // but is not named in it (a silent mention, as Mastodon records one).
+    let mut addressed: Vec<Account> = Vec::new();
     for uri in audience.iter().take(MAX_TAGS_READ) {
         if let Ok(url) = Url::parse(uri)
             && let Ok(Some(local)) = resolve::local_account_for(state, &url).await
-            && !mentions.iter().chain(&silent).any(|m| m.id == local.id)
+            && !mentions.iter().chain(&addressed).any(|m| m.id == local.id)
         {
-            silent.push(local);
+            addressed.push(local);
         }
     }
     Ok(RemotePost {
@@ -376,7 +376,8 @@ pub async fn parse_post(
         updated,
         media,
         mentions,
-        silent,
+        silent: vec![],
+        addressed,
         hashtags,
     })
 }
