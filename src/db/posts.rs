@@ -930,50 +930,37 @@ pub fn tagged(name_key: &str) -> Condition {
     Condition::all().add(Column::Id.in_subquery(posts))
 }
 
-/// Local accounts that follow `account_id` (accepted).
+/// The ids of local accounts that follow `account_id` (accepted), as a query.
+fn local_followers(account_id: i64) -> sea_orm::Selector<sea_orm::SelectGetableTuple<i64>> {
+    use super::entities::accounts;
+    let follower_ids = Query::select()
+        .column(follows::Column::FollowerId)
+        .from(follows::Entity)
+        .and_where(Expr::col(follows::Column::TargetId).eq(account_id))
+        .and_where(Expr::col(follows::Column::Accepted).eq(true))
+        .to_owned();
+    accounts::Entity::find()
+        .filter(accounts::Column::Id.in_subquery(follower_ids))
+        .filter(accounts::Column::Domain.is_null())
+        .select_only()
+        .column(accounts::Column::Id)
+        .into_tuple::<i64>()
+}
+
 /// Whether any local account follows `account_id` (one indexed probe, not the list).
 pub async fn has_local_follower<C: ConnectionTrait>(
     db: &C,
     account_id: i64,
 ) -> Result<bool, StoreError> {
-    use super::entities::accounts;
-    let follower_ids = Query::select()
-        .column(follows::Column::FollowerId)
-        .from(follows::Entity)
-        .and_where(Expr::col(follows::Column::TargetId).eq(account_id))
-        .and_where(Expr::col(follows::Column::Accepted).eq(true))
-        .to_owned();
-    Ok(accounts::Entity::find()
-        .filter(accounts::Column::Id.in_subquery(follower_ids))
-        .filter(accounts::Column::Domain.is_null())
-        .select_only()
-        .column(accounts::Column::Id)
-        .limit(1)
-        .into_tuple::<i64>()
-        .one(db)
-        .await?
-        .is_some())
+    Ok(local_followers(account_id).one(db).await?.is_some())
 }
 
+/// Local accounts that follow `account_id` (accepted).
 pub async fn local_follower_ids<C: ConnectionTrait>(
     db: &C,
     account_id: i64,
 ) -> Result<Vec<i64>, StoreError> {
-    use super::entities::accounts;
-    let follower_ids = Query::select()
-        .column(follows::Column::FollowerId)
-        .from(follows::Entity)
-        .and_where(Expr::col(follows::Column::TargetId).eq(account_id))
-        .and_where(Expr::col(follows::Column::Accepted).eq(true))
-        .to_owned();
-    Ok(accounts::Entity::find()
-        .filter(accounts::Column::Id.in_subquery(follower_ids))
-        .filter(accounts::Column::Domain.is_null())
-        .select_only()
-        .column(accounts::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?)
+    Ok(local_followers(account_id).all(db).await?)
 }
 
 /// Number of posts (not boosts) by local accounts.
