@@ -161,6 +161,14 @@ impl Event<'_> {
     }
 }
 
+/// An activity as the federation layer wrote it, with what a local inbox records of it.
+pub struct ActivityDocument {
+    pub id: String,
+    pub actor: String,
+    pub kind: String,
+    pub body: serde_json::Value,
+}
+
 /// Renders events into deliveries; implemented by the federation layer.
 pub trait Publisher: Send + Sync {
     /// A fresh id for an activity `actor` performs (e.g. a Follow).
@@ -173,6 +181,8 @@ pub trait Publisher: Send + Sync {
     /// The activity document for `event` (what remote inboxes get, and what local accounts
     /// find in their inbox collection).
     fn activity(&self, event: Event<'_>) -> serde_json::Value;
+    /// [`Publisher::activity`] with its id, actor and type, for local inboxes.
+    fn document(&self, event: Event<'_>) -> ActivityDocument;
     /// The POSTs that tell the right remote inboxes about `event`.
     fn render(&self, event: Event<'_>) -> Vec<NewDelivery>;
 }
@@ -209,18 +219,14 @@ pub async fn deliver_locally<C: sea_orm::ConnectionTrait>(
     if recipients.is_empty() {
         return Ok(());
     }
-    let body = publisher.activity(event);
-    let field = |name: &str| match &body[name] {
-        serde_json::Value::String(s) => s.clone(),
-        _ => String::new(),
-    };
+    let doc = publisher.document(event);
     let now = chrono::Utc::now();
     let row = crate::db::inbox::record_local(
         db,
-        &field("id"),
-        (event.actor().id, &field("actor")),
-        &field("type"),
-        &body.to_string(),
+        &doc.id,
+        (event.actor().id, &doc.actor),
+        &doc.kind,
+        &doc.body.to_string(),
         now,
     )
     .await?;

@@ -17,7 +17,7 @@ use crate::{
         deliveries::NewDelivery,
         entities::{accounts::Model as Account, blocks::Model as Block, follows::Model as Follow},
     },
-    domain::publish::{Event, Publisher},
+    domain::publish::{ActivityDocument, Event, Publisher},
 };
 
 /// The ActivityPub id of any account.
@@ -286,6 +286,22 @@ impl Publisher for ActivityPublisher {
                     "object": person_document(config, account),
                 })
             }
+        }
+    }
+
+    fn document(&self, event: Event<'_>) -> ActivityDocument {
+        let body = self.activity(event);
+        let field = |name: &str| {
+            body.get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        ActivityDocument {
+            id: field("id"),
+            actor: field("actor"),
+            kind: field("type"),
+            body,
         }
     }
 
