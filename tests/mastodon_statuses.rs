@@ -325,6 +325,11 @@ async fn photo_posts_through_the_mastodon_api() {
     assert!(edited["edited_at"].is_string());
     let (_, history) = alice.get(&format!("/api/v1/statuses/{nid}/history")).await;
     assert_eq!(history.as_array().unwrap().len(), 2);
+    assert!(history[1]["content"].as_str().unwrap().contains("edited"));
+    assert!(!history[0]["content"].as_str().unwrap().contains("edited"));
+    assert_eq!(history[1]["account"]["username"], "alice");
+    assert_eq!(history[1]["emojis"], json!([]));
+    assert!(history[0]["created_at"].is_string());
     let (s, _, deleted) = alice
         .send(common::client().delete(app.url(&format!("/api/v1/statuses/{nid}"))))
         .await;

@@ -9,7 +9,7 @@ use crate::{
 };
 
 /// The `Account` entity.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct MastodonAccount {
     pub id: String,
     pub username: String,

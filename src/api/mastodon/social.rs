@@ -8,6 +8,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{
@@ -15,7 +16,7 @@ use super::{
     entities::{MastodonAccount, account},
     params::Params,
     params::parse_id,
-    statuses_entities::{notification, status_value},
+    statuses_entities::{Notification, notification, status_value},
 };
 use crate::{
     api::ApiError,
@@ -67,24 +68,45 @@ pub async fn lookup(
     Ok(Json(full_account(&state, &a).await?))
 }
 
-fn relationship(other: &Account, r: domain::follows::Relationship) -> Value {
-    json!({
-        "id": other.id.to_string(),
-        "following": r.following,
-        "showing_reblogs": r.following,
-        "notifying": false,
-        "languages": Value::Null,
-        "followed_by": r.followed_by,
-        "blocking": r.blocking,
-        "blocked_by": r.blocked_by,
-        "muting": false,
-        "muting_notifications": false,
-        "requested": r.requested,
-        "requested_by": r.requested_by,
-        "domain_blocking": false,
-        "endorsed": false,
-        "note": "",
-    })
+/// Mastodon's `Relationship`: how the caller and `other` stand (mutes, notes and
+/// endorsements do not exist here yet, so they are always off).
+#[derive(Serialize)]
+pub struct Relationship {
+    id: String,
+    following: bool,
+    showing_reblogs: bool,
+    notifying: bool,
+    languages: Option<Vec<String>>,
+    followed_by: bool,
+    blocking: bool,
+    blocked_by: bool,
+    muting: bool,
+    muting_notifications: bool,
+    requested: bool,
+    requested_by: bool,
+    domain_blocking: bool,
+    endorsed: bool,
+    note: &'static str,
+}
+
+fn relationship(other: &Account, r: domain::follows::Relationship) -> Relationship {
+    Relationship {
+        id: other.id.to_string(),
+        following: r.following,
+        showing_reblogs: r.following,
+        notifying: false,
+        languages: None,
+        followed_by: r.followed_by,
+        blocking: r.blocking,
+        blocked_by: r.blocked_by,
+        muting: false,
+        muting_notifications: false,
+        requested: r.requested,
+        requested_by: r.requested_by,
+        domain_blocking: false,
+        endorsed: false,
+        note: "",
+    }
 }
 
 /// `GET /api/v1/accounts/relationships?id[]=…`.
@@ -92,7 +114,7 @@ pub async fn relationships(
     State(state): State<AppState>,
     auth: Authenticated,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Vec<Relationship>>, ApiError> {
     let caller = auth.require(&["read:follows"])?;
     let mut out = Vec::new();
     for id in params.all("id") {
@@ -102,7 +124,7 @@ pub async fn relationships(
         let r = domain::follows::relationship(&state.db, &caller.account, &other).await?;
         out.push(relationship(&other, r));
     }
-    Ok(Json(Value::Array(out)))
+    Ok(Json(out))
 }
 
 /// Undoing what is not there is not an error (Mastodon answers the relationship).
@@ -118,7 +140,7 @@ async fn relationship_now(
     state: &AppState,
     me: &Account,
     target: &Account,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Relationship>, ApiError> {
     state.federation.wake.notify_one();
     let r = domain::follows::relationship(&state.db, me, target).await?;
     Ok(Json(relationship(target, r)))
@@ -129,7 +151,7 @@ pub async fn follow(
     State(state): State<AppState>,
     auth: Authenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Relationship>, ApiError> {
     let caller = auth.require(&["write:follows", "follow"])?;
     let target = find(&state, &id).await?;
     domain::follows::follow(
@@ -147,7 +169,7 @@ pub async fn unfollow(
     State(state): State<AppState>,
     auth: Authenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Relationship>, ApiError> {
     let caller = auth.require(&["write:follows", "follow"])?;
     let target = find(&state, &id).await?;
     already_done(
@@ -167,7 +189,7 @@ pub async fn block(
     State(state): State<AppState>,
     auth: Authenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Relationship>, ApiError> {
     let caller = auth.require(&["write:blocks", "follow"])?;
     let target = find(&state, &id).await?;
     domain::blocks::block(
@@ -185,7 +207,7 @@ pub async fn unblock(
     State(state): State<AppState>,
     auth: Authenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Relationship>, ApiError> {
     let caller = auth.require(&["write:blocks", "follow"])?;
     let target = find(&state, &id).await?;
     already_done(
@@ -269,7 +291,7 @@ async fn answer(
     auth: Authenticated,
     id: String,
     accept: bool,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Relationship>, ApiError> {
     let caller = auth.require(&["write:follows", "follow"])?;
     let follower = find(&state, &id).await?;
     let publisher = &state.federation.publisher;
@@ -288,7 +310,7 @@ pub async fn authorize_request(
     State(state): State<AppState>,
     auth: Authenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Relationship>, ApiError> {
     answer(state, auth, id, true).await
 }
 
@@ -297,7 +319,7 @@ pub async fn reject_request(
     State(state): State<AppState>,
     auth: Authenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Relationship>, ApiError> {
     answer(state, auth, id, false).await
 }
 
@@ -428,7 +450,7 @@ pub async fn notification_show(
     State(state): State<AppState>,
     auth: Authenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Notification>, ApiError> {
     let caller = auth.require(&["read:notifications"])?;
     let me = &caller.account;
     let n = domain::timelines::notification(&state.db, me, parse_id(&id)?).await?;

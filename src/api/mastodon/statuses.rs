@@ -14,7 +14,7 @@ use super::{
     auth::{Authenticated, MaybeAuthenticated},
     params::Params,
     params::parse_id,
-    statuses_entities::{Status, notification, status},
+    statuses_entities::{Status, StatusEdit, notification, status},
 };
 use crate::{
     api::ApiError,
@@ -242,14 +242,22 @@ pub async fn context(
     State(state): State<AppState>,
     auth: MaybeAuthenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let viewer = auth.0.as_ref().map(|c| &c.account);
     let (ancestors, descendants) =
         domain::posts::context(&state.db, viewer, parse_id(&id)?).await?;
-    Ok(Json(serde_json::json!({
-        "ancestors": render(&state, viewer, &ancestors).await?,
-        "descendants": render(&state, viewer, &descendants).await?,
-    })))
+    let context = Context {
+        ancestors: statuses(&state, viewer, &ancestors).await?,
+        descendants: statuses(&state, viewer, &descendants).await?,
+    };
+    Ok(Json(context).into_response())
+}
+
+/// Mastodon's `Context`: a status's thread around it.
+#[derive(serde::Serialize)]
+struct Context<'a> {
+    ancestors: Vec<Status<'a>>,
+    descendants: Vec<Status<'a>>,
 }
 
 /// `GET /api/v1/statuses/:id/history`: every version, oldest first, the current one last.
@@ -257,39 +265,34 @@ pub async fn history(
     State(state): State<AppState>,
     auth: MaybeAuthenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let viewer = auth.0.as_ref().map(|c| &c.account);
     let id = parse_id(&id)?;
     let view = domain::posts::get_visible(&state.db, viewer, id).await?;
     let edits = domain::posts::history(&state.db, viewer, id).await?;
     let account = super::entities::account(&state.config, &view.author);
-    let mut versions: Vec<Value> = edits
+    let mut versions: Vec<StatusEdit<'_>> = edits
         .iter()
         .map(|e| {
-            serde_json::json!({
-                "content": e.content,
-                "spoiler_text": e.summary,
-                "sensitive": e.sensitive,
-                "created_at": e.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                "account": account,
-                "media_attachments": [],
-                "emojis": [],
-            })
+            StatusEdit::new(
+                (&e.content, &e.summary, e.sensitive),
+                e.created_at,
+                account.clone(),
+                vec![],
+            )
         })
         .collect();
     let p = &view.post;
-    versions.push(serde_json::json!({
-        "content": p.content,
-        "spoiler_text": p.summary,
-        "sensitive": p.sensitive,
-        "created_at": p.edited_at.unwrap_or(p.published_at)
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        "account": account,
-        "media_attachments": view.media.iter()
-            .map(|m| super::statuses_entities::media(&state.config, m)).collect::<Vec<_>>(),
-        "emojis": [],
-    }));
-    Ok(Json(Value::Array(versions)))
+    versions.push(StatusEdit::new(
+        (&p.content, &p.summary, p.sensitive),
+        p.edited_at.unwrap_or(p.published_at),
+        account.clone(),
+        view.media
+            .iter()
+            .map(|m| super::statuses_entities::media_entity(&state.config, m))
+            .collect(),
+    ));
+    Ok(Json(versions).into_response())
 }
 
 /// Which interaction a `POST /api/v1/statuses/:id/<action>` performs.

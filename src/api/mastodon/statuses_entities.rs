@@ -2,7 +2,7 @@
 //! views. Field sets follow <https://docs.joinmastodon.org/entities/>.
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::entities::{MastodonAccount, account};
 use crate::{
@@ -239,18 +239,61 @@ pub fn status_value(config: &Config, view: &PostView, seen: &Interactions) -> Va
     serde_json::to_value(status(config, view, seen)).unwrap_or(Value::Null)
 }
 
+/// Mastodon's `Notification`; its status is already rendered for the reader.
+#[derive(Serialize)]
+pub struct Notification {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    created_at: String,
+    account: MastodonAccount,
+    status: Option<Value>,
+}
+
 /// A notification as `Notification`.
 pub fn notification(
     config: &Config,
     n: &notifications::Model,
     from: &Account,
     post: Option<Value>,
-) -> Value {
-    json!({
-        "id": n.id.to_string(),
-        "type": n.kind,
-        "created_at": time(n.created_at),
-        "account": account(config, from),
-        "status": post,
-    })
+) -> Notification {
+    Notification {
+        id: n.id.to_string(),
+        kind: n.kind.clone(),
+        created_at: time(n.created_at),
+        account: account(config, from),
+        status: post,
+    }
+}
+
+/// Mastodon's `StatusEdit`: one version of a post, as its history lists it.
+#[derive(Serialize)]
+pub struct StatusEdit<'a> {
+    content: &'a str,
+    spoiler_text: &'a str,
+    sensitive: bool,
+    created_at: String,
+    account: MastodonAccount,
+    media_attachments: Vec<MediaAttachment<'a>>,
+    emojis: [(); 0],
+}
+
+impl<'a> StatusEdit<'a> {
+    /// A version: its text, when it was written, by whom, with which attachments.
+    pub fn new(
+        (content, spoiler_text, sensitive): (&'a str, &'a str, bool),
+        at: chrono::DateTime<chrono::Utc>,
+        account: MastodonAccount,
+        media_attachments: Vec<MediaAttachment<'a>>,
+    ) -> Self {
+        StatusEdit {
+            content,
+            spoiler_text,
+            sensitive,
+            created_at: time(at),
+            account,
+            media_attachments,
+            emojis: [],
+        }
+    }
 }
