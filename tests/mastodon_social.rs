@@ -60,6 +60,8 @@ async fn follow_a_remote_account_found_by_search() {
         .await
         .unwrap();
     assert_eq!(anon["accounts"], json!([]));
+    assert_eq!(anon["statuses"], json!([]));
+    assert_eq!(anon["hashtags"], json!([]));
 
     let (s, rel) = call(
         &a,

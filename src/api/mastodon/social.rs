@@ -364,7 +364,7 @@ pub async fn search(
     State(state): State<AppState>,
     auth: MaybeAuthenticated,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SearchResults>, ApiError> {
     let viewer = auth.0.as_ref().map(|c| &c.account);
     let q = params.get("q").unwrap_or_default().trim().to_string();
     let kind = params.get("type").unwrap_or_default();
@@ -402,9 +402,19 @@ pub async fn search(
             statuses.push(status_value(&state.config, &view, &seen));
         }
     }
-    Ok(Json(
-        json!({ "accounts": accounts, "statuses": statuses, "hashtags": [] }),
-    ))
+    Ok(Json(SearchResults {
+        accounts,
+        statuses,
+        hashtags: [],
+    }))
+}
+
+/// Mastodon's `Search` results (hashtags are not searched yet).
+#[derive(Serialize)]
+pub struct SearchResults {
+    accounts: Vec<MastodonAccount>,
+    statuses: Vec<Value>,
+    hashtags: [(); 0],
 }
 
 /// `GET /api/v1/accounts/search?q=…[&resolve=true][&limit=]`: by username prefix among
