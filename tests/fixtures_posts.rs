@@ -125,7 +125,10 @@ impl Scene {
 
 /// The author of a bare object or the actor of an activity.
 fn author(doc: &Value) -> String {
-    pinhole::federation::posts::author_of(doc)
+    use pinhole::federation::protocol::object::PostObject;
+    serde_json::from_value::<PostObject>(doc.clone())
+        .unwrap()
+        .attributed_to
         .or_else(|| doc["actor"].as_str().map(str::to_string))
         .unwrap()
 }
@@ -853,7 +856,11 @@ async fn delete_fixture(path: &str) {
     let mut scene = Scene::new().await;
     let delete = scene.rehost(&fixture(path)).await;
     let actor = delete["actor"].as_str().unwrap().to_string();
-    let object_id = pinhole::federation::posts::id_of(delete.get("object")).unwrap();
+    let object_id = pinhole::federation::protocol::activity::Activity::from_json(&delete)
+        .unwrap()
+        .object_id()
+        .unwrap()
+        .to_string();
     // The post it deletes arrives first.
     let create = create_for(&json!({
         "id": object_id, "type": "Note", "attributedTo": actor,

@@ -17,6 +17,7 @@ use crate::{
     federation::{
         ACTIVITY_JSON,
         objects::actor::{instance_actor_id, instance_username, local_actor_urls},
+        protocol::nodeinfo::{NodeInfo, Services, Software, Usage, Users},
     },
     state::AppState,
 };
@@ -240,30 +241,36 @@ pub async fn nodeinfo_links(State(state): State<AppState>) -> Response {
 
 async fn nodeinfo(state: &AppState, version: &'static str) -> Result<Response, ApiError> {
     let usage = domain::instance::usage(&state.db).await?;
-    let mut software = json!({ "name": "pinhole", "version": crate::VERSION });
     let source = &state.config.instance.source_url;
-    if version == "2.1" && !source.is_empty() {
-        software["repository"] = json!(source);
-    }
-    let body = json!({
-        "version": version,
-        "software": software,
-        "protocols": ["activitypub"],
-        "services": { "outbound": [], "inbound": [] },
-        "usage": {
-            "users": {
-                "total": usage.users_total,
-                "activeMonth": usage.active_month,
-                "activeHalfyear": usage.active_halfyear
-            },
-            "localPosts": usage.local_posts
+    let mut metadata = serde_json::Map::new();
+    metadata.insert(
+        "nodeName".into(),
+        state.config.instance.title.clone().into(),
+    );
+    metadata.insert(
+        "nodeDescription".into(),
+        state.config.instance.description.clone().into(),
+    );
+    let body = NodeInfo {
+        version: version.into(),
+        software: Software {
+            name: "pinhole".into(),
+            version: crate::VERSION.into(),
+            repository: (version == "2.1" && !source.is_empty()).then(|| source.clone()),
         },
-        "openRegistrations": state.config.instance.open_registrations,
-        "metadata": {
-            "nodeName": state.config.instance.title,
-            "nodeDescription": state.config.instance.description
-        }
-    });
+        protocols: vec!["activitypub".into()],
+        services: Services::default(),
+        usage: Usage {
+            users: Users {
+                total: Some(usage.users_total),
+                active_month: Some(usage.active_month),
+                active_halfyear: Some(usage.active_halfyear),
+            },
+            local_posts: Some(usage.local_posts),
+        },
+        open_registrations: state.config.instance.open_registrations,
+        metadata,
+    };
     let content_type = format!(
         "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/{version}#\""
     );

@@ -10,6 +10,7 @@ pub mod media;
 pub mod oauth;
 pub mod posts;
 pub mod publish;
+pub mod received;
 pub mod sanitize;
 pub mod text;
 pub mod timelines;

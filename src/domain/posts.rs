@@ -1621,7 +1621,10 @@ pub async fn add_silent_recipient<C: ConnectionTrait>(
 }
 
 /// A post known here by its ActivityPub id (no network: fetching is federation's).
-pub async fn find_by_uri(db: &DatabaseConnection, uri: &str) -> Result<Option<Post>, DomainError> {
+pub async fn find_by_uri<C: ConnectionTrait>(
+    db: &C,
+    uri: &str,
+) -> Result<Option<Post>, DomainError> {
     Ok(db::posts::find_by_uri(db, uri).await?)
 }
 

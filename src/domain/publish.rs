@@ -207,15 +207,21 @@ pub async fn deliver_locally<C: sea_orm::ConnectionTrait>(
     event: Event<'_>,
     recipients: &[i64],
 ) -> Result<(), super::DomainError> {
-    let mut recipients = recipients.to_vec();
-    let mut blocked = crate::db::blocks::partners(db, event.actor().id).await?;
-    // A boost also carries the boosted author, whom a recipient may block.
-    if let Event::Boosted { author, .. } | Event::Unboosted { author, .. } = event {
-        blocked.extend(crate::db::blocks::partners(db, author.id).await?);
+    if recipients.is_empty() {
+        return Ok(());
     }
-    recipients.retain(|id| !blocked.contains(id));
-    recipients.sort_unstable();
-    recipients.dedup();
+    // A boost also carries the boosted author, whom a recipient may block.
+    let subject_author = match event {
+        Event::Boosted { author, .. } | Event::Unboosted { author, .. } => Some(author.id),
+        _ => None,
+    };
+    let audience = super::received::Audience {
+        actor: event.actor().id,
+        subject_author,
+        accounts: recipients.to_vec(),
+        ..Default::default()
+    };
+    let recipients = super::received::reached(db, audience).await?;
     if recipients.is_empty() {
         return Ok(());
     }
@@ -230,8 +236,7 @@ pub async fn deliver_locally<C: sea_orm::ConnectionTrait>(
         now,
     )
     .await?;
-    crate::db::inbox::deliver_to(db, row, &recipients, now).await?;
-    Ok(())
+    super::received::deliver(db, row, &recipients, now).await
 }
 
 /// [`publish`] to remote inboxes and [`deliver_locally`] to `locals`: the two audiences of

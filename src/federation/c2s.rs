@@ -8,7 +8,7 @@ use url::Url;
 use super::{
     activities::{actor_uri, block_object, follow_object},
     objects::note,
-    posts::{PUBLIC_FORMS, StateDirectory, fetch_post, id_of, ids, posting},
+    posts::{PUBLIC_FORMS, StateDirectory, fetch_post, posting},
     protocol::context::ACTIVITYSTREAMS,
     resolve,
 };
@@ -817,4 +817,17 @@ async fn unboost(state: &AppState, owner: &Account, boost: &Post) -> Result<Valu
 fn object_uri(activity: &Value) -> Result<String, C2sError> {
     id_of(activity.get("object"))
         .ok_or_else(|| C2sError::Malformed("the undone activity names no object".into()))
+}
+
+/// The id a field names (a string, an object's `id`, the first of a list).
+fn id_of(value: Option<&Value>) -> Option<String> {
+    value.and_then(super::protocol::lenient::id_of)
+}
+
+/// The ids a field that holds one value or a list names.
+fn ids(value: Option<&Value>) -> Vec<String> {
+    super::protocol::lenient::items(value.cloned())
+        .iter()
+        .filter_map(super::protocol::lenient::id_of)
+        .collect()
 }

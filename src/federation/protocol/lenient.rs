@@ -102,6 +102,126 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
     None
 }
 
+/// The id a value names: a string, an object's `id`, or the first of a list that has one.
+pub fn id_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("id").and_then(Value::as_str).map(str::to_string),
+        Value::Array(items) => items.iter().find_map(id_of),
+        _ => None,
+    }
+}
+
+/// A reference (`"https://…"`, `{"id": …}`, a list of those, or `null`) → the first id.
+pub fn opt_id<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(Option::<Value>::deserialize(d)?.as_ref().and_then(id_of))
+}
+
+/// One reference or a list of them (addressing fields) → every id, at most
+/// [`MAX_LIST_READ`] of them.
+pub fn ids<'de, D>(d: D) -> Result<Vec<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(items(Option::<Value>::deserialize(d)?)
+        .iter()
+        .filter_map(id_of)
+        .collect())
+}
+
+/// Most entries read from any one list field (`tag`, `to`, `attachment`, …): thousands of
+/// them must cost nothing.
+pub const MAX_LIST_READ: usize = 200;
+
+/// A field that holds one value or a list: its first [`MAX_LIST_READ`] items, `null` and
+/// absent as none.
+pub fn items(value: Option<Value>) -> Vec<Value> {
+    match value {
+        Some(Value::Array(items)) => items.into_iter().take(MAX_LIST_READ).collect(),
+        Some(Value::Null) | None => vec![],
+        Some(v) => vec![v],
+    }
+}
+
+/// A whole number sent as a number (`1024`, `1024.0`) or a string (`"1024"`).
+pub fn opt_i32<'de, D>(d: D) -> Result<Option<i32>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Number(n)) => n.as_f64().map(|f| f as i32),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// The ActivityStreams namespace, as servers write it in full.
+const AS_NAMESPACE: &[&str] = &[
+    "https://www.w3.org/ns/activitystreams#",
+    "http://www.w3.org/ns/activitystreams#",
+    "as:",
+];
+
+/// A document's `type` as plain names. Servers send a name, a compacted or full IRI
+/// (`as:Note`, `https://www.w3.org/ns/activitystreams#Note`), or a list of those.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Types(pub Vec<String>);
+
+impl Types {
+    /// From a list, the first name in `known` wins, else the first name.
+    pub fn pick(&self, known: &[&str]) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|n| known.contains(&n.as_str()))
+            .or(self.0.first())
+            .map(String::as_str)
+    }
+
+    /// Whether any of the names is `name`.
+    pub fn is(&self, name: &str) -> bool {
+        self.0.iter().any(|n| n == name)
+    }
+
+    /// Whether any of the names is in `names`.
+    pub fn any_of(&self, names: &[&str]) -> bool {
+        self.0.iter().any(|n| names.contains(&n.as_str()))
+    }
+
+    fn from_value(value: Option<&Value>) -> Self {
+        fn plain(name: &str) -> String {
+            AS_NAMESPACE
+                .iter()
+                .find_map(|ns| name.strip_prefix(ns))
+                .unwrap_or(name)
+                .to_string()
+        }
+        Types(match value {
+            Some(Value::String(name)) => vec![plain(name)],
+            Some(Value::Array(list)) => list
+                .iter()
+                .take(MAX_LIST_READ)
+                .filter_map(Value::as_str)
+                .map(plain)
+                .collect(),
+            _ => vec![],
+        })
+    }
+
+    /// The `type` of an object held as JSON.
+    pub fn of(object: &Value) -> Self {
+        Types::from_value(object.get("type"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Types {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Types::from_value(Option::<Value>::deserialize(d)?.as_ref()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,41 @@
+//! `Accept`: a remote account accepted a local account's follow request.
+
+use super::{Applied, Applying, InboxError, local_target};
+use crate::{db::entities::accounts::Model as Account, domain, domain::received::Stored};
+
+pub(super) async fn apply(cx: &Applying<'_>) -> Result<Applied, InboxError> {
+    let Some(follower) = follower(cx).await? else {
+        return Ok(Applied::Ignored);
+    };
+    let follow_id = cx.activity.object_id();
+    domain::follows::receive_accept(cx.txn, follow_id, &follower, cx.actor).await?;
+    Ok(Applied::Done)
+}
+
+/// The local follower whose request an Accept or Reject answers: from the embedded Follow's
+/// actor, or from the stored follow its id names. `None` when the answered activity is
+/// not a Follow.
+pub(super) async fn follower(cx: &Applying<'_>) -> Result<Option<Account>, InboxError> {
+    if let Some(inner) = cx.activity.inner()
+        && !inner.kind.0.is_empty()
+    {
+        if !inner.kind.is("Follow") {
+            return Ok(None);
+        }
+        if inner.actor.is_some() {
+            return local_target(cx.state, inner.actor.as_deref())
+                .await
+                .map(Some);
+        }
+    }
+    let stored = match cx.activity.object_id() {
+        Some(id) => domain::received::stored(cx.txn, id).await?,
+        None => None,
+    };
+    match stored {
+        Some(Stored::Follow { follower, .. }) => {
+            Ok(Some(domain::received::account(cx.txn, follower).await?))
+        }
+        _ => Err(InboxError::NotFound("no such follow request".into())),
+    }
+}

@@ -1,0 +1,49 @@
+//! `Announce`: a boost. The boosted post always comes from its origin (or is already
+//! here), never from the wrapper; a group (Lemmy) announces the author's Create instead.
+
+use super::{Applied, Applying, InboxError, Prepared};
+use crate::{
+    db::entities::accounts::Model as Account,
+    domain,
+    federation::{
+        posts,
+        protocol::activity::{Activity, Object},
+    },
+    state::AppState,
+};
+
+pub(super) async fn prepare(
+    state: &AppState,
+    actor: &Account,
+    activity: &Activity,
+    inbox_owner: Option<&Account>,
+) -> Result<Prepared, InboxError> {
+    let object_id = match activity.object() {
+        Some(Object::Other(inner)) if inner.kind.any_of(&["Create", "Update"]) => inner.object_id(),
+        _ => activity.object_id(),
+    }
+    .ok_or_else(|| InboxError::Malformed("no object".into()))?;
+    let known = domain::posts::find_by_uri(&state.db, object_id).await?;
+    let is_local = known.as_ref().is_some_and(|p| p.local);
+    if !is_local
+        && inbox_owner.is_none()
+        && !domain::posts::has_local_followers(&state.db, actor).await?
+    {
+        return Ok(Prepared::Ignore("nobody here follows the booster".into()));
+    }
+    let original = match known {
+        Some(p) => p,
+        None => posts::fetch_post(state, object_id, posts::MAX_PARENT_DEPTH)
+            .await
+            .map_err(|e| InboxError::Refused(format!("boosted post unavailable: {e}")))?,
+    };
+    Ok(Prepared::Announce(original))
+}
+
+pub(super) async fn apply(cx: &Applying<'_>, prepared: Prepared) -> Result<Applied, InboxError> {
+    if let Prepared::Announce(original) = prepared {
+        let published = cx.activity.published.unwrap_or_else(chrono::Utc::now);
+        domain::posts::receive_announce(cx.txn, cx.actor, &original, cx.id, published).await?;
+    }
+    Ok(Applied::Done)
+}

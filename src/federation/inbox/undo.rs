@@ -1,0 +1,92 @@
+//! `Undo`: takes back an earlier Like, Announce, Block or Follow of the actor's — embedded
+//! (its type says which) or named by id (what we stored under that id says which).
+
+use super::{Applied, Applying, InboxError, local_target};
+use crate::{
+    db::entities::accounts::Model as Account,
+    domain::{self, received::Stored},
+};
+
+/// What an Undo takes back.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Undone {
+    Like,
+    Boost,
+    Block,
+    Follow,
+}
+
+pub(super) async fn apply(cx: &Applying<'_>) -> Result<Applied, InboxError> {
+    let inner = cx.activity.inner();
+    let inner_id = cx.activity.object_id().unwrap_or_default();
+    let named = inner.and_then(|i| i.kind.pick(&["Like", "Announce", "Block", "Follow"]));
+    // Named by id only (or embedded without a type): what we stored under the id.
+    let stored = match named {
+        None if !inner_id.is_empty() => domain::received::stored(cx.txn, inner_id).await?,
+        _ => None,
+    };
+    let undone = match (named, stored) {
+        (Some("Like"), _) | (None, Some(Stored::Like)) => Undone::Like,
+        (Some("Announce"), _) | (None, Some(Stored::Boost)) => Undone::Boost,
+        (Some("Block"), _) | (None, Some(Stored::Block { .. })) => Undone::Block,
+        (Some("Follow"), _) | (None, Some(Stored::Follow { .. })) => Undone::Follow,
+        _ => return Ok(Applied::Done),
+    };
+    let actor_uri = cx.actor.uri.as_deref().unwrap_or_default();
+    if matches!(undone, Undone::Like | Undone::Boost)
+        && inner
+            .and_then(|i| i.actor.as_deref())
+            .is_some_and(|a| a != actor_uri)
+    {
+        return Err(InboxError::Refused(
+            "an actor can only undo its own activities".into(),
+        ));
+    }
+    let object = inner.and_then(|i| i.object_id());
+    match undone {
+        Undone::Like => {
+            let post = match object {
+                Some(uri) => domain::posts::find_by_uri(cx.txn, uri).await?,
+                None => None,
+            };
+            domain::posts::receive_undo_like(cx.txn, cx.actor, Some(inner_id), post.as_ref())
+                .await?;
+        }
+        Undone::Boost => {
+            domain::posts::receive_undo_announce(cx.txn, cx.actor, inner_id).await?;
+        }
+        Undone::Block => {
+            let target = target(cx, object, inner_id, "no such block").await?;
+            domain::blocks::receive_undo_block(cx.txn, cx.actor, &target).await?;
+        }
+        Undone::Follow => {
+            let target = target(cx, object, inner_id, "no such follow").await?;
+            let follow_id = Some(inner_id).filter(|id| !id.is_empty());
+            domain::follows::receive_undo_follow(cx.txn, follow_id, cx.actor, &target).await?;
+        }
+    }
+    Ok(Applied::Done)
+}
+
+/// The local account a block or follow being undone was aimed at: the embedded activity's
+/// object, or the target of what we stored under its id.
+async fn target(
+    cx: &Applying<'_>,
+    object: Option<&str>,
+    inner_id: &str,
+    missing: &str,
+) -> Result<Account, InboxError> {
+    if object.is_some() {
+        return local_target(cx.state, object).await;
+    }
+    let stored = match inner_id {
+        "" => None,
+        id => domain::received::stored(cx.txn, id).await?,
+    };
+    match stored {
+        Some(Stored::Block { target } | Stored::Follow { target, .. }) => {
+            Ok(domain::received::account(cx.txn, target).await?)
+        }
+        _ => Err(InboxError::NotFound(missing.into())),
+    }
+}

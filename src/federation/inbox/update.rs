@@ -1,0 +1,35 @@
+//! `Update`: an edited post (read and checked as a Create's), or the actor's own profile,
+//! which is refetched from its origin rather than trusted from the activity.
+
+use url::Url;
+
+use super::{Applied, Applying, InboxError, Prepared, create};
+use crate::{
+    db::entities::accounts::Model as Account,
+    federation::{protocol::activity::Activity, resolve},
+    state::AppState,
+};
+
+pub(super) async fn prepare(
+    state: &AppState,
+    actor: &Account,
+    activity: &Activity,
+    inbox_owner: Option<&Account>,
+) -> Result<Prepared, InboxError> {
+    let actor_uri = actor.uri.clone().unwrap_or_default();
+    if activity.object_id() == Some(actor_uri.as_str()) {
+        // The actor changed its profile or keys: refetch it from the origin.
+        let url =
+            Url::parse(&actor_uri).map_err(|_| InboxError::Malformed("bad actor id".into()))?;
+        resolve::fetch_actor(state, &url)
+            .await
+            .map_err(|e| InboxError::Refused(e.to_string()))?;
+        return Ok(Prepared::Ignore("profile refreshed".into()));
+    }
+    let object = create::object(state, activity).await?;
+    create::prepare_post(state, actor, &object, inbox_owner).await
+}
+
+pub(super) async fn apply(cx: &Applying<'_>, prepared: Prepared) -> Result<Applied, InboxError> {
+    create::apply(cx, prepared).await
+}
