@@ -56,7 +56,6 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
     db::migrate(&db).await?;
     let instance_keys = domain::instance::ensure_keys(&db).await?;
     let config = Arc::new(config);
-    let federation = Arc::new(Federation::new(config.clone(), instance_keys.clone())?);
     let storage: Arc<dyn Storage> = match config.media.storage {
         StorageKind::Filesystem => Arc::new(FsStorage::new(config.data_dir.join("media"))),
         StorageKind::S3 => Arc::new(S3Storage::new(&S3Settings {
@@ -68,6 +67,12 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
         })?),
     };
     let media = Arc::new(MediaService::new(storage, config.media.clone()));
+    let federation = Arc::new(Federation::new(
+        db.clone(),
+        config.clone(),
+        instance_keys.clone(),
+        media.clone(),
+    )?);
     let inbox = Arc::new(crate::net::InboxGate::new(&config.federation));
     Ok(AppState {
         db,
@@ -117,7 +122,7 @@ impl App {
         let db = self.state.db.clone();
         // `Some(instant)` once shutdown began; workers stop claiming work when they see it.
         let (stop_tx, stop_rx) = tokio::sync::watch::channel::<Option<Instant>>(None);
-        let worker = tokio::spawn(deliver::run(self.state.clone(), stop_rx.clone()));
+        let worker = tokio::spawn(deliver::run(self.state.federation.clone(), stop_rx.clone()));
         let janitor = tokio::spawn(janitor(self.state.clone(), stop_rx.clone()));
         let server_config = self.state.config.server.clone();
         let router = router(self.state);

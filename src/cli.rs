@@ -403,7 +403,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Follow { name, handle } => {
             let state = app::prepare_state(config).await?;
             let me = domain::accounts::get_local(&state.db, &name).await?;
-            let target = resolve::resolve_handle(&state, &handle).await?;
+            let target = resolve::resolve_handle(&state.federation, &handle).await?;
             let (_, follow_state) =
                 domain::follows::follow(&state.db, &state.federation.publisher, &me, &target)
                     .await?;
@@ -418,7 +418,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Unfollow { name, handle } => {
             let state = app::prepare_state(config).await?;
             let me = domain::accounts::get_local(&state.db, &name).await?;
-            let target = resolve::resolve_handle(&state, &handle).await?;
+            let target = resolve::resolve_handle(&state.federation, &handle).await?;
             domain::follows::unfollow(&state.db, &state.federation.publisher, &me, &target).await?;
             println!("{name} no longer follows {handle}");
         }
@@ -436,7 +436,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Follows(FollowsCommand::Approve { name, handle }) => {
             let state = app::prepare_state(config).await?;
             let me = domain::accounts::get_local(&state.db, &name).await?;
-            let follower = resolve::resolve_handle(&state, &handle).await?;
+            let follower = resolve::resolve_handle(&state.federation, &handle).await?;
             domain::follows::approve(&state.db, &state.federation.publisher, &me, &follower)
                 .await?;
             println!("{handle} now follows {name}");
@@ -444,7 +444,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Follows(FollowsCommand::Reject { name, handle }) => {
             let state = app::prepare_state(config).await?;
             let me = domain::accounts::get_local(&state.db, &name).await?;
-            let follower = resolve::resolve_handle(&state, &handle).await?;
+            let follower = resolve::resolve_handle(&state.federation, &handle).await?;
             domain::follows::reject(&state.db, &state.federation.publisher, &me, &follower).await?;
             println!("refused {handle}'s request to follow {name}");
         }
@@ -470,8 +470,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             let state = app::prepare_state(config).await?;
             let author = domain::accounts::get_local(&state.db, &name).await?;
-            let directory = StateDirectory(&state);
-            let ctx = posting(&state, &directory);
+            let directory = StateDirectory(&state.federation);
+            let ctx = posting(&state.federation, &directory);
             let new = NewPost {
                 text,
                 media_ids: vec![],

@@ -520,8 +520,8 @@ async fn blocks_hide_posts_boosts_and_notifications() {
     )
     .await;
     // carol boosts bob; bob likes alice's post — all before the block.
-    let directory = pinhole::federation::posts::StateDirectory(&app.state);
-    let ctx = pinhole::federation::posts::posting(&app.state, &directory);
+    let directory = pinhole::federation::posts::StateDirectory(&app.state.federation);
+    let ctx = pinhole::federation::posts::posting(&app.state.federation, &directory);
     pinhole::domain::posts::reblog(&ctx, &app.local("carol").await, bobs.post.id)
         .await
         .unwrap();

@@ -31,9 +31,10 @@ async fn posts_replies_likes_boosts_edits_and_deletes_cross_instances() {
     b.follow("bob", &a.handle("alice")).await;
     eventually(20, "bob's follow accepted", || async {
         let bob = b.local("bob").await;
-        let alice = pinhole::federation::resolve::resolve_handle(&b.state, &a.handle("alice"))
-            .await
-            .unwrap();
+        let alice =
+            pinhole::federation::resolve::resolve_handle(&b.state.federation, &a.handle("alice"))
+                .await
+                .unwrap();
         pinhole::db::follows::find_pair(&b.state.db, bob.id, alice.id)
             .await
             .unwrap()
@@ -169,8 +170,8 @@ async fn posts_replies_likes_boosts_edits_and_deletes_cross_instances() {
     reply.in_reply_to_id = Some(copy.post.id);
     let reply = b.post("bob", reply, vec![]).await;
     {
-        let dir = StateDirectory(&b.state);
-        let ctx = posting(&b.state, &dir);
+        let dir = StateDirectory(&b.state.federation);
+        let ctx = posting(&b.state.federation, &dir);
         domain::posts::favourite(&ctx, &bob, copy.post.id)
             .await
             .unwrap();
@@ -200,8 +201,8 @@ async fn posts_replies_likes_boosts_edits_and_deletes_cross_instances() {
 
     // Alice edits the note; Bob sees the edit and the history keeps the old text.
     {
-        let dir = StateDirectory(&a.state);
-        let ctx = posting(&a.state, &dir);
+        let dir = StateDirectory(&a.state.federation);
+        let ctx = posting(&a.state.federation, &dir);
         domain::posts::edit(
             &ctx,
             &alice_on_a,
@@ -233,8 +234,8 @@ async fn posts_replies_likes_boosts_edits_and_deletes_cross_instances() {
 
     // Alice deletes the photo post: Bob's copy (and his boost) go; the id answers 410.
     {
-        let dir = StateDirectory(&a.state);
-        let ctx = posting(&a.state, &dir);
+        let dir = StateDirectory(&a.state.federation);
+        let ctx = posting(&a.state.federation, &dir);
         domain::posts::delete(&ctx, &alice_on_a, photos.post.id)
             .await
             .unwrap();
@@ -384,8 +385,8 @@ async fn refused_posts_leave_nothing() {
     let a = TestApp::spawn().await;
     a.create_user("alice").await;
     let alice = a.local("alice").await;
-    let dir = StateDirectory(&a.state);
-    let ctx = posting(&a.state, &dir);
+    let dir = StateDirectory(&a.state.federation);
+    let ctx = posting(&a.state.federation, &dir);
     // Second image is not an image: no post, and the first upload is removed too.
     let err = domain::posts::create_with_uploads(
         &ctx,

@@ -397,9 +397,15 @@ async fn store_one(state: &AppState, author_uri: &str, n: usize) -> Result<(), B
         addressed: vec![],
         hashtags: vec!["bench".into()],
     };
-    crate::federation::inbox::store_create(state, &author, &activity_id, &activity, remote)
-        .await
-        .map_err(err)?;
+    crate::federation::inbox::store_create(
+        &state.federation,
+        &author,
+        &activity_id,
+        &activity,
+        remote,
+    )
+    .await
+    .map_err(err)?;
     Ok(())
 }
 

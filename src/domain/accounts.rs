@@ -203,6 +203,30 @@ pub async fn find_remote(
     Ok(db::accounts::find_remote_by_handle(db, user, host).await?)
 }
 
+/// Any account known here by its ActivityPub id.
+pub async fn find_by_uri(
+    db: &DatabaseConnection,
+    uri: &str,
+) -> Result<Option<Account>, DomainError> {
+    Ok(db::accounts::find_by_uri(db, uri).await?)
+}
+
+/// The account that published the key `key_id`, if it is known here.
+pub async fn find_by_key_id(
+    db: &DatabaseConnection,
+    key_id: &str,
+) -> Result<Option<Account>, DomainError> {
+    Ok(db::accounts::find_by_key_id(db, key_id).await?)
+}
+
+/// Stores (or refreshes) what a remote actor document says of its account.
+pub async fn remember_remote(
+    db: &DatabaseConnection,
+    remote: db::accounts::RemoteActor,
+) -> Result<Account, DomainError> {
+    Ok(db::accounts::upsert_remote(db, remote).await?)
+}
+
 /// Known accounts whose username starts with `prefix`, at most `limit`.
 pub async fn search(
     db: &DatabaseConnection,

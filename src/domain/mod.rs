@@ -15,6 +15,7 @@ pub mod sanitize;
 pub mod text;
 pub mod timelines;
 pub mod tokens;
+pub mod undo;
 
 use crate::db::StoreError;
 

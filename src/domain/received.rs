@@ -103,48 +103,6 @@ pub async fn deliver<C: ConnectionTrait>(
     Ok(db::inbox::deliver_to(db, row, accounts, now).await?)
 }
 
-/// What an earlier activity, named only by its id, did here: what an `Undo` of it takes
-/// back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stored {
-    Like,
-    Boost,
-    /// A block of the local account `target`.
-    Block {
-        target: i64,
-    },
-    /// A follow between `follower` and `target`.
-    Follow {
-        follower: i64,
-        target: i64,
-    },
-}
-
-/// Looks an activity id up among stored likes, boosts, blocks and follows.
-pub async fn stored<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<Stored>, DomainError> {
-    if db::posts::find_favourite_by_uri(db, id).await?.is_some() {
-        return Ok(Some(Stored::Like));
-    }
-    if db::posts::find_by_uri(db, id)
-        .await?
-        .is_some_and(|p| p.reblog_of_id.is_some())
-    {
-        return Ok(Some(Stored::Boost));
-    }
-    if let Some(block) = db::blocks::find_by_uri(db, id).await? {
-        return Ok(Some(Stored::Block {
-            target: block.target_account_id,
-        }));
-    }
-    if let Some(follow) = db::follows::find_by_uri(db, id).await? {
-        return Ok(Some(Stored::Follow {
-            follower: follow.follower_id,
-            target: follow.target_id,
-        }));
-    }
-    Ok(None)
-}
-
 /// An account by id, in the caller's transaction.
 pub async fn account<C: ConnectionTrait>(db: &C, id: i64) -> Result<Account, DomainError> {
     db::accounts::find_by_id(db, id)

@@ -2,6 +2,7 @@
 //! concurrency (overall and per domain), retries with exponential backoff and jitter, buries
 //! what cannot succeed, and pauses domains that keep failing (circuit breaker).
 
+use crate::federation::Federation;
 use std::{
     collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
@@ -16,10 +17,7 @@ use tokio::{
 use url::Url;
 
 use super::client::FetchError;
-use crate::{
-    db::{self, entities::deliveries::Model as Delivery},
-    state::AppState,
-};
+use crate::db::{self, entities::deliveries::Model as Delivery};
 
 /// How long the worker sleeps when the queue is empty and nobody wakes it (other processes,
 /// such as `pinhole follow`, write to the queue too).
@@ -45,12 +43,12 @@ struct Shared {
     failing: Mutex<HashSet<String>>,
 }
 
-async fn complete_in_batches(state: AppState, mut ids: mpsc::UnboundedReceiver<i64>) {
+async fn complete_in_batches(fed: Arc<Federation>, mut ids: mpsc::UnboundedReceiver<i64>) {
     let mut batch = Vec::with_capacity(256);
     while ids.recv_many(&mut batch, 256).await > 0 {
-        match db::deliveries::complete_many(&state.db, &batch).await {
+        match db::deliveries::complete_many(&fed.db, &batch).await {
             // The next delivery of each chain may go now: tell the claiming loop.
-            Ok(()) => state.federation.wake.notify_one(),
+            Ok(()) => fed.wake.notify_one(),
             // The rows keep their lease and are sent again after it; receivers drop the
             // duplicate by activity id.
             Err(e) => {
@@ -61,11 +59,14 @@ async fn complete_in_batches(state: AppState, mut ids: mpsc::UnboundedReceiver<i
     }
 }
 
-pub async fn run(state: AppState, mut shutdown: watch::Receiver<Option<tokio::time::Instant>>) {
-    let config = state.config.federation.clone();
+pub async fn run(
+    fed: Arc<Federation>,
+    mut shutdown: watch::Receiver<Option<tokio::time::Instant>>,
+) {
+    let config = fed.config.federation.clone();
     let (completed, completed_rx) = mpsc::unbounded_channel();
-    let completer = tokio::spawn(complete_in_batches(state.clone(), completed_rx));
-    let failing = db::deliveries::failing_domains(&state.db)
+    let completer = tokio::spawn(complete_in_batches(fed.clone(), completed_rx));
+    let failing = db::deliveries::failing_domains(&fed.db)
         .await
         .unwrap_or_default();
     let shared = Arc::new(Shared {
@@ -97,7 +98,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<Option<tokio::ti
         let free = global.available_permits();
         let mut claimed = Vec::new();
         if free > 0 {
-            match db::deliveries::claim(&state.db, free as u64, lease, chrono::Utc::now()).await {
+            match db::deliveries::claim(&fed.db, free as u64, lease, chrono::Utc::now()).await {
                 Ok(rows) => claimed = rows,
                 Err(e) => tracing::error!(error = %e, "claiming deliveries failed"),
             }
@@ -105,7 +106,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<Option<tokio::ti
         if claimed.is_empty() {
             tokio::select! {
                 _ = shutdown.changed() => {}
-                _ = state.federation.wake.notified() => {}
+                _ = fed.wake.notified() => {}
                 _ = tokio::time::sleep(IDLE_POLL) => {}
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             }
@@ -119,7 +120,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<Option<tokio::ti
                 .entry(delivery.domain.clone())
                 .or_insert_with(|| Arc::new(Semaphore::new(config.delivery_concurrency_per_domain)))
                 .clone();
-            let state = state.clone();
+            let fed = fed.clone();
             let shared = shared.clone();
             let mut stopping = shutdown.clone();
             tasks.spawn(async move {
@@ -131,9 +132,9 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<Option<tokio::ti
                     _ = stopping.wait_for(|s| s.is_some()) => None,
                 };
                 match permit {
-                    Some(_domain) => deliver_one(&state, &shared, delivery).await,
+                    Some(_domain) => deliver_one(&fed, &shared, delivery).await,
                     None => {
-                        if let Err(e) = db::deliveries::release(&state.db, delivery.id).await {
+                        if let Err(e) = db::deliveries::release(&fed.db, delivery.id).await {
                             tracing::warn!(error = %e, "releasing a delivery failed; it waits for its lease");
                         }
                     }
@@ -151,11 +152,11 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<Option<tokio::ti
     let _ = completer.await;
 }
 
-async fn deliver_one(state: &AppState, shared: &Shared, delivery: Delivery) {
+async fn deliver_one(fed: &Federation, shared: &Shared, delivery: Delivery) {
     let now = chrono::Utc::now();
     let attempts = delivery.attempts + 1;
-    let result = send(state, &delivery).await;
-    let db = &state.db;
+    let result = send(fed, &delivery).await;
+    let db = &fed.db;
     let outcome = match &result {
         Ok(()) => {
             let was_failing = shared
@@ -176,14 +177,14 @@ async fn deliver_one(state: &AppState, shared: &Shared, delivery: Delivery) {
             if let Ok(mut f) = shared.failing.lock() {
                 f.insert(delivery.domain.clone());
             }
-            note_domain_failure(state, &delivery.domain).await;
-            if attempts >= state.config.federation.delivery_max_attempts {
+            note_domain_failure(fed, &delivery.domain).await;
+            if attempts >= fed.config.federation.delivery_max_attempts {
                 tracing::warn!(inbox = %delivery.inbox_url, error = %e, attempts, "delivery failed for good");
                 db::deliveries::bury(db, delivery.id, attempts, &e.to_string(), now).await
             } else {
                 let next = now
                     + chrono::Duration::from_std(backoff(
-                        state.config.federation.delivery_retry_base_seconds,
+                        fed.config.federation.delivery_retry_base_seconds,
                         attempts,
                     ))
                     .unwrap_or_else(|_| chrono::Duration::hours(1));
@@ -204,10 +205,10 @@ async fn deliver_one(state: &AppState, shared: &Shared, delivery: Delivery) {
     }
 }
 
-async fn note_domain_failure(state: &AppState, domain: &str) {
+async fn note_domain_failure(fed: &Federation, domain: &str) {
     let now = chrono::Utc::now();
-    let cfg = &state.config.federation;
-    match db::deliveries::domain_failed(&state.db, domain, now).await {
+    let cfg = &fed.config.federation;
+    match db::deliveries::domain_failed(&fed.db, domain, now).await {
         Ok(failures) if failures >= cfg.circuit_breaker_failures => {
             let doublings = (failures - cfg.circuit_breaker_failures).clamp(0, 16) as u32;
             let pause = (cfg
@@ -216,22 +217,22 @@ async fn note_domain_failure(state: &AppState, domain: &str) {
             .min(6 * 3600);
             let until = now + chrono::Duration::seconds(pause as i64);
             tracing::warn!(%domain, failures, pause_seconds = pause, "pausing deliveries to an unreachable domain");
-            let _ = db::deliveries::open_circuit(&state.db, domain, until, now).await;
+            let _ = db::deliveries::open_circuit(&fed.db, domain, until, now).await;
         }
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "recording domain health failed"),
     }
 }
 
-async fn send(state: &AppState, delivery: &Delivery) -> Result<(), FetchError> {
+async fn send(fed: &Federation, delivery: &Delivery) -> Result<(), FetchError> {
     let inbox = Url::parse(&delivery.inbox_url)
         .map_err(|_| FetchError::Forbidden(delivery.inbox_url.clone(), "invalid inbox URL"))?;
     let signer = match delivery.signer_account_id {
-        None => state.federation.instance_signer(),
-        Some(id) => match state.federation.cached_signer(id) {
+        None => fed.instance_signer(),
+        Some(id) => match fed.cached_signer(id) {
             Some(signer) => Ok(signer),
-            None => match db::accounts::find_by_id(&state.db, id).await {
-                Ok(Some(account)) => state.federation.signer_for(&account),
+            None => match db::accounts::find_by_id(&fed.db, id).await {
+                Ok(Some(account)) => fed.signer_for(&account),
                 Ok(None) => {
                     return Err(FetchError::Signing(
                         "the signing account no longer exists".into(),
@@ -242,9 +243,7 @@ async fn send(state: &AppState, delivery: &Delivery) -> Result<(), FetchError> {
         },
     }
     .map_err(|e| FetchError::Signing(e.to_string()))?;
-    state
-        .federation
-        .client
+    fed.client
         .post_activity(&inbox, &delivery.body, &signer)
         .await
         .map(|_| ())

@@ -16,11 +16,13 @@ pub mod signatures;
 
 use std::sync::Arc;
 
+use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 use crate::{
     config::Config,
     db::entities::{accounts::Model as Account, instance_keys::Model as InstanceKeys},
+    domain::media::MediaService,
 };
 use activities::{ActivityPublisher, actor_uri};
 use client::{Client, FetchError, Signer};
@@ -29,22 +31,33 @@ use signatures::{KeyCache, SignatureError};
 /// The media type ActivityPub documents are served with.
 pub const ACTIVITY_JSON: &str = "application/activity+json";
 
-/// Federation services shared by handlers, the CLI and workers.
+/// Everything federation works with, handed to its functions by the api, the CLI and the
+/// delivery worker: the database, the configuration, the HTTP client and key caches, the
+/// publisher, media, and the worker's wake-up. It depends on nothing above federation.
 pub struct Federation {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub media: Arc<MediaService>,
     pub client: Client,
     pub keys: KeyCache,
     pub publisher: ActivityPublisher,
     /// Wakes the delivery worker when this process queued something.
     pub wake: Notify,
     instance_keys: InstanceKeys,
-    config: Arc<Config>,
     /// Local signers by account id: a fan-out signs thousands of POSTs as one account.
     signers: std::sync::RwLock<std::collections::HashMap<i64, Signer>>,
 }
 
 impl Federation {
-    pub fn new(config: Arc<Config>, instance_keys: InstanceKeys) -> Result<Self, FetchError> {
+    pub fn new(
+        db: DatabaseConnection,
+        config: Arc<Config>,
+        instance_keys: InstanceKeys,
+        media: Arc<MediaService>,
+    ) -> Result<Self, FetchError> {
         Ok(Federation {
+            db,
+            media,
             client: Client::new(&config)?,
             keys: KeyCache::default(),
             publisher: ActivityPublisher::new(config.clone()),

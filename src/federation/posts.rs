@@ -2,6 +2,7 @@
 //! activity only names (a reply's parent, a boosted post) from its origin, and the glue
 //! that lets domain posting resolve `@user@host` mentions.
 
+use crate::federation::Federation;
 use std::{future::Future, pin::Pin};
 
 use serde_json::Value;
@@ -19,21 +20,20 @@ use super::{
     resolve::{self, ResolveError},
 };
 use crate::{
-    db::{self, entities::accounts::Model as Account},
+    db::entities::accounts::Model as Account,
     domain::{
         self,
         posts::{Directory, Post, Posting, ReceivedText, RemoteMedia, RemotePost, Visibility},
         sanitize,
         text::Handle,
     },
-    state::AppState,
 };
 
 /// How many ancestors of a reply are fetched on demand.
 pub const MAX_PARENT_DEPTH: usize = 5;
 
 /// Resolves mentions through the database and, for remote handles, WebFinger.
-pub struct StateDirectory<'a>(pub &'a AppState);
+pub struct StateDirectory<'a>(pub &'a Federation);
 
 impl Directory for StateDirectory<'_> {
     fn resolve<'a>(
@@ -41,13 +41,13 @@ impl Directory for StateDirectory<'_> {
         handle: &'a Handle,
     ) -> Pin<Box<dyn Future<Output = Option<Account>> + Send + 'a>> {
         Box::pin(async move {
-            let state = self.0;
+            let fed = self.0;
             let result = match &handle.host {
-                None => domain::accounts::get_local(&state.db, &handle.user)
+                None => domain::accounts::get_local(&fed.db, &handle.user)
                     .await
                     .map_err(ResolveError::from),
                 Some(host) => {
-                    resolve::resolve_handle(state, &format!("{}@{host}", handle.user)).await
+                    resolve::resolve_handle(fed, &format!("{}@{host}", handle.user)).await
                 }
             };
             match result {
@@ -62,15 +62,15 @@ impl Directory for StateDirectory<'_> {
 }
 
 /// The posting context for this server.
-pub fn posting<'a>(state: &'a AppState, directory: &'a StateDirectory<'a>) -> Posting<'a> {
+pub fn posting<'a>(fed: &'a Federation, directory: &'a StateDirectory<'a>) -> Posting<'a> {
     Posting {
-        db: &state.db,
-        publisher: &state.federation.publisher,
+        db: &fed.db,
+        publisher: &fed.publisher,
         directory,
-        media: &state.media,
-        base_url: state.config.base_url(),
-        max_characters: state.config.instance.max_post_characters as usize,
-        max_media: state.config.instance.max_media_attachments as usize,
+        media: &fed.media,
+        base_url: fed.config.base_url(),
+        max_characters: fed.config.instance.max_post_characters as usize,
+        max_media: fed.config.instance.max_media_attachments as usize,
     }
 }
 
@@ -110,7 +110,7 @@ pub const MAX_HASHTAGS: usize = 50;
 /// A post object as received, checked and turned into domain terms. Mentions are mapped to
 /// known accounts only (no fetches for strangers).
 pub async fn parse_post(
-    state: &AppState,
+    fed: &Federation,
     object: &PostObject,
     author: &Account,
 ) -> Result<RemotePost, String> {
@@ -150,7 +150,7 @@ pub async fn parse_post(
         crate::domain::text::render(
             sanitize::bounded(&content, sanitize::MAX_REMOTE_HTML),
             &Default::default(),
-            state.config.base_url(),
+            fed.config.base_url(),
         )
     } else {
         content
@@ -177,7 +177,7 @@ pub async fn parse_post(
                 let Some(href) = &tag.href else {
                     continue;
                 };
-                if let Some(a) = known_account(state, href).await
+                if let Some(a) = known_account(fed, href).await
                     && !mentions.iter().any(|m: &Account| m.id == a.id)
                 {
                     mentions.push(a);
@@ -199,7 +199,7 @@ pub async fn parse_post(
     let mut addressed: Vec<Account> = Vec::new();
     for uri in to.iter().chain(cc).take(MAX_LIST_READ) {
         if let Ok(url) = Url::parse(uri)
-            && let Ok(Some(local)) = resolve::local_account_for(state, &url).await
+            && let Ok(Some(local)) = resolve::local_account_for(fed, &url).await
             && !mentions.iter().chain(&addressed).any(|m| m.id == local.id)
         {
             addressed.push(local);
@@ -227,12 +227,12 @@ pub async fn parse_post(
 }
 
 /// An account we already know by its actor id (local or stored remote).
-async fn known_account(state: &AppState, uri: &str) -> Option<Account> {
+async fn known_account(fed: &Federation, uri: &str) -> Option<Account> {
     let url = Url::parse(uri).ok()?;
-    if let Ok(Some(local)) = resolve::local_account_for(state, &url).await {
+    if let Ok(Some(local)) = resolve::local_account_for(fed, &url).await {
         return Some(local);
     }
-    db::accounts::find_by_uri(&state.db, uri)
+    domain::accounts::find_by_uri(&fed.db, uri)
         .await
         .ok()
         .flatten()
@@ -240,23 +240,19 @@ async fn known_account(state: &AppState, uri: &str) -> Option<Account> {
 
 /// Fetches a post from its origin and stores it (with up to `depth` ancestors). The
 /// document must be the one asked for and its author on the same host.
-pub async fn fetch_post(state: &AppState, uri: &str, depth: usize) -> Result<Post, String> {
-    if let Some(known) = db::posts::find_by_uri(&state.db, uri)
+pub async fn fetch_post(fed: &Federation, uri: &str, depth: usize) -> Result<Post, String> {
+    if let Some(known) = domain::posts::find_by_uri(&fed.db, uri)
         .await
         .map_err(|e| e.to_string())?
     {
         return Ok(known);
     }
     let url = Url::parse(uri).map_err(|_| format!("{uri} is not a URL"))?;
-    if url.as_str().starts_with(state.config.base_url()) {
+    if url.as_str().starts_with(fed.config.base_url()) {
         return Err(format!("{uri} is not a post here"));
     }
-    let signer = state
-        .federation
-        .instance_signer()
-        .map_err(|e| e.to_string())?;
-    let (_, object) = state
-        .federation
+    let signer = fed.instance_signer().map_err(|e| e.to_string())?;
+    let (_, object) = fed
         .client
         .get_json(&url, ACCEPT_AP, &signer)
         .await
@@ -267,15 +263,14 @@ pub async fn fetch_post(state: &AppState, uri: &str, depth: usize) -> Result<Pos
         // A page URL (`/@user/123`) answers with the post's canonical id: trust that only
         // from the same host, and only as the canonical id itself answers.
         Some(id) if same_origin(&id, uri) => {
-            if let Some(known) = db::posts::find_by_uri(&state.db, &id)
+            if let Some(known) = domain::posts::find_by_uri(&fed.db, &id)
                 .await
                 .map_err(|e| e.to_string())?
             {
                 return Ok(known);
             }
             let canonical = Url::parse(&id).map_err(|_| "bad object id")?;
-            let (_, again) = state
-                .federation
+            let (_, again) = fed
                 .client
                 .get_json(&canonical, ACCEPT_AP, &signer)
                 .await
@@ -297,10 +292,10 @@ pub async fn fetch_post(state: &AppState, uri: &str, depth: usize) -> Result<Pos
         return Err("the post's author is on another host".into());
     }
     let author_url = Url::parse(&author_uri).map_err(|_| "bad author id")?;
-    let author = resolve::actor(state, &author_url)
+    let author = resolve::actor(fed, &author_url)
         .await
         .map_err(|e| e.to_string())?;
-    store_post(state, &author, &object, depth).await
+    store_post(fed, &author, &object, depth).await
 }
 
 /// A fetched document read as a post object; an error for anything else.
@@ -318,19 +313,19 @@ pub fn post_document(document: Value) -> Result<PostObject, String> {
 /// Stores a post object already checked to come from `author`, fetching its parent first
 /// (bounded by `depth`). An unreachable parent does not stop the reply being stored.
 pub async fn store_post(
-    state: &AppState,
+    fed: &Federation,
     author: &Account,
     object: &PostObject,
     depth: usize,
 ) -> Result<Post, String> {
-    let remote = parse_post(state, object, author).await?;
+    let remote = parse_post(fed, object, author).await?;
     let parent = match &remote.in_reply_to_uri {
-        Some(parent_uri) => match db::posts::find_by_uri(&state.db, parent_uri)
+        Some(parent_uri) => match domain::posts::find_by_uri(&fed.db, parent_uri)
             .await
             .map_err(|e| e.to_string())?
         {
             Some(p) => Some(p),
-            None if depth > 0 => match Box::pin(fetch_post(state, parent_uri, depth - 1)).await {
+            None if depth > 0 => match Box::pin(fetch_post(fed, parent_uri, depth - 1)).await {
                 Ok(p) => Some(p),
                 Err(e) => {
                     tracing::info!(parent = %parent_uri, error = %e, "reply parent not fetched");
@@ -342,10 +337,10 @@ pub async fn store_post(
         None => None,
     };
     let uri = remote.uri.clone();
-    domain::posts::receive(&state.db, author, remote, parent.as_ref())
+    domain::posts::receive(&fed.db, author, remote, parent.as_ref())
         .await
         .map_err(|e| e.to_string())?;
-    db::posts::find_by_uri(&state.db, &uri)
+    domain::posts::find_by_uri(&fed.db, &uri)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| "the post was deleted".to_string())

@@ -1,6 +1,7 @@
 //! Remote actors: WebFinger, fetching, caching in the database, and key lookup for
 //! signature checks.
 
+use crate::federation::Federation;
 use std::time::Duration;
 
 use activitypub_federation::fetch::webfinger::Webfinger;
@@ -10,13 +11,12 @@ use url::Url;
 use super::{
     activities::domain_of,
     client::{ACCEPT_AP, FetchError},
-    protocol::actor::Actor,
+    protocol::actor::{Actor, KeyDocument},
     signatures::{FetchRecord, SignatureError, VerifyingKey},
 };
 use crate::{
-    db::{self, StoreError, accounts::RemoteActor, entities::accounts::Model as Account},
+    db::{StoreError, accounts::RemoteActor, entities::accounts::Model as Account},
     domain,
-    state::AppState,
 };
 
 /// Remote actor copies older than this are refetched when next needed.
@@ -62,6 +62,7 @@ fn actor_from_value(requested: &Url, value: Value) -> Result<RemoteActor, Resolv
         return Err(ResolveError::Invalid(shown, "bad preferredUsername".into()));
     }
     let web = |url: Option<Url>| url.and_then(|u| domain::sanitize::web_url(u.as_str()));
+    let fields = profile_fields(&actor);
     let summary: String = actor
         .summary
         .unwrap_or_default()
@@ -77,7 +78,7 @@ fn actor_from_value(requested: &Url, value: Value) -> Result<RemoteActor, Resolv
             &summary,
             domain::sanitize::MAX_REMOTE_BIO,
         )),
-        fields: profile_fields(actor.attachment.as_ref()),
+        fields,
         public_key_pem: actor.public_key.public_key_pem,
         key_id: actor.public_key.id.to_string(),
         inbox_url: actor.inbox.to_string(),
@@ -104,22 +105,15 @@ const MAX_FIELDS: usize = 16;
 
 /// A remote actor's profile fields (`PropertyValue` attachments): the name as plain text,
 /// the value as sanitized HTML (Mastodon sends links with `rel="me"` there).
-fn profile_fields(attachment: Option<&Value>) -> Vec<(String, String)> {
-    let items: Vec<&Value> = match attachment {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(one @ Value::Object(_)) => vec![one],
-        _ => vec![],
-    };
-    items
+fn profile_fields(actor: &Actor) -> Vec<(String, String)> {
+    actor
+        .property_values()
         .into_iter()
-        .filter(|f| f.get("type").and_then(Value::as_str) == Some("PropertyValue"))
-        .filter_map(|f| {
-            let name = f.get("name")?.as_str()?;
-            let value = f.get("value")?.as_str()?;
+        .map(|(name, value)| {
             let name: String = name.chars().take(255).collect();
             let name = domain::sanitize::plain(&name);
             let value: String = value.chars().take(2048).collect();
-            Some((name, domain::sanitize::html(&value)))
+            (name, domain::sanitize::html(&value))
         })
         .filter(|(name, _)| !name.trim().is_empty())
         .take(MAX_FIELDS)
@@ -127,19 +121,15 @@ fn profile_fields(attachment: Option<&Value>) -> Vec<(String, String)> {
 }
 
 /// Fetches (signed by the instance actor) and stores a remote actor.
-pub async fn fetch_actor(state: &AppState, uri: &Url) -> Result<Account, ResolveError> {
-    let remote = fetch_remote_actor(state, uri).await?;
-    Ok(db::accounts::upsert_remote(&state.db, remote).await?)
+pub async fn fetch_actor(fed: &Federation, uri: &Url) -> Result<Account, ResolveError> {
+    let remote = fetch_remote_actor(fed, uri).await?;
+    Ok(domain::accounts::remember_remote(&fed.db, remote).await?)
 }
 
 /// Fetches and checks a remote actor without storing it.
-async fn fetch_remote_actor(state: &AppState, uri: &Url) -> Result<RemoteActor, ResolveError> {
-    let signer = state.federation.instance_signer()?;
-    let (_, value) = state
-        .federation
-        .client
-        .get_json(uri, ACCEPT_AP, &signer)
-        .await?;
+async fn fetch_remote_actor(fed: &Federation, uri: &Url) -> Result<RemoteActor, ResolveError> {
+    let signer = fed.instance_signer()?;
+    let (_, value) = fed.client.get_json(uri, ACCEPT_AP, &signer).await?;
     checked_actor(uri, value)
 }
 
@@ -155,11 +145,11 @@ fn checked_actor(uri: &Url, value: Value) -> Result<RemoteActor, ResolveError> {
 }
 
 /// The stored copy of a remote actor, fetched when missing or stale.
-pub async fn actor(state: &AppState, uri: &Url) -> Result<Account, ResolveError> {
-    if let Some(local) = local_account_for(state, uri).await? {
+pub async fn actor(fed: &Federation, uri: &Url) -> Result<Account, ResolveError> {
+    if let Some(local) = local_account_for(fed, uri).await? {
         return Ok(local);
     }
-    if let Some(existing) = db::accounts::find_by_uri(&state.db, uri.as_str()).await? {
+    if let Some(existing) = domain::accounts::find_by_uri(&fed.db, uri.as_str()).await? {
         let fresh = existing.fetched_at.is_some_and(|t| {
             chrono::Utc::now() - t < chrono::Duration::from_std(ACTOR_MAX_AGE).unwrap_or_default()
         });
@@ -167,7 +157,7 @@ pub async fn actor(state: &AppState, uri: &Url) -> Result<Account, ResolveError>
             return Ok(existing);
         }
         // A stale copy still works when the origin is down.
-        return match fetch_actor(state, uri).await {
+        return match fetch_actor(fed, uri).await {
             Ok(a) => Ok(a),
             Err(e) => {
                 tracing::warn!(%uri, error = %e, "refreshing actor failed; using stored copy");
@@ -175,15 +165,15 @@ pub async fn actor(state: &AppState, uri: &Url) -> Result<Account, ResolveError>
             }
         };
     }
-    fetch_actor(state, uri).await
+    fetch_actor(fed, uri).await
 }
 
 /// Our own account when `uri` is one of our actor ids.
 pub async fn local_account_for(
-    state: &AppState,
+    fed: &Federation,
     uri: &Url,
 ) -> Result<Option<Account>, ResolveError> {
-    let base = state.config.base_url();
+    let base = fed.config.base_url();
     let Some(name) = uri
         .as_str()
         .strip_prefix(base)
@@ -194,7 +184,7 @@ pub async fn local_account_for(
     if name.is_empty() || name.contains('/') || name.contains('#') || name.contains('?') {
         return Ok(None);
     }
-    match domain::accounts::get_local(&state.db, name).await {
+    match domain::accounts::get_local(&fed.db, name).await {
         Ok(a) => Ok(Some(a)),
         Err(domain::DomainError::NotFound(_)) => Ok(None),
         Err(e) => Err(e.into()),
@@ -203,34 +193,33 @@ pub async fn local_account_for(
 
 /// Resolves `@user@host` (or `user@host`, or an actor URL) to an account: local accounts
 /// directly, remote ones through WebFinger and an actor fetch.
-pub async fn resolve_handle(state: &AppState, handle: &str) -> Result<Account, ResolveError> {
+pub async fn resolve_handle(fed: &Federation, handle: &str) -> Result<Account, ResolveError> {
     let handle = handle.trim();
     if handle.starts_with("https://") || handle.starts_with("http://") {
         let url = Url::parse(handle).map_err(|_| ResolveError::BadHandle(handle.into()))?;
-        return actor(state, &url).await;
+        return actor(fed, &url).await;
     }
     let bare = handle.strip_prefix('@').unwrap_or(handle);
     let (user, host) = bare
         .split_once('@')
         .filter(|(u, h)| !u.is_empty() && !h.is_empty() && !h.contains('/') && !h.contains('@'))
         .ok_or_else(|| ResolveError::BadHandle(handle.into()))?;
-    if host.eq_ignore_ascii_case(&state.config.domain()) {
-        return Ok(domain::accounts::get_local(&state.db, user).await?);
+    if host.eq_ignore_ascii_case(&fed.config.domain()) {
+        return Ok(domain::accounts::get_local(&fed.db, user).await?);
     }
-    if let Some(known) = db::accounts::find_remote_by_handle(&state.db, user, host).await?
+    if let Some(known) = domain::accounts::find_remote(&fed.db, user, host).await?
         && let Some(uri) = known.uri.as_deref().and_then(|u| Url::parse(u).ok())
     {
-        return actor(state, &uri).await;
+        return actor(fed, &uri).await;
     }
-    let scheme = webfinger_scheme(host, state.config.allow_private_network());
+    let scheme = webfinger_scheme(host, fed.config.allow_private_network());
     let url = Url::parse(&format!("{scheme}://{host}/.well-known/webfinger"))
         .map_err(|_| ResolveError::BadHandle(handle.into()))?;
     let mut url = url;
     url.query_pairs_mut()
         .append_pair("resource", &format!("acct:{user}@{host}"));
-    let signer = state.federation.instance_signer()?;
-    let (_, value) = state
-        .federation
+    let signer = fed.instance_signer()?;
+    let (_, value) = fed
         .client
         .get_json(&url, "application/jrd+json, application/json", &signer)
         .await?;
@@ -247,7 +236,7 @@ pub async fn resolve_handle(state: &AppState, handle: &str) -> Result<Account, R
         })
         .and_then(|l| l.href.clone())
         .ok_or_else(|| ResolveError::NotFound(handle.into()))?;
-    actor(state, &self_link).await
+    actor(fed, &self_link).await
 }
 
 /// WebFinger is https, except for loopback hosts when private networks are allowed (local
@@ -295,7 +284,7 @@ impl KeyOwner {
 /// Stores a key owner once its signature verified (nothing is stored for a request that
 /// fails the check) and caches its parsed key.
 pub async fn trust(
-    state: &AppState,
+    fed: &Federation,
     key_id: &str,
     owner: KeyOwner,
     key: VerifyingKey,
@@ -304,13 +293,11 @@ pub async fn trust(
         KeyOwner::Stored(a) => a,
         KeyOwner::Fetched(remote) => {
             // The fetched key proved itself: a later rotation may fetch again at once.
-            state.federation.keys.forget_fetch(key_id);
-            db::accounts::upsert_remote(&state.db, remote).await?
+            fed.keys.forget_fetch(key_id);
+            domain::accounts::remember_remote(&fed.db, remote).await?
         }
     };
-    state
-        .federation
-        .keys
+    fed.keys
         .remember(key_id, account.uri.as_deref().unwrap_or_default(), key);
     Ok(account)
 }
@@ -318,18 +305,17 @@ pub async fn trust(
 /// The key `key_id` names and its owner. Uses the cache and database unless `refresh`;
 /// otherwise fetches the key's document (an actor, or a key stub naming its owner).
 pub async fn key_owner(
-    state: &AppState,
+    fed: &Federation,
     key_id: &str,
     refresh: bool,
 ) -> Result<(KeyOwner, VerifyingKey), ResolveError> {
-    let fed = &state.federation;
     if !refresh {
         if let Some((owner_uri, key)) = fed.keys.verifying(key_id)
-            && let Some(owner) = db::accounts::find_by_uri(&state.db, &owner_uri).await?
+            && let Some(owner) = domain::accounts::find_by_uri(&fed.db, &owner_uri).await?
         {
             return Ok((KeyOwner::Stored(owner), key));
         }
-        if let Some(owner) = db::accounts::find_by_key_id(&state.db, key_id).await? {
+        if let Some(owner) = domain::accounts::find_by_key_id(&fed.db, key_id).await? {
             let key = VerifyingKey::from_pem(&owner.public_key_pem)?;
             return Ok((KeyOwner::Stored(owner), key));
         }
@@ -352,7 +338,7 @@ pub async fn key_owner(
             };
         }
     }
-    let fetched = fetch_key(state, key_id).await;
+    let fetched = fetch_key(fed, key_id).await;
     *recent = Some(FetchRecord {
         at: std::time::Instant::now(),
         outcome: fetched
@@ -372,27 +358,21 @@ pub const KEY_FAILURE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Fetches the document a key id names (an actor, or a key stub naming its owner).
 async fn fetch_key(
-    state: &AppState,
+    fed: &Federation,
     key_id: &str,
 ) -> Result<(RemoteActor, VerifyingKey), ResolveError> {
-    let fed = &state.federation;
     let mut url = Url::parse(key_id)
         .map_err(|_| ResolveError::Invalid(key_id.into(), "keyId is not a URL".into()))?;
     url.set_fragment(None);
     let signer = fed.instance_signer()?;
     let (_, doc) = fed.client.get_json(&url, ACCEPT_AP, &signer).await?;
-    let owner = if doc.get("inbox").is_some() {
-        // The key id points into the actor document itself (Mastodon's `#main-key`).
-        checked_actor(&url, doc)?
-    } else {
-        // A key document or stub (GoToSocial's `/main-key`) naming its owner.
-        let owner = doc
-            .get("owner")
-            .or_else(|| doc.get("publicKey").and_then(|k| k.get("owner")))
-            .and_then(Value::as_str)
-            .and_then(|s| Url::parse(s).ok())
-            .ok_or_else(|| ResolveError::Invalid(key_id.into(), "key has no owner".into()))?;
-        fetch_remote_actor(state, &owner).await?
+    let owner = match KeyDocument::of(&doc) {
+        KeyDocument::Actor => checked_actor(&url, doc)?,
+        KeyDocument::Key { owner } => {
+            let owner = owner
+                .ok_or_else(|| ResolveError::Invalid(key_id.into(), "key has no owner".into()))?;
+            fetch_remote_actor(fed, &owner).await?
+        }
     };
     if owner.key_id != key_id {
         return Err(ResolveError::Invalid(

@@ -334,7 +334,7 @@ impl TestApp {
         let me = domain::accounts::get_local(&self.state.db, name)
             .await
             .unwrap();
-        let target = pinhole::federation::resolve::resolve_handle(&self.state, handle)
+        let target = pinhole::federation::resolve::resolve_handle(&self.state.federation, handle)
             .await
             .unwrap();
         let (_, state) = domain::follows::follow(
@@ -411,8 +411,8 @@ impl TestApp {
         let author = domain::accounts::get_local(&self.state.db, name)
             .await
             .unwrap();
-        let directory = pinhole::federation::posts::StateDirectory(&self.state);
-        let ctx = pinhole::federation::posts::posting(&self.state, &directory);
+        let directory = pinhole::federation::posts::StateDirectory(&self.state.federation);
+        let ctx = pinhole::federation::posts::posting(&self.state.federation, &directory);
         let images = images
             .into_iter()
             .map(|(bytes, alt)| domain::media::NewMedia {

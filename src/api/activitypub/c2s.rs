@@ -78,7 +78,9 @@ pub async fn outbox_post(
             "follow",
         ],
     )?;
-    Ok(created(c2s::submit(&state, &auth.0, &body).await?))
+    Ok(created(
+        c2s::submit(&state.federation, &auth.0, &body).await?,
+    ))
 }
 
 /// `POST /users/NAME/media` (`endpoints.uploadMedia`): multipart `file` and `object`.
@@ -92,7 +94,9 @@ pub async fn upload_media(
     let (bytes, fields) = read_upload(form, &["object"]).await?;
     let bytes = bytes.ok_or_else(|| ApiError::BadRequest("the file part is missing".into()))?;
     let object = fields.get("object").map(String::as_str);
-    Ok(created(c2s::upload_media(&state, me, bytes, object).await?))
+    Ok(created(
+        c2s::upload_media(&state.federation, me, bytes, object).await?,
+    ))
 }
 
 /// `GET /users/NAME/media/ID`: an upload as an object, for its owner only (an unattached

@@ -62,7 +62,16 @@ pub async fn shared_inbox(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    respond(inbox::receive(&state, path_and_query(&uri), &headers, &body, None).await)
+    respond(
+        inbox::receive(
+            &state.federation,
+            path_and_query(&uri),
+            &headers,
+            &body,
+            None,
+        )
+        .await,
+    )
 }
 
 /// A local account's own inbox.
@@ -77,7 +86,16 @@ pub async fn user_inbox(
         Ok(a) => a,
         Err(e) => return crate::api::ApiError::from(e).into_response(),
     };
-    respond(inbox::receive(&state, path_and_query(&uri), &headers, &body, Some(&owner)).await)
+    respond(
+        inbox::receive(
+            &state.federation,
+            path_and_query(&uri),
+            &headers,
+            &body,
+            Some(&owner),
+        )
+        .await,
+    )
 }
 
 /// Lets an inbox POST in, in steps each bounded so that no sender can hold what others

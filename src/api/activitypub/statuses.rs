@@ -44,7 +44,7 @@ pub async fn reader(
         return Ok(Some(caller.account));
     }
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    signed_reader(state, path, headers)
+    signed_reader(&state.federation, path, headers)
         .await
         .map_err(
             |e: InboxError| match crate::api::error::inbox_status(&e).as_u16() {

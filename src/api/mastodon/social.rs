@@ -375,7 +375,9 @@ pub async fn search(
     if !q.is_empty() && (kind.is_empty() || kind == "accounts") {
         let handle = q.trim_start_matches('@');
         let found = if handle.contains('@') && resolve {
-            resolve::resolve_handle(&state, handle).await.ok()
+            resolve::resolve_handle(&state.federation, handle)
+                .await
+                .ok()
         } else if let Some((user, host)) = handle.split_once('@') {
             domain::accounts::find_remote(&state.db, user, host).await?
         } else {
@@ -390,9 +392,11 @@ pub async fn search(
     {
         let post = match domain::posts::find_by_uri(&state.db, &q).await? {
             Some(p) => Some(p),
-            None if resolve => fed_posts::fetch_post(&state, &q, fed_posts::MAX_PARENT_DEPTH)
-                .await
-                .ok(),
+            None if resolve => {
+                fed_posts::fetch_post(&state.federation, &q, fed_posts::MAX_PARENT_DEPTH)
+                    .await
+                    .ok()
+            }
             None => None,
         };
         if let Some(p) = post
@@ -439,7 +443,7 @@ pub async fn account_search(
     let mut out: Vec<Account> = Vec::new();
     if let Some((user, host)) = q.split_once('@') {
         let found = if params.flag("resolve") {
-            resolve::resolve_handle(&state, &q).await.ok()
+            resolve::resolve_handle(&state.federation, &q).await.ok()
         } else if host.eq_ignore_ascii_case(&state.config.domain()) {
             domain::accounts::get_local(&state.db, user).await.ok()
         } else {

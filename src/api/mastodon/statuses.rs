@@ -138,8 +138,8 @@ pub async fn create(
         silent: vec![],
         media_changes: vec![],
     };
-    let directory = StateDirectory(&state);
-    let ctx = posting(&state, &directory);
+    let directory = StateDirectory(&state.federation);
+    let ctx = posting(&state.federation, &directory);
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     let view = domain::posts::create_once(&ctx, &caller.account, new, key).await?;
     state.federation.wake.notify_one();
@@ -209,8 +209,8 @@ pub async fn update(
         sensitive: params.flag("sensitive"),
         language: params.get("language").map(str::to_string),
     };
-    let directory = StateDirectory(&state);
-    let ctx = posting(&state, &directory);
+    let directory = StateDirectory(&state.federation);
+    let ctx = posting(&state.federation, &directory);
     let view = domain::posts::edit(&ctx, &caller.account, parse_id(&id)?, edit).await?;
     state.federation.wake.notify_one();
     one(&state, &caller.account, view).await
@@ -230,8 +230,8 @@ pub async fn delete(
         return Err(ApiError::NotFound("Record not found".into()));
     }
     let body = one(&state, &caller.account, view).await?;
-    let directory = StateDirectory(&state);
-    let ctx = posting(&state, &directory);
+    let directory = StateDirectory(&state.federation);
+    let ctx = posting(&state.federation, &directory);
     domain::posts::delete(&ctx, &caller.account, id).await?;
     state.federation.wake.notify_one();
     Ok(body)
@@ -317,8 +317,8 @@ async fn act(
     let caller = auth.require(&[scope])?;
     let me = &caller.account;
     let id = parse_id(&id)?;
-    let directory = StateDirectory(&state);
-    let ctx = posting(&state, &directory);
+    let directory = StateDirectory(&state.federation);
+    let ctx = posting(&state.federation, &directory);
     let view = match action {
         Action::Favourite => domain::posts::favourite(&ctx, me, id).await?,
         Action::Unfavourite => domain::posts::unfavourite(&ctx, me, id).await?,

@@ -1,7 +1,7 @@
 //! `Accept`: a remote account accepted a local account's follow request.
 
 use super::{Applied, Applying, InboxError, local_target};
-use crate::{db::entities::accounts::Model as Account, domain, domain::received::Stored};
+use crate::{db::entities::accounts::Model as Account, domain, domain::undo::Undoable};
 
 pub(super) async fn apply(cx: &Applying<'_>) -> Result<Applied, InboxError> {
     let Some(follower) = follower(cx).await? else {
@@ -23,19 +23,17 @@ pub(super) async fn follower(cx: &Applying<'_>) -> Result<Option<Account>, Inbox
             return Ok(None);
         }
         if inner.actor.is_some() {
-            return local_target(cx.state, inner.actor.as_deref())
-                .await
-                .map(Some);
+            return local_target(cx.fed, inner.actor.as_deref()).await.map(Some);
         }
     }
     let stored = match cx.activity.object_id() {
-        Some(id) => domain::received::stored(cx.txn, id).await?,
+        Some(id) => domain::undo::by_id(cx.txn, id).await?,
         None => None,
     };
     match stored {
-        Some(Stored::Follow { follower, .. }) => {
-            Ok(Some(domain::received::account(cx.txn, follower).await?))
-        }
+        Some(Undoable::Follow(follow)) => Ok(Some(
+            domain::received::account(cx.txn, follow.follower_id).await?,
+        )),
         _ => Err(InboxError::NotFound("no such follow request".into())),
     }
 }

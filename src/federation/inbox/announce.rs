@@ -2,6 +2,7 @@
 //! here), never from the wrapper; a group (Lemmy) announces the author's Create instead.
 
 use super::{Applied, Applying, InboxError, Prepared};
+use crate::federation::Federation;
 use crate::{
     db::entities::accounts::Model as Account,
     domain,
@@ -9,11 +10,10 @@ use crate::{
         posts,
         protocol::activity::{Activity, Object},
     },
-    state::AppState,
 };
 
 pub(super) async fn prepare(
-    state: &AppState,
+    fed: &Federation,
     actor: &Account,
     activity: &Activity,
     inbox_owner: Option<&Account>,
@@ -23,17 +23,17 @@ pub(super) async fn prepare(
         _ => activity.object_id(),
     }
     .ok_or_else(|| InboxError::Malformed("no object".into()))?;
-    let known = domain::posts::find_by_uri(&state.db, object_id).await?;
+    let known = domain::posts::find_by_uri(&fed.db, object_id).await?;
     let is_local = known.as_ref().is_some_and(|p| p.local);
     if !is_local
         && inbox_owner.is_none()
-        && !domain::posts::has_local_followers(&state.db, actor).await?
+        && !domain::posts::has_local_followers(&fed.db, actor).await?
     {
         return Ok(Prepared::Ignore("nobody here follows the booster".into()));
     }
     let original = match known {
         Some(p) => p,
-        None => posts::fetch_post(state, object_id, posts::MAX_PARENT_DEPTH)
+        None => posts::fetch_post(fed, object_id, posts::MAX_PARENT_DEPTH)
             .await
             .map_err(|e| InboxError::Refused(format!("boosted post unavailable: {e}")))?,
     };

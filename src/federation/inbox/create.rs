@@ -1,6 +1,7 @@
 //! `Create`: a post arrives. Its object (embedded, or fetched from the id it names) must be
 //! a post from the actor's host, attributed to the actor, and concern someone here.
 
+use crate::federation::Federation;
 use url::Url;
 
 use super::{Applied, Applying, InboxError, Prepared};
@@ -15,17 +16,16 @@ use crate::{
         posts::{self, POST_TYPES},
         protocol::activity::{Activity, Object},
     },
-    state::AppState,
 };
 
 pub(super) async fn prepare(
-    state: &AppState,
+    fed: &Federation,
     actor: &Account,
     activity: &Activity,
     inbox_owner: Option<&Account>,
 ) -> Result<Prepared, InboxError> {
-    let object = object(state, activity).await?;
-    prepare_post(state, actor, &object, inbox_owner).await
+    let object = object(fed, activity).await?;
+    prepare_post(fed, actor, &object, inbox_owner).await
 }
 
 pub(super) async fn apply(cx: &Applying<'_>, prepared: Prepared) -> Result<Applied, InboxError> {
@@ -36,16 +36,14 @@ pub(super) async fn apply(cx: &Applying<'_>, prepared: Prepared) -> Result<Appli
 }
 
 /// The object of a Create or Update: embedded, or fetched from its id when only named.
-pub(super) async fn object(state: &AppState, activity: &Activity) -> Result<Object, InboxError> {
+pub(super) async fn object(fed: &Federation, activity: &Activity) -> Result<Object, InboxError> {
     match activity.object() {
         Some(Object::Id(id)) => {
             let url = Url::parse(id).map_err(|_| InboxError::Malformed("bad object id".into()))?;
-            let signer = state
-                .federation
+            let signer = fed
                 .instance_signer()
                 .map_err(|e| InboxError::Internal(e.to_string()))?;
-            let (_, document) = state
-                .federation
+            let (_, document) = fed
                 .client
                 .get_json(&url, ACCEPT_AP, &signer)
                 .await
@@ -60,7 +58,7 @@ pub(super) async fn object(state: &AppState, activity: &Activity) -> Result<Obje
 
 /// Checks a received post object (of a Create or an Update) and reads it, with its parent.
 pub(super) async fn prepare_post(
-    state: &AppState,
+    fed: &Federation,
     actor: &Account,
     object: &Object,
     inbox_owner: Option<&Account>,
@@ -95,7 +93,7 @@ pub(super) async fn prepare_post(
             "the object's attributedTo is not the actor".into(),
         ));
     }
-    let mut remote = posts::parse_post(state, post, actor)
+    let mut remote = posts::parse_post(fed, post, actor)
         .await
         .map_err(InboxError::Malformed)?;
     // A limited post delivered to a personal inbox: that account is addressed even when
@@ -105,9 +103,9 @@ pub(super) async fn prepare_post(
         remote.silent.extend(inbox_owner.cloned());
     }
     let parent = match &remote.in_reply_to_uri {
-        Some(uri) => match domain::posts::find_by_uri(&state.db, uri).await? {
+        Some(uri) => match domain::posts::find_by_uri(&fed.db, uri).await? {
             Some(p) => Some(p),
-            None => match posts::fetch_post(state, uri, posts::MAX_PARENT_DEPTH).await {
+            None => match posts::fetch_post(fed, uri, posts::MAX_PARENT_DEPTH).await {
                 Ok(p) => Some(p),
                 Err(e) => {
                     tracing::info!(parent = %uri, error = %e, "reply parent not fetched");
@@ -117,7 +115,7 @@ pub(super) async fn prepare_post(
         },
         None => None,
     };
-    if !relevant(state, actor, &remote, parent.as_ref(), inbox_owner).await? {
+    if !relevant(fed, actor, &remote, parent.as_ref(), inbox_owner).await? {
         return Ok(Prepared::Ignore(
             "nobody here follows or is addressed".into(),
         ));
@@ -130,7 +128,7 @@ pub(super) async fn prepare_post(
 
 /// Whether a post from `author` concerns anyone here.
 async fn relevant(
-    state: &AppState,
+    fed: &Federation,
     author: &Account,
     remote: &RemotePost,
     parent: Option<&Post>,
@@ -141,8 +139,8 @@ async fn relevant(
     Ok(inbox_owner.is_some()
         || remote.mentions.iter().any(Account::is_local)
         || parent.is_some_and(|p| p.local)
-        || domain::posts::has_local_followers(&state.db, author).await?
-        || domain::posts::find_by_uri(&state.db, &remote.uri)
+        || domain::posts::has_local_followers(&fed.db, author).await?
+        || domain::posts::find_by_uri(&fed.db, &remote.uri)
             .await?
             .is_some())
 }

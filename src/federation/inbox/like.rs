@@ -1,13 +1,16 @@
 //! `Like`: a favourite of one of our posts (likes of posts from elsewhere are not kept).
 
 use super::{Applied, Applying, InboxError, Prepared};
-use crate::{domain, federation::protocol::activity::Activity, state::AppState};
+use crate::{
+    domain,
+    federation::{Federation, protocol::activity::Activity},
+};
 
-pub(super) async fn prepare(state: &AppState, activity: &Activity) -> Result<Prepared, InboxError> {
+pub(super) async fn prepare(fed: &Federation, activity: &Activity) -> Result<Prepared, InboxError> {
     let object_id = activity
         .object_id()
         .ok_or_else(|| InboxError::Malformed("no object".into()))?;
-    match domain::posts::find_by_uri(&state.db, object_id).await? {
+    match domain::posts::find_by_uri(&fed.db, object_id).await? {
         Some(p) if p.local => Ok(Prepared::Like(p)),
         _ => Ok(Prepared::Ignore("likes of posts not from here".into())),
     }

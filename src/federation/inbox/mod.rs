@@ -18,6 +18,7 @@ mod undo;
 mod update;
 mod verify;
 
+use crate::federation::Federation;
 use http::HeaderMap;
 use serde_json::Value;
 use url::Url;
@@ -35,7 +36,6 @@ use crate::{
         self, DomainError,
         posts::{Post, RemotePost},
     },
-    state::AppState,
 };
 
 /// Why an incoming activity was refused; the api layer answers each with a 4xx and the
@@ -108,7 +108,7 @@ enum Prepared {
 /// A verified activity inside its transaction, as each handler's `apply` gets it.
 struct Applying<'a> {
     txn: &'a sea_orm::DatabaseTransaction,
-    state: &'a AppState,
+    fed: &'a Federation,
     actor: &'a Account,
     activity: &'a Activity,
     /// The activity's id (or the name given to an id-less one).
@@ -125,13 +125,13 @@ enum Applied {
 /// Verifies and applies one POSTed activity. `inbox_owner` is the local account whose
 /// personal inbox was used (`None` for the shared inbox).
 pub async fn receive(
-    state: &AppState,
+    fed: &Federation,
     path_and_query: &str,
     headers: &HeaderMap,
     body: &[u8],
     inbox_owner: Option<&Account>,
 ) -> Result<Outcome, InboxError> {
-    let pending = verify::begin(state, path_and_query, headers, body)?;
+    let pending = verify::begin(fed, path_and_query, headers, body)?;
     let document: Value = serde_json::from_slice(body)
         .map_err(|e| InboxError::Malformed(format!("body is not JSON: {e}")))?;
     let activity = Activity::from_json(&document)
@@ -167,7 +167,7 @@ pub async fn receive(
         ));
     }
 
-    let (owner, key) = verify::verified_key(state, &pending).await?;
+    let (owner, key) = verify::verified_key(fed, &pending).await?;
     if owner.uri() != actor_uri.as_str() {
         return Err(InboxError::WrongOwner {
             owner: owner.uri().to_string(),
@@ -178,16 +178,16 @@ pub async fn receive(
         tracing::debug!(%kind, actor = %actor_uri, "ignoring unsupported activity");
         return Ok(Outcome::Ignored);
     }
-    let owner = resolve::trust(state, &pending.key_id, owner, key)
+    let owner = resolve::trust(fed, &pending.key_id, owner, key)
         .await
         .map_err(InboxError::Key)?;
-    let prepared = prepare(state, &owner, &activity, inbox_owner).await?;
+    let prepared = prepare(fed, &owner, &activity, inbox_owner).await?;
     if let Prepared::Ignore(why) = &prepared {
         tracing::debug!(kind = activity.verb(), actor = %actor_uri, reason = %why, "ignoring activity");
         return Ok(Outcome::Ignored);
     }
     apply(
-        state,
+        fed,
         &owner,
         (&activity_id, &activity, &document),
         inbox_owner,
@@ -200,7 +200,7 @@ pub async fn receive(
 /// inbox writes for it (the activity, the post, its tags, each reached account's inbox
 /// item) in one write transaction. The inbox benchmark measures this as its storage bound.
 pub async fn store_create(
-    state: &AppState,
+    fed: &Federation,
     actor: &Account,
     activity_id: &str,
     document: &Value,
@@ -214,7 +214,7 @@ pub async fn store_create(
     };
     let activity = InboxActivity::Create(activity);
     apply(
-        state,
+        fed,
         actor,
         (activity_id, &activity, document),
         None,
@@ -225,16 +225,16 @@ pub async fn store_create(
 
 /// The network step of each verb's handler.
 async fn prepare(
-    state: &AppState,
+    fed: &Federation,
     actor: &Account,
     activity: &InboxActivity,
     inbox_owner: Option<&Account>,
 ) -> Result<Prepared, InboxError> {
     match activity {
-        InboxActivity::Create(a) => create::prepare(state, actor, a, inbox_owner).await,
-        InboxActivity::Update(a) => update::prepare(state, actor, a, inbox_owner).await,
-        InboxActivity::Announce(a) => announce::prepare(state, actor, a, inbox_owner).await,
-        InboxActivity::Like(a) => like::prepare(state, a).await,
+        InboxActivity::Create(a) => create::prepare(fed, actor, a, inbox_owner).await,
+        InboxActivity::Update(a) => update::prepare(fed, actor, a, inbox_owner).await,
+        InboxActivity::Announce(a) => announce::prepare(fed, actor, a, inbox_owner).await,
+        InboxActivity::Like(a) => like::prepare(fed, a).await,
         InboxActivity::Delete(a) => delete::prepare(actor, a),
         _ => Ok(Prepared::Nothing),
     }
@@ -243,7 +243,7 @@ async fn prepare(
 /// Records the activity, lets its verb's handler apply it, and puts it in the inbox
 /// collections of the local accounts it reached, all in one transaction.
 async fn apply(
-    state: &AppState,
+    fed: &Federation,
     actor: &Account,
     (id, activity, document): (&str, &InboxActivity, &Value),
     inbox_owner: Option<&Account>,
@@ -254,7 +254,7 @@ async fn apply(
     };
     // Serialized before the transaction: a body may be a megabyte.
     let body = without_hidden_recipients(document).to_string();
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&fed.db).await?;
     let now = chrono::Utc::now();
     // A boost's recipients may block the boosted author too.
     let subject_author = match &prepared {
@@ -265,7 +265,7 @@ async fn apply(
     else {
         drop(txn);
         if let (Some(owner), InboxActivity::Create(create)) = (inbox_owner, activity)
-            && reach::also_for(state, actor, owner, create, id).await?
+            && reach::also_for(fed, actor, owner, create, id).await?
         {
             return Ok(Outcome::Applied);
         }
@@ -273,7 +273,7 @@ async fn apply(
     };
     let cx = Applying {
         txn: &txn,
-        state,
+        fed,
         actor,
         activity: typed,
         id,
@@ -297,23 +297,23 @@ async fn apply(
             .map_err(|e| InboxError::Internal(e.to_string()))?;
         return Ok(Outcome::Ignored);
     }
-    let audience = reach::audience(&state.config, actor, activity, inbox_owner, subject_author);
+    let audience = reach::audience(&fed.config, actor, activity, inbox_owner, subject_author);
     let recipients = domain::received::reached(&txn, audience).await?;
     domain::received::deliver(&txn, row, &recipients, now).await?;
     txn.commit()
         .await
         .map_err(|e| InboxError::Internal(e.to_string()))?;
-    state.federation.wake.notify_one();
+    fed.wake.notify_one();
     Ok(Outcome::Applied)
 }
 
 /// The local account a URI names (the object of a Follow, the actor of a Follow being
 /// accepted): an error when there is none.
-async fn local_target(state: &AppState, uri: Option<&str>) -> Result<Account, InboxError> {
+async fn local_target(fed: &Federation, uri: Option<&str>) -> Result<Account, InboxError> {
     let uri = uri
         .and_then(|u| Url::parse(u).ok())
         .ok_or_else(|| InboxError::Malformed("no object".into()))?;
-    resolve::local_account_for(state, &uri)
+    resolve::local_account_for(fed, &uri)
         .await
         .map_err(|e| InboxError::Internal(e.to_string()))?
         .ok_or_else(|| InboxError::NotFound(format!("{uri} is not an account here")))

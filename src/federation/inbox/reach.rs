@@ -2,6 +2,7 @@
 //! ([`domain::received::reached`]); and a repeated Create for another silent recipient.
 
 use super::InboxError;
+use crate::federation::Federation;
 use crate::{
     config::Config,
     db::entities::accounts::Model as Account,
@@ -10,7 +11,6 @@ use crate::{
         activity::{Activity, InboxActivity, Object, object_id_in},
         object::is_public,
     },
-    state::AppState,
 };
 
 /// The audience a received activity names: the owner of the personal inbox used, local
@@ -83,7 +83,7 @@ pub(super) fn audience(
 /// (`bto`/`bcc`) recipient on this server gets its own copy, and each must be able to read
 /// the post. True when `owner` was added.
 pub(super) async fn also_for(
-    state: &AppState,
+    fed: &Federation,
     actor: &Account,
     owner: &Account,
     create: &Activity,
@@ -94,7 +94,7 @@ pub(super) async fn also_for(
     };
     // Only the author's own earlier Create of this very post counts: a sender may not point
     // a reused activity id at somebody else's post to read it.
-    let Some(recorded) = domain::received::find_recorded(&state.db, activity_id).await? else {
+    let Some(recorded) = domain::received::find_recorded(&fed.db, activity_id).await? else {
         return Ok(false);
     };
     if recorded.actor_account_id != Some(actor.id)
@@ -102,7 +102,7 @@ pub(super) async fn also_for(
     {
         return Ok(false);
     }
-    let Some(post) = domain::posts::find_by_uri(&state.db, uri).await? else {
+    let Some(post) = domain::posts::find_by_uri(&fed.db, uri).await? else {
         return Ok(false);
     };
     if post.account_id != actor.id
@@ -114,7 +114,7 @@ pub(super) async fn also_for(
     {
         return Ok(false);
     }
-    let txn = crate::db::begin_write(&state.db).await?;
+    let txn = crate::db::begin_write(&fed.db).await?;
     let added = domain::posts::add_silent_recipient(&txn, &post, owner).await?;
     if added {
         domain::received::deliver(&txn, recorded.row, &[owner.id], chrono::Utc::now()).await?;

@@ -4,7 +4,7 @@
 use super::{Applied, Applying, InboxError, local_target};
 use crate::{
     db::entities::accounts::Model as Account,
-    domain::{self, received::Stored},
+    domain::{self, undo::Undoable},
 };
 
 /// What an Undo takes back.
@@ -22,14 +22,14 @@ pub(super) async fn apply(cx: &Applying<'_>) -> Result<Applied, InboxError> {
     let named = inner.and_then(|i| i.kind.pick(&["Like", "Announce", "Block", "Follow"]));
     // Named by id only (or embedded without a type): what we stored under the id.
     let stored = match named {
-        None if !inner_id.is_empty() => domain::received::stored(cx.txn, inner_id).await?,
+        None if !inner_id.is_empty() => domain::undo::by_id(cx.txn, inner_id).await?,
         _ => None,
     };
     let undone = match (named, stored) {
-        (Some("Like"), _) | (None, Some(Stored::Like)) => Undone::Like,
-        (Some("Announce"), _) | (None, Some(Stored::Boost)) => Undone::Boost,
-        (Some("Block"), _) | (None, Some(Stored::Block { .. })) => Undone::Block,
-        (Some("Follow"), _) | (None, Some(Stored::Follow { .. })) => Undone::Follow,
+        (Some("Like"), _) | (None, Some(Undoable::Like(_))) => Undone::Like,
+        (Some("Announce"), _) | (None, Some(Undoable::Boost(_))) => Undone::Boost,
+        (Some("Block"), _) | (None, Some(Undoable::Block(_))) => Undone::Block,
+        (Some("Follow"), _) | (None, Some(Undoable::Follow(_))) => Undone::Follow,
         _ => return Ok(Applied::Done),
     };
     let actor_uri = cx.actor.uri.as_deref().unwrap_or_default();
@@ -77,16 +77,16 @@ async fn target(
     missing: &str,
 ) -> Result<Account, InboxError> {
     if object.is_some() {
-        return local_target(cx.state, object).await;
+        return local_target(cx.fed, object).await;
     }
     let stored = match inner_id {
         "" => None,
-        id => domain::received::stored(cx.txn, id).await?,
+        id => domain::undo::by_id(cx.txn, id).await?,
     };
-    match stored {
-        Some(Stored::Block { target } | Stored::Follow { target, .. }) => {
-            Ok(domain::received::account(cx.txn, target).await?)
-        }
-        _ => Err(InboxError::NotFound(missing.into())),
-    }
+    let target = match stored {
+        Some(Undoable::Block(b)) => b.target_account_id,
+        Some(Undoable::Follow(f)) => f.target_id,
+        _ => return Err(InboxError::NotFound(missing.into())),
+    };
+    Ok(domain::received::account(cx.txn, target).await?)
 }

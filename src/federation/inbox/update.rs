@@ -1,17 +1,17 @@
 //! `Update`: an edited post (read and checked as a Create's), or the actor's own profile,
 //! which is refetched from its origin rather than trusted from the activity.
 
+use crate::federation::Federation;
 use url::Url;
 
 use super::{Applied, Applying, InboxError, Prepared, create};
 use crate::{
     db::entities::accounts::Model as Account,
     federation::{protocol::activity::Activity, resolve},
-    state::AppState,
 };
 
 pub(super) async fn prepare(
-    state: &AppState,
+    fed: &Federation,
     actor: &Account,
     activity: &Activity,
     inbox_owner: Option<&Account>,
@@ -21,13 +21,13 @@ pub(super) async fn prepare(
         // The actor changed its profile or keys: refetch it from the origin.
         let url =
             Url::parse(&actor_uri).map_err(|_| InboxError::Malformed("bad actor id".into()))?;
-        resolve::fetch_actor(state, &url)
+        resolve::fetch_actor(fed, &url)
             .await
             .map_err(|e| InboxError::Refused(e.to_string()))?;
         return Ok(Prepared::Ignore("profile refreshed".into()));
     }
-    let object = create::object(state, activity).await?;
-    create::prepare_post(state, actor, &object, inbox_owner).await
+    let object = create::object(fed, activity).await?;
+    create::prepare_post(fed, actor, &object, inbox_owner).await
 }
 
 pub(super) async fn apply(cx: &Applying<'_>, prepared: Prepared) -> Result<Applied, InboxError> {

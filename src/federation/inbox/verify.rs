@@ -1,6 +1,7 @@
 //! Who sent a request: the `Host` it was addressed to, its HTTP signature (draft-cavage
 //! or RFC 9421) and body digest, and the signer's key, refetched once when it rotated.
 
+use crate::federation::Federation;
 use http::HeaderMap;
 use url::Url;
 
@@ -11,27 +12,26 @@ use crate::{
         resolve,
         signatures::{self, SignatureError},
     },
-    state::AppState,
 };
 
 /// Checks the request before its body is read as JSON: addressed to this server, a
 /// signature header that parses, and a body digest that matches.
 pub(super) fn begin(
-    state: &AppState,
+    fed: &Federation,
     path_and_query: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<signatures::PendingSignature, InboxError> {
     let header_list = header_list(headers);
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    addressed_here(&state.config, header("host"))?;
+    addressed_here(&fed.config, header("host"))?;
     if headers.contains_key("signature-input") {
         // RFC 9421: the signature covers the full target URI, rebuilt from our public
         // scheme and the Host the request was sent to.
         let host = header("host").unwrap_or_default();
         let target = Url::parse(&format!(
             "{}://{host}{path_and_query}",
-            state.config.public_url.scheme()
+            fed.config.public_url.scheme()
         ))
         .map_err(|_| InboxError::Malformed("bad Host header".into()))?;
         let pending = signatures::begin_verify_rfc9421(
@@ -88,10 +88,10 @@ fn addressed_here(config: &crate::config::Config, host: Option<&str>) -> Result<
 /// key does not verify (the actor rotated its key) — only for a signature that could be
 /// real, and at most once per [`resolve::KEY_REFETCH_INTERVAL`] per key.
 pub(super) async fn verified_key(
-    state: &AppState,
+    fed: &Federation,
     pending: &signatures::PendingSignature,
 ) -> Result<(resolve::KeyOwner, signatures::VerifyingKey), InboxError> {
-    let (owner, key) = resolve::key_owner(state, &pending.key_id, false)
+    let (owner, key) = resolve::key_owner(fed, &pending.key_id, false)
         .await
         .map_err(InboxError::Key)?;
     if pending.verify(&key).is_ok() {
@@ -101,7 +101,7 @@ pub(super) async fn verified_key(
         // Just fetched (nothing newer to get), or not a signature at all.
         return Err(SignatureError::Invalid.into());
     }
-    let (owner, key) = resolve::key_owner(state, &pending.key_id, true)
+    let (owner, key) = resolve::key_owner(fed, &pending.key_id, true)
         .await
         .map_err(InboxError::Key)?;
     pending.verify(&key)?;
@@ -111,7 +111,7 @@ pub(super) async fn verified_key(
 /// Who signed a GET (an authorized fetch): `None` for an unsigned request; an error when a
 /// signature is present but does not verify, so a forged request learns nothing.
 pub async fn signed_reader(
-    state: &AppState,
+    fed: &Federation,
     path_and_query: &str,
     headers: &HeaderMap,
 ) -> Result<Option<Account>, InboxError> {
@@ -126,11 +126,11 @@ pub async fn signed_reader(
         Err(e) => return Err(e.into()),
     };
     addressed_here(
-        &state.config,
+        &fed.config,
         headers.get("host").and_then(|v| v.to_str().ok()),
     )?;
-    let (owner, key) = verified_key(state, &pending).await?;
-    let account = resolve::trust(state, &pending.key_id, owner, key)
+    let (owner, key) = verified_key(fed, &pending).await?;
+    let account = resolve::trust(fed, &pending.key_id, owner, key)
         .await
         .map_err(InboxError::Key)?;
     Ok(Some(account))

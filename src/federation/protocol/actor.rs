@@ -167,3 +167,44 @@ pub struct Image {
 fn image_type() -> String {
     "Image".into()
 }
+
+impl Actor {
+    /// The profile fields among the attachments (`PropertyValue`s with a text name and
+    /// value), as sent.
+    pub fn property_values(&self) -> Vec<(&str, &str)> {
+        let items: Vec<&Value> = match &self.attachment {
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(one @ Value::Object(_)) => vec![one],
+            _ => vec![],
+        };
+        items
+            .into_iter()
+            .filter(|f| f.get("type").and_then(Value::as_str) == Some("PropertyValue"))
+            .filter_map(|f| Some((f.get("name")?.as_str()?, f.get("value")?.as_str()?)))
+            .collect()
+    }
+}
+
+/// What a key id names, once fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyDocument {
+    /// The actor document itself (Mastodon's `…#main-key`).
+    Actor,
+    /// A key document or stub (GoToSocial's `…/main-key`) naming its owner, if it does.
+    Key { owner: Option<Url> },
+}
+
+impl KeyDocument {
+    /// Tells an actor (it has an inbox) from a key document, and reads the latter's owner.
+    pub fn of(document: &Value) -> KeyDocument {
+        if document.get("inbox").is_some() {
+            return KeyDocument::Actor;
+        }
+        let owner = document
+            .get("owner")
+            .or_else(|| document.get("publicKey").and_then(|k| k.get("owner")))
+            .and_then(Value::as_str)
+            .and_then(|s| Url::parse(s).ok());
+        KeyDocument::Key { owner }
+    }
+}

@@ -8,3 +8,4 @@ pub mod context;
 pub mod lenient;
 pub mod nodeinfo;
 pub mod object;
+pub mod outbox;

@@ -1,0 +1,115 @@
+//! Notifications: written with the change that causes them, paged, dismissed.
+
+use super::*;
+use crate::db::entities::notifications;
+
+/// Records a notification unless the same one exists.
+pub async fn notify<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    from_account_id: i64,
+    kind: &str,
+    post_id: Option<i64>,
+    now: Time,
+) -> Result<(), StoreError> {
+    let mut existing = notifications::Entity::find()
+        .filter(notifications::Column::AccountId.eq(account_id))
+        .filter(notifications::Column::FromAccountId.eq(from_account_id))
+        .filter(notifications::Column::Kind.eq(kind));
+    existing = match post_id {
+        Some(p) => existing.filter(notifications::Column::PostId.eq(p)),
+        None => existing.filter(notifications::Column::PostId.is_null()),
+    };
+    if existing.count(db).await? > 0 {
+        return Ok(());
+    }
+    notifications::ActiveModel {
+        account_id: Set(account_id),
+        from_account_id: Set(from_account_id),
+        kind: Set(kind.to_string()),
+        post_id: Set(post_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Removes a notification (the like or boost behind it was undone).
+pub async fn unnotify<C: ConnectionTrait>(
+    db: &C,
+    from_account_id: i64,
+    kind: &str,
+    post_id: i64,
+) -> Result<(), StoreError> {
+    notifications::Entity::delete_many()
+        .filter(notifications::Column::FromAccountId.eq(from_account_id))
+        .filter(notifications::Column::Kind.eq(kind))
+        .filter(notifications::Column::PostId.eq(post_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// One of an account's notifications.
+pub async fn notification<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    id: i64,
+) -> Result<Option<notifications::Model>, StoreError> {
+    Ok(notifications::Entity::find_by_id(id)
+        .filter(notifications::Column::AccountId.eq(account_id))
+        .one(db)
+        .await?)
+}
+
+/// Deletes one (`Some(id)`) or all of an account's notifications.
+pub async fn dismiss<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    id: Option<i64>,
+) -> Result<(), StoreError> {
+    let mut q = notifications::Entity::delete_many()
+        .filter(notifications::Column::AccountId.eq(account_id));
+    if let Some(id) = id {
+        q = q.filter(notifications::Column::Id.eq(id));
+    }
+    q.exec(db).await?;
+    Ok(())
+}
+
+/// A local account's notifications, newest first.
+pub async fn notifications<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    kinds: &[String],
+    page: Page,
+) -> Result<Vec<notifications::Model>, StoreError> {
+    use notifications::Column as N;
+    // Nothing from an account on the other side of a block (Mastodon hides those too).
+    let mut q = notifications::Entity::find()
+        .filter(N::AccountId.eq(account_id))
+        .filter(N::FromAccountId.not_in_subquery(crate::db::blocks::blocked_by(account_id)))
+        .filter(N::FromAccountId.not_in_subquery(crate::db::blocks::blocking(account_id)));
+    if !kinds.is_empty() {
+        q = q.filter(N::Kind.is_in(kinds.to_vec()));
+    }
+    if let Some(max) = page.max_id {
+        q = q.filter(N::Id.lt(max));
+    }
+    if let Some(since) = page.since_id {
+        q = q.filter(N::Id.gt(since));
+    }
+    if let Some(min) = page.min_id {
+        let mut rows = q
+            .filter(N::Id.gt(min))
+            .order_by_asc(N::Id)
+            .limit(page.limit)
+            .all(db)
+            .await?;
+        rows.reverse();
+        return Ok(rows);
+    }
+    Ok(q.order_by_desc(N::Id).limit(page.limit).all(db).await?)
+}

@@ -1,0 +1,251 @@
+//! What local accounts do to posts: favourites, boosts, bookmarks and their undos.
+
+use super::*;
+
+/// Bookmarks (or, with `on` false, un-bookmarks) a post `account` can see.
+pub async fn bookmark(
+    db: &DatabaseConnection,
+    account: &Account,
+    post_id: i64,
+    on: bool,
+) -> Result<PostView, DomainError> {
+    let view = get_visible(db, Some(account), post_id).await?;
+    if on {
+        db::posts::bookmark(db, account.id, view.post.id, chrono::Utc::now()).await?;
+    } else {
+        db::posts::unbookmark(db, account.id, view.post.id).await?;
+    }
+    Ok(view)
+}
+
+/// `account` likes a post it can see; the author hears about it (Like, or a notification
+/// when local). Liking twice changes nothing.
+pub async fn favourite(
+    ctx: &Posting<'_>,
+    account: &Account,
+    post_id: i64,
+) -> Result<PostView, DomainError> {
+    let view = get_visible(ctx.db, Some(account), post_id).await?;
+    let post = match &view.reblog {
+        Some(original) => original.post.clone(),
+        None => view.post.clone(),
+    };
+    let txn = db::begin_write(ctx.db).await?;
+    if db::posts::find_favourite(&txn, account.id, post.id)
+        .await?
+        .is_none()
+    {
+        let now = chrono::Utc::now();
+        let uri = ctx.publisher.new_activity_id(account);
+        let fav = db::posts::insert_favourite(&txn, account.id, post.id, uri, now).await?;
+        let author = author_of(&txn, &post).await?;
+        let event = Event::Liked {
+            like_uri: &fav.uri,
+            liker: account,
+            post: &post,
+            author: &author,
+        };
+        if author.id != account.id {
+            if author.is_local() {
+                db::posts::notify(&txn, author.id, account.id, "favourite", Some(post.id), now)
+                    .await?;
+            }
+            tell(&txn, ctx.publisher, event, &author).await?;
+        }
+    }
+    txn.commit().await.map_err(store)?;
+    load_view(ctx.db, post).await
+}
+
+/// Withdraws a like (Undo{Like} to a remote author).
+pub async fn unfavourite(
+    ctx: &Posting<'_>,
+    account: &Account,
+    post_id: i64,
+) -> Result<PostView, DomainError> {
+    let view = get_visible(ctx.db, Some(account), post_id).await?;
+    let post = view.reblog.map(|r| r.post).unwrap_or(view.post);
+    let txn = db::begin_write(ctx.db).await?;
+    if let Some(fav) = db::posts::find_favourite(&txn, account.id, post.id).await? {
+        db::posts::delete_favourite(&txn, fav.id).await?;
+        db::posts::unnotify(&txn, account.id, "favourite", post.id).await?;
+        let author = author_of(&txn, &post).await?;
+        let event = Event::Unliked {
+            like_uri: &fav.uri,
+            liker: account,
+            post: &post,
+            author: &author,
+        };
+        if author.id != account.id {
+            tell(&txn, ctx.publisher, event, &author).await?;
+        }
+    }
+    txn.commit().await.map_err(store)?;
+    load_view(ctx.db, post).await
+}
+
+/// `account` boosts a public or unlisted post (Mastodon allows nothing else, and neither
+/// boosting a boost): Announce to its followers and the author.
+pub async fn reblog(
+    ctx: &Posting<'_>,
+    account: &Account,
+    post_id: i64,
+) -> Result<PostView, DomainError> {
+    let view = get_visible(ctx.db, Some(account), post_id).await?;
+    let original = view.reblog.map(|r| r.post).unwrap_or(view.post);
+    if !matches!(
+        Visibility::of(&original),
+        Visibility::Public | Visibility::Unlisted
+    ) {
+        return Err(DomainError::Invalid(
+            "only public and unlisted posts can be boosted".into(),
+        ));
+    }
+    let txn = db::begin_write(ctx.db).await?;
+    let boost = match db::posts::find_reblog(&txn, account.id, original.id).await? {
+        Some(existing) => existing,
+        None => {
+            let now = chrono::Utc::now();
+            let boost = insert_fresh(&txn, now, |id| {
+                let (uri, _) = ctx.publisher.post_uri(account, id);
+                boost_row(id, format!("{uri}/activity"), account, &original, true, now)
+            })
+            .await?;
+            let author = author_of(&txn, &original).await?;
+            if author.is_local() && author.id != account.id {
+                db::posts::notify(
+                    &txn,
+                    author.id,
+                    account.id,
+                    "reblog",
+                    Some(original.id),
+                    now,
+                )
+                .await?;
+            }
+            let inboxes = boost_inboxes(&txn, account, &author).await?;
+            let event = Event::Boosted {
+                boost: &boost,
+                booster: account,
+                original: &original,
+                author: &author,
+                inboxes: &inboxes,
+            };
+            let locals = boost_audience(&txn, account, &author).await?;
+            broadcast(&txn, ctx.publisher, event, &locals).await?;
+            boost
+        }
+    };
+    txn.commit().await.map_err(store)?;
+    load_view(ctx.db, boost).await
+}
+
+/// The remote inboxes that hear of a boost (or its withdrawal): the booster's followers and
+/// the boosted post's author.
+pub(super) async fn boost_inboxes<C: ConnectionTrait>(
+    db: &C,
+    booster: &Account,
+    author: &Account,
+) -> Result<Vec<String>, DomainError> {
+    let mut inboxes = db::follows::follower_inboxes(db, booster.id).await?;
+    inboxes.extend(inboxes_of([author]));
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
+}
+
+/// The local accounts that receive a boost: the booster's local followers and a local
+/// author of the boosted post.
+pub(super) async fn boost_audience<C: ConnectionTrait>(
+    db: &C,
+    booster: &Account,
+    author: &Account,
+) -> Result<Vec<i64>, DomainError> {
+    let mut ids = db::posts::local_follower_ids(db, booster.id).await?;
+    if author.is_local() {
+        ids.push(author.id);
+    }
+    ids.retain(|id| *id != booster.id);
+    Ok(ids)
+}
+
+pub(super) fn boost_row(
+    id: i64,
+    uri: String,
+    booster: &Account,
+    original: &Post,
+    local: bool,
+    at: chrono::DateTime<chrono::Utc>,
+) -> posts::ActiveModel {
+    posts::ActiveModel {
+        id: Set(id),
+        uri: Set(uri),
+        url: Set(None),
+        account_id: Set(booster.id),
+        local: Set(local),
+        reblog_of_id: Set(Some(original.id)),
+        in_reply_to_id: Set(None),
+        in_reply_to_uri: Set(None),
+        in_reply_to_account_id: Set(None),
+        content: Set(String::new()),
+        source: Set(None),
+        summary: Set(String::new()),
+        sensitive: Set(false),
+        visibility: Set(original.visibility.clone()),
+        language: Set(None),
+        has_media: Set(false),
+        published_at: Set(at),
+        edited_at: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+}
+
+/// Withdraws `account`'s boost of `post_id` (the original's id or the boost's own).
+pub async fn unreblog(
+    ctx: &Posting<'_>,
+    account: &Account,
+    post_id: i64,
+) -> Result<(), DomainError> {
+    let post = db::posts::find(ctx.db, post_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("no such post".into()))?;
+    let boost = match post.reblog_of_id {
+        Some(_) if post.account_id == account.id => Some(post),
+        Some(original) => db::posts::find_reblog(ctx.db, account.id, original).await?,
+        None => db::posts::find_reblog(ctx.db, account.id, post.id).await?,
+    };
+    match boost {
+        Some(b) => unreblog_post(ctx, account, &b).await,
+        None => Ok(()),
+    }
+}
+
+pub(super) async fn unreblog_post(
+    ctx: &Posting<'_>,
+    account: &Account,
+    boost: &Post,
+) -> Result<(), DomainError> {
+    let txn = db::begin_write(ctx.db).await?;
+    let Some(original_id) = boost.reblog_of_id else {
+        return Err(DomainError::Invalid("not a boost".into()));
+    };
+    let original = db::posts::find(&txn, original_id)
+        .await?
+        .ok_or_else(|| DomainError::NotFound("no such post".into()))?;
+    let author = author_of(&txn, &original).await?;
+    db::posts::delete(&txn, boost.id).await?;
+    db::posts::unnotify(&txn, account.id, "reblog", original.id).await?;
+    let inboxes = boost_inboxes(&txn, account, &author).await?;
+    let event = Event::Unboosted {
+        boost,
+        booster: account,
+        original: &original,
+        author: &author,
+        inboxes: &inboxes,
+    };
+    let locals = boost_audience(&txn, account, &author).await?;
+    broadcast(&txn, ctx.publisher, event, &locals).await?;
+    txn.commit().await.map_err(store)?;
+    Ok(())
+}
