@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod blocks;
+pub mod deliveries;
 pub mod follows;
 pub mod instance;
 pub mod keys;

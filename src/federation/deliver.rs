@@ -9,7 +9,6 @@ use std::{
     time::Duration,
 };
 
-use rand::Rng;
 use tokio::{
     sync::{Semaphore, mpsc, watch},
     task::JoinSet,
@@ -17,20 +16,17 @@ use tokio::{
 use url::Url;
 
 use super::client::FetchError;
-use crate::db::{self, entities::deliveries::Model as Delivery};
+use crate::{
+    db::entities::deliveries::Model as Delivery,
+    domain::{
+        self,
+        deliveries::{Failed, Policy},
+    },
+};
 
 /// How long the worker sleeps when the queue is empty and nobody wakes it (other processes,
 /// such as `pinhole follow`, write to the queue too).
 const IDLE_POLL: Duration = Duration::from_millis(500);
-
-/// Delay before attempt `attempt + 1`: `base`, 3×, 9×, … capped at 12 h, ±20% jitter.
-/// With the default 60 s base, ten attempts span about two and a half days.
-pub fn backoff(base_seconds: u64, attempt: i32) -> Duration {
-    let base = base_seconds as f64 * 3f64.powi((attempt - 1).clamp(0, 20));
-    let capped = base.min(12.0 * 3600.0);
-    let jitter = rand::thread_rng().gen_range(0.8..1.2);
-    Duration::from_secs_f64(capped * jitter)
-}
 
 /// Runs until `shutdown` holds the time shutdown began; then stops claiming and waits for in-flight sends.
 /// State shared by the sending tasks of one worker.
@@ -46,7 +42,7 @@ struct Shared {
 async fn complete_in_batches(fed: Arc<Federation>, mut ids: mpsc::UnboundedReceiver<i64>) {
     let mut batch = Vec::with_capacity(256);
     while ids.recv_many(&mut batch, 256).await > 0 {
-        match db::deliveries::complete_many(&fed.db, &batch).await {
+        match domain::deliveries::sent(&fed.db, &batch).await {
             // The next delivery of each chain may go now: tell the claiming loop.
             Ok(()) => fed.wake.notify_one(),
             // The rows keep their lease and are sent again after it; receivers drop the
@@ -66,7 +62,7 @@ pub async fn run(
     let config = fed.config.federation.clone();
     let (completed, completed_rx) = mpsc::unbounded_channel();
     let completer = tokio::spawn(complete_in_batches(fed.clone(), completed_rx));
-    let failing = db::deliveries::failing_domains(&fed.db)
+    let failing = domain::deliveries::failing_domains(&fed.db)
         .await
         .unwrap_or_default();
     let shared = Arc::new(Shared {
@@ -98,7 +94,7 @@ pub async fn run(
         let free = global.available_permits();
         let mut claimed = Vec::new();
         if free > 0 {
-            match db::deliveries::claim(&fed.db, free as u64, lease, chrono::Utc::now()).await {
+            match domain::deliveries::claim(&fed.db, free as u64, lease, chrono::Utc::now()).await {
                 Ok(rows) => claimed = rows,
                 Err(e) => tracing::error!(error = %e, "claiming deliveries failed"),
             }
@@ -134,7 +130,7 @@ pub async fn run(
                 match permit {
                     Some(_domain) => deliver_one(&fed, &shared, delivery).await,
                     None => {
-                        if let Err(e) = db::deliveries::release(&fed.db, delivery.id).await {
+                        if let Err(e) = domain::deliveries::release(&fed.db, delivery.id).await {
                             tracing::warn!(error = %e, "releasing a delivery failed; it waits for its lease");
                         }
                     }
@@ -154,7 +150,6 @@ pub async fn run(
 
 async fn deliver_one(fed: &Federation, shared: &Shared, delivery: Delivery) {
     let now = chrono::Utc::now();
-    let attempts = delivery.attempts + 1;
     let result = send(fed, &delivery).await;
     let db = &fed.db;
     let outcome = match &result {
@@ -165,62 +160,53 @@ async fn deliver_one(fed: &Federation, shared: &Shared, delivery: Delivery) {
                 .map(|mut f| f.remove(&delivery.domain))
                 .unwrap_or(true);
             if was_failing {
-                let _ = db::deliveries::domain_succeeded(db, &delivery.domain, now).await;
+                let _ = domain::deliveries::domain_recovered(db, &delivery.domain, now).await;
             }
             if shared.completed.send(delivery.id).is_err() {
                 // The completer is gone (shutting down): remove the row directly.
-                let _ = db::deliveries::complete(db, delivery.id).await;
+                let _ = domain::deliveries::sent(db, &[delivery.id]).await;
             }
             Ok(())
         }
-        Err(e) if e.is_transient() => {
-            if let Ok(mut f) = shared.failing.lock() {
+        Err(e) => {
+            let transient = e.is_transient();
+            if transient && let Ok(mut f) = shared.failing.lock() {
                 f.insert(delivery.domain.clone());
             }
-            note_domain_failure(fed, &delivery.domain).await;
-            if attempts >= fed.config.federation.delivery_max_attempts {
-                tracing::warn!(inbox = %delivery.inbox_url, error = %e, attempts, "delivery failed for good");
-                db::deliveries::bury(db, delivery.id, attempts, &e.to_string(), now).await
-            } else {
-                let next = now
-                    + chrono::Duration::from_std(backoff(
-                        fed.config.federation.delivery_retry_base_seconds,
-                        attempts,
-                    ))
-                    .unwrap_or_else(|_| chrono::Duration::hours(1));
-                tracing::info!(inbox = %delivery.inbox_url, error = %e, attempts, next = %next, "delivery will be retried");
-                db::deliveries::retry_later(db, delivery.id, attempts, next, &e.to_string(), now)
-                    .await
+            let cfg = &fed.config.federation;
+            let policy = Policy {
+                max_attempts: cfg.delivery_max_attempts,
+                retry_base_seconds: cfg.delivery_retry_base_seconds,
+                breaker_failures: cfg.circuit_breaker_failures,
+                breaker_pause_seconds: cfg.circuit_breaker_pause_seconds,
+            };
+            let error = e.to_string();
+            let recorded =
+                domain::deliveries::failed(db, &policy, &delivery, transient, &error, now).await;
+            let (inbox, attempts) = (&delivery.inbox_url, delivery.attempts + 1);
+            if let Ok((outcome, paused)) = &recorded {
+                if let Some(pause) = paused {
+                    tracing::warn!(domain = %delivery.domain, pause_seconds = pause.as_secs(), "pausing deliveries to an unreachable domain");
+                }
+                match outcome {
+                    Failed::Retry(next) => {
+                        tracing::info!(%inbox, %error, attempts, next = %next, "delivery will be retried")
+                    }
+                    Failed::Buried if transient => {
+                        tracing::warn!(%inbox, %error, attempts, "delivery failed for good")
+                    }
+                    Failed::Buried => {
+                        tracing::warn!(%inbox, %error, "delivery refused; not retrying")
+                    }
+                }
             }
-        }
-        Err(e) => {
-            tracing::warn!(inbox = %delivery.inbox_url, error = %e, "delivery refused; not retrying");
-            db::deliveries::bury(db, delivery.id, attempts, &e.to_string(), now).await
+            recorded.map(|_| ())
         }
     };
     if let Err(e) = outcome {
         // The lease will expire and the row be retried; at worst a duplicate POST, which
         // receivers deduplicate by activity id.
         tracing::error!(error = %e, id = delivery.id, "recording a delivery result failed");
-    }
-}
-
-async fn note_domain_failure(fed: &Federation, domain: &str) {
-    let now = chrono::Utc::now();
-    let cfg = &fed.config.federation;
-    match db::deliveries::domain_failed(&fed.db, domain, now).await {
-        Ok(failures) if failures >= cfg.circuit_breaker_failures => {
-            let doublings = (failures - cfg.circuit_breaker_failures).clamp(0, 16) as u32;
-            let pause = (cfg
-                .circuit_breaker_pause_seconds
-                .saturating_mul(1u64 << doublings))
-            .min(6 * 3600);
-            let until = now + chrono::Duration::seconds(pause as i64);
-            tracing::warn!(%domain, failures, pause_seconds = pause, "pausing deliveries to an unreachable domain");
-            let _ = db::deliveries::open_circuit(&fed.db, domain, until, now).await;
-        }
-        Ok(_) => {}
-        Err(e) => tracing::error!(error = %e, "recording domain health failed"),
     }
 }
 
@@ -231,9 +217,9 @@ async fn send(fed: &Federation, delivery: &Delivery) -> Result<(), FetchError> {
         None => fed.instance_signer(),
         Some(id) => match fed.cached_signer(id) {
             Some(signer) => Ok(signer),
-            None => match db::accounts::find_by_id(&fed.db, id).await {
-                Ok(Some(account)) => fed.signer_for(&account),
-                Ok(None) => {
+            None => match domain::accounts::get(&fed.db, id).await {
+                Ok(account) => fed.signer_for(&account),
+                Err(domain::DomainError::NotFound(_)) => {
                     return Err(FetchError::Signing(
                         "the signing account no longer exists".into(),
                     ));
@@ -247,18 +233,4 @@ async fn send(fed: &Federation, delivery: &Delivery) -> Result<(), FetchError> {
         .post_activity(&inbox, &delivery.body, &signer)
         .await
         .map(|_| ())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::backoff;
-
-    #[test]
-    fn backoff_spans_days_over_ten_attempts() {
-        let total: f64 = (1..10).map(|a| backoff(60, a).as_secs_f64()).sum();
-        let days = total / 86400.0;
-        assert!((1.5..3.5).contains(&days), "{days} days");
-        assert!(backoff(60, 1).as_secs() >= 48 && backoff(60, 1).as_secs() <= 72);
-        assert!(backoff(60, 30).as_secs() <= 12 * 3600 * 6 / 5);
-    }
 }
