@@ -159,9 +159,16 @@ async fn measure(params: &TimelineParams, url: &str) -> Result<String, BenchErro
         s.raw.push(t.elapsed().as_secs_f64() * 1000.0);
         rows_seen += raw.len();
         let t = Instant::now();
-        let rows = db::posts::page(&db, db::posts::home_condition(reader.id), page)
-            .await
-            .map_err(err)?;
+        let rows = db::posts::page(
+            &db,
+            &db::posts::PostFilter {
+                home_of: Some(reader.id),
+                ..Default::default()
+            },
+            page,
+        )
+        .await
+        .map_err(err)?;
         s.storage.push(t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
         let views = domain::timelines::home(&db, &reader, page)

@@ -63,6 +63,14 @@ pub async fn begin_read(
     Ok(db.begin().await?)
 }
 
+/// An open transaction, as the layers above name it.
+pub type Transaction = sea_orm::DatabaseTransaction;
+
+/// Commits a transaction.
+pub async fn commit(txn: Transaction) -> Result<(), StoreError> {
+    Ok(txn.commit().await?)
+}
+
 /// Attempts at taking SQLite's write lock, each waiting up to the busy timeout.
 const WRITE_LOCK_ATTEMPTS: u32 = 3;
 

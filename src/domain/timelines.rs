@@ -1,7 +1,8 @@
 //! Reading: the timelines Mastodon apps show, with cursor pagination, and notifications.
-//! Each respects who may see what.
+//! Each respects who may see what. Which posts a timeline holds is said as a
+//! [`PostFilter`]; the query is the storage layer's.
 
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::{
     DomainError,
@@ -9,8 +10,8 @@ use super::{
 };
 use crate::db::{
     self,
-    entities::{accounts::Model as Account, notifications, posts::Column},
-    posts::{Page, home_condition, tagged, unblocked, visible_to},
+    entities::{accounts::Model as Account, notifications},
+    posts::{Page, PostFilter},
 };
 
 /// Largest page a reader may ask for (Mastodon's limit for statuses).
@@ -32,35 +33,35 @@ pub async fn home(
     page: Page,
 ) -> Result<Vec<PostView>, DomainError> {
     let txn = db::begin_read(db).await?;
-    let partners = db::blocks::partners(&txn, me.id).await?;
-    let cond = Condition::all()
-        .add(home_condition(me.id))
-        .add(unblocked(me.id, &partners));
-    page_of(txn, cond, page).await
+    let filter = PostFilter {
+        home_of: Some(me.id),
+        unblocked: Some((me.id, db::blocks::partners(&txn, me.id).await?)),
+        ..Default::default()
+    };
+    page_of(txn, &filter, page).await
 }
 
-/// One page of posts matching `cond`, with what they need to be shown, read in the
-/// transaction `txn` (from [`db::begin_read`]) that the condition was built in.
+/// One page of posts matching `filter`, with what they need to be shown, read in the
+/// transaction `txn` (from [`db::begin_read`]) that the filter's block list was read in.
 async fn page_of(
-    txn: DatabaseTransaction,
-    cond: Condition,
+    txn: db::Transaction,
+    filter: &PostFilter,
     page: Page,
 ) -> Result<Vec<PostView>, DomainError> {
-    let rows = db::posts::page(&txn, cond, clamp(page)).await?;
+    let rows = db::posts::page(&txn, filter, clamp(page)).await?;
     let views = load_views(&txn, rows).await?;
-    txn.commit().await.map_err(db::StoreError::from)?;
+    db::commit(txn).await?;
     Ok(views)
 }
 
-/// What `viewer` may see, blocks included (either side of one hides everything).
-async fn visible<C: ConnectionTrait>(
+/// Nothing across a block with `viewer` (either side of one hides everything).
+async fn unblocked<C: ConnectionTrait>(
     db: &C,
     viewer: Option<&Account>,
-) -> Result<Condition, DomainError> {
-    let cond = Condition::all().add(visible_to(viewer.map(|v| v.id)));
+) -> Result<Option<(i64, Vec<i64>)>, DomainError> {
     Ok(match viewer {
-        Some(v) => cond.add(unblocked(v.id, &db::blocks::partners(db, v.id).await?)),
-        None => cond,
+        Some(v) => Some((v.id, db::blocks::partners(db, v.id).await?)),
+        None => None,
     })
 }
 
@@ -74,23 +75,22 @@ pub async fn public(
     only_media: bool,
     page: Page,
 ) -> Result<Vec<PostView>, DomainError> {
-    let mut cond = Condition::all()
-        .add(Column::Visibility.eq("public"))
-        .add(Column::ReblogOfId.is_null());
-    if local {
-        cond = cond.add(Column::Local.eq(true));
-    }
-    if remote {
-        cond = cond.add(Column::Local.eq(false));
-    }
-    if only_media {
-        cond = cond.add(Column::HasMedia.eq(true));
-    }
     let txn = db::begin_read(db).await?;
-    if let Some(v) = viewer {
-        cond = cond.add(unblocked(v.id, &db::blocks::partners(&txn, v.id).await?));
-    }
-    page_of(txn, cond, page).await
+    let filter = PostFilter {
+        public_only: true,
+        no_boosts: true,
+        local: match (local, remote) {
+            (true, false) => Some(true),
+            (false, true) => Some(false),
+            // Both: nothing is both local and remote.
+            (true, true) => return Ok(vec![]),
+            (false, false) => None,
+        },
+        only_media,
+        unblocked: unblocked(&txn, viewer).await?,
+        ..Default::default()
+    };
+    page_of(txn, &filter, page).await
 }
 
 /// Filters of an account's timeline.
@@ -111,23 +111,16 @@ pub async fn account(
     page: Page,
 ) -> Result<Vec<PostView>, DomainError> {
     let txn = db::begin_read(db).await?;
-    let mut cond = Condition::all()
-        .add(Column::AccountId.eq(author.id))
-        .add(visible(&txn, viewer).await?);
-    if filter.only_media {
-        cond = cond.add(Column::HasMedia.eq(true));
-    }
-    if filter.exclude_replies {
-        cond = cond.add(
-            Condition::any()
-                .add(Column::InReplyToUri.is_null())
-                .add(Column::InReplyToAccountId.eq(author.id)),
-        );
-    }
-    if filter.exclude_reblogs || filter.only_media {
-        cond = cond.add(Column::ReblogOfId.is_null());
-    }
-    page_of(txn, cond, page).await
+    let posts = PostFilter {
+        author: Some(author.id),
+        visible_to: Some(viewer.map(|v| v.id)),
+        unblocked: unblocked(&txn, viewer).await?,
+        only_media: filter.only_media,
+        no_replies_to_others: filter.exclude_replies,
+        no_boosts: filter.exclude_reblogs || filter.only_media,
+        ..Default::default()
+    };
+    page_of(txn, &posts, page).await
 }
 
 /// How many posts and boosts of `author` the `viewer` may see.
@@ -136,10 +129,13 @@ pub async fn account_count(
     viewer: Option<&Account>,
     author: &Account,
 ) -> Result<u64, DomainError> {
-    let cond = Condition::all()
-        .add(Column::AccountId.eq(author.id))
-        .add(visible(db, viewer).await?);
-    Ok(db::posts::count(db, cond).await?)
+    let filter = PostFilter {
+        author: Some(author.id),
+        visible_to: Some(viewer.map(|v| v.id)),
+        unblocked: unblocked(db, viewer).await?,
+        ..Default::default()
+    };
+    Ok(db::posts::count(db, &filter).await?)
 }
 
 /// Public posts carrying a hashtag.
@@ -149,13 +145,14 @@ pub async fn hashtag(
     tag: &str,
     page: Page,
 ) -> Result<Vec<PostView>, DomainError> {
-    let mut cond =
-        tagged(&tag.trim_start_matches('#').to_lowercase()).add(Column::Visibility.eq("public"));
     let txn = db::begin_read(db).await?;
-    if let Some(v) = viewer {
-        cond = cond.add(unblocked(v.id, &db::blocks::partners(&txn, v.id).await?));
-    }
-    page_of(txn, cond, page).await
+    let filter = PostFilter {
+        tag: Some(tag.trim_start_matches('#').to_lowercase()),
+        public_only: true,
+        unblocked: unblocked(&txn, viewer).await?,
+        ..Default::default()
+    };
+    page_of(txn, &filter, page).await
 }
 
 /// A local account's notifications, newest first, optionally only some types.

@@ -14,15 +14,86 @@ pub struct Page {
     pub limit: u64,
 }
 
-/// Posts matching `cond`, newest first, one cursor page.
+/// Which posts a timeline shows, as plain data: the domain says what it wants, and only
+/// this module turns that into a query.
+#[derive(Debug, Clone, Default)]
+pub struct PostFilter {
+    /// The home timeline of this account: its own posts and boosts, those of accounts it
+    /// follows (not their direct messages to others), and posts mentioning it.
+    pub home_of: Option<i64>,
+    /// Only what this reader may see (`Some(None)`: a reader who is not signed in).
+    pub visible_to: Option<Option<i64>>,
+    /// Posts and boosts by this account only.
+    pub author: Option<i64>,
+    /// Posts carrying the tag with this key.
+    pub tag: Option<String>,
+    /// Public posts only.
+    pub public_only: bool,
+    /// No boosts.
+    pub no_boosts: bool,
+    /// Only this server's (`Some(true)`) or only other servers' (`Some(false)`) posts.
+    pub local: Option<bool>,
+    /// Only posts with media.
+    pub only_media: bool,
+    /// No replies, except the author's replies to itself (needs `author`).
+    pub no_replies_to_others: bool,
+    /// Nothing across a block with a reader: the reader and its block partners (see
+    /// `blocks::partners`).
+    pub unblocked: Option<(i64, Vec<i64>)>,
+}
+
+impl PostFilter {
+    fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(me) = self.home_of {
+            cond = cond.add(home_condition(me));
+        }
+        if let Some(name_key) = &self.tag {
+            cond = cond.add(tagged(name_key));
+        }
+        if let Some(author) = self.author {
+            cond = cond.add(Column::AccountId.eq(author));
+        }
+        if self.public_only {
+            cond = cond.add(Column::Visibility.eq("public"));
+        }
+        if self.no_boosts {
+            cond = cond.add(Column::ReblogOfId.is_null());
+        }
+        if let Some(local) = self.local {
+            cond = cond.add(Column::Local.eq(local));
+        }
+        if let Some(viewer) = self.visible_to {
+            cond = cond.add(visible_to(viewer));
+        }
+        if let Some((me, partners)) = &self.unblocked {
+            cond = cond.add(unblocked(*me, partners));
+        }
+        if self.only_media {
+            cond = cond.add(Column::HasMedia.eq(true));
+        }
+        if self.no_replies_to_others
+            && let Some(author) = self.author
+        {
+            cond = cond.add(
+                Condition::any()
+                    .add(Column::InReplyToUri.is_null())
+                    .add(Column::InReplyToAccountId.eq(author)),
+            );
+        }
+        cond
+    }
+}
+
+/// Posts matching `filter`, newest first, one cursor page.
 pub async fn page<C: ConnectionTrait>(
     db: &C,
-    cond: Condition,
+    filter: &PostFilter,
     page: Page,
 ) -> Result<Vec<Model>, StoreError> {
-    // The caller's condition may be an OR of cases (the home timeline's); the cursor must
-    // narrow all of them.
-    let mut cond = Condition::all().add(cond);
+    // The filter's condition may hold an OR of cases (the home timeline's); the cursor
+    // must narrow all of them.
+    let mut cond = Condition::all().add(filter.condition());
     if let Some(max) = page.max_id {
         cond = cond.add(Column::Id.lt(max));
     }
@@ -47,9 +118,9 @@ pub async fn page<C: ConnectionTrait>(
         .await?)
 }
 
-/// Number of posts matching `cond`.
-pub async fn count<C: ConnectionTrait>(db: &C, cond: Condition) -> Result<u64, StoreError> {
-    Ok(Entity::find().filter(cond).count(db).await?)
+/// Number of posts matching `filter`.
+pub async fn count<C: ConnectionTrait>(db: &C, filter: &PostFilter) -> Result<u64, StoreError> {
+    Ok(Entity::find().filter(filter.condition()).count(db).await?)
 }
 
 /// Visibilities everyone may see.
@@ -82,7 +153,7 @@ pub const LITERAL_BLOCKS: usize = 500;
 /// block with reader `me` (see `blocks::partners`). Built from the list rather than a
 /// subquery on blocks: with no blocks (the usual case) it adds nothing to the query, and
 /// with a few it stays an indexed lookup instead of a scan of every post.
-pub fn unblocked(me: i64, partners: &[i64]) -> Condition {
+fn unblocked(me: i64, partners: &[i64]) -> Condition {
     use crate::db::blocks::{blocked_by, blocking};
     if partners.is_empty() {
         return Condition::all();
@@ -108,7 +179,7 @@ pub fn unblocked(me: i64, partners: &[i64]) -> Condition {
 
 /// What `viewer` (an account id, or nobody) may see, as a condition on posts (blocks are
 /// applied separately, with [`unblocked`]).
-pub fn visible_to(viewer: Option<i64>) -> Condition {
+fn visible_to(viewer: Option<i64>) -> Condition {
     let Some(me) = viewer else {
         return Condition::all().add(Column::Visibility.is_in(OPEN));
     };
@@ -126,7 +197,7 @@ pub fn visible_to(viewer: Option<i64>) -> Condition {
 
 /// The home timeline of `me`: own posts and boosts, those of followed accounts (not their
 /// direct messages to others), and posts mentioning `me` (blocks applied separately).
-pub fn home_condition(me: i64) -> Condition {
+fn home_condition(me: i64) -> Condition {
     let (followed, mentioned) = (followed_by(me), mentioning(me));
     Condition::any()
         .add(Column::AccountId.eq(me))
@@ -139,7 +210,7 @@ pub fn home_condition(me: i64) -> Condition {
 }
 
 /// Ids of posts carrying the tag `name_key`.
-pub fn tagged(name_key: &str) -> Condition {
+fn tagged(name_key: &str) -> Condition {
     let tag = Query::select()
         .column(tags::Column::Id)
         .from(tags::Entity)
