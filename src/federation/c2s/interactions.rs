@@ -37,10 +37,7 @@ pub(super) async fn like(
     owner: &Account,
     activity: &OutboxDocument,
 ) -> Result<Submitted, C2sError> {
-    let uri = activity
-        .object_id()
-        .ok_or_else(|| C2sError::Malformed("Like names no object".into()))?;
-    let post = find_post(fed, uri).await?;
+    let post = named_post(fed, activity, "Like").await?;
     let directory = StateDirectory(fed);
     let ctx = posting(fed, &directory);
     let view = domain::posts::favourite(&ctx, owner, post.id).await?;
@@ -62,10 +59,7 @@ pub(super) async fn announce(
     owner: &Account,
     activity: &OutboxDocument,
 ) -> Result<Submitted, C2sError> {
-    let uri = activity
-        .object_id()
-        .ok_or_else(|| C2sError::Malformed("Announce names no object".into()))?;
-    let post = find_post(fed, uri).await?;
+    let post = named_post(fed, activity, "Announce").await?;
     let directory = StateDirectory(fed);
     let ctx = posting(fed, &directory);
     let view = domain::posts::reblog(&ctx, owner, post.id).await?;
@@ -81,4 +75,16 @@ pub(super) async fn announce(
         &original.author,
     );
     Ok(Submitted::of(with_context(activity)))
+}
+
+/// The post an activity's object names (known here, or fetched from its origin).
+async fn named_post(
+    fed: &Federation,
+    activity: &OutboxDocument,
+    verb: &str,
+) -> Result<Post, C2sError> {
+    let uri = activity
+        .object_id()
+        .ok_or_else(|| C2sError::Malformed(format!("{verb} names no object")))?;
+    find_post(fed, uri).await
 }

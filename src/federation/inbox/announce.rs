@@ -1,23 +1,14 @@
 //! `Announce`: a boost. The boosted post always comes from its origin (or is already
 //! here), never from the wrapper; a group (Lemmy) announces the author's Create instead.
 
-use super::{Applied, Applying, InboxError, Prepared};
-use crate::federation::Federation;
+use super::{Applied, Applying, InboxError, Prepared, Preparing};
 use crate::{
-    db::entities::accounts::Model as Account,
     domain,
-    federation::{
-        posts,
-        protocol::activity::{Activity, Object},
-    },
+    federation::{posts, protocol::activity::Object},
 };
 
-pub(super) async fn prepare(
-    fed: &Federation,
-    actor: &Account,
-    activity: &Activity,
-    inbox_owner: Option<&Account>,
-) -> Result<Prepared, InboxError> {
+pub(super) async fn prepare(cx: &Preparing<'_>) -> Result<Prepared, InboxError> {
+    let (fed, actor, activity) = (cx.fed, cx.actor, cx.activity);
     let object_id = match activity.object() {
         Some(Object::Other(inner)) if inner.kind.any_of(&["Create", "Update"]) => inner.object_id(),
         _ => activity.object_id(),
@@ -26,7 +17,7 @@ pub(super) async fn prepare(
     let known = domain::posts::find_by_uri(&fed.db, object_id).await?;
     let is_local = known.as_ref().is_some_and(|p| p.local);
     if !is_local
-        && inbox_owner.is_none()
+        && cx.inbox_owner.is_none()
         && !domain::posts::has_local_followers(&fed.db, actor).await?
     {
         return Ok(Prepared::Ignore("nobody here follows the booster".into()));

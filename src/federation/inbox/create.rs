@@ -4,7 +4,7 @@
 use crate::federation::Federation;
 use url::Url;
 
-use super::{Applied, Applying, InboxError, Prepared};
+use super::{Applied, Applying, InboxError, Prepared, Preparing};
 use crate::{
     db::entities::accounts::Model as Account,
     domain::{
@@ -18,14 +18,9 @@ use crate::{
     },
 };
 
-pub(super) async fn prepare(
-    fed: &Federation,
-    actor: &Account,
-    activity: &Activity,
-    inbox_owner: Option<&Account>,
-) -> Result<Prepared, InboxError> {
-    let object = object(fed, activity).await?;
-    prepare_post(fed, actor, &object, inbox_owner).await
+pub(super) async fn prepare(cx: &Preparing<'_>) -> Result<Prepared, InboxError> {
+    let object = object(cx.fed, cx.activity).await?;
+    prepare_post(cx, &object).await
 }
 
 pub(super) async fn apply(cx: &Applying<'_>, prepared: Prepared) -> Result<Applied, InboxError> {
@@ -58,11 +53,10 @@ pub(super) async fn object(fed: &Federation, activity: &Activity) -> Result<Obje
 
 /// Checks a received post object (of a Create or an Update) and reads it, with its parent.
 pub(super) async fn prepare_post(
-    fed: &Federation,
-    actor: &Account,
+    cx: &Preparing<'_>,
     object: &Object,
-    inbox_owner: Option<&Account>,
 ) -> Result<Prepared, InboxError> {
+    let (fed, actor, inbox_owner) = (cx.fed, cx.actor, cx.inbox_owner);
     let actor_uri = actor.uri.clone().unwrap_or_default();
     let object_id = object
         .id()

@@ -1,15 +1,12 @@
 //! `Delete`: a post removed by its author's server (an account's own deletion is ignored).
 
-use super::{Applied, Applying, InboxError, Prepared};
-use crate::{
-    db::entities::accounts::Model as Account,
-    domain,
-    federation::{posts, protocol::activity::Activity},
-};
+use super::{Applied, Applying, InboxError, Prepared, Preparing};
+use crate::{domain, federation::posts};
 
-pub(super) fn prepare(actor: &Account, activity: &Activity) -> Result<Prepared, InboxError> {
-    let actor_uri = actor.uri.clone().unwrap_or_default();
-    let object_id = activity
+pub(super) fn prepare(cx: &Preparing<'_>) -> Result<Prepared, InboxError> {
+    let actor_uri = cx.actor.uri.clone().unwrap_or_default();
+    let object_id = cx
+        .activity
         .object_id()
         .ok_or_else(|| InboxError::Malformed("no object".into()))?;
     if object_id == actor_uri {

@@ -105,6 +105,15 @@ enum Prepared {
     Ignore(String),
 }
 
+/// A verified activity before its transaction, as each handler's `prepare` gets it.
+struct Preparing<'a> {
+    fed: &'a Federation,
+    actor: &'a Account,
+    activity: &'a Activity,
+    /// The local account whose personal inbox was used (`None` for the shared inbox).
+    inbox_owner: Option<&'a Account>,
+}
+
 /// A verified activity inside its transaction, as each handler's `apply` gets it.
 struct Applying<'a> {
     txn: &'a sea_orm::DatabaseTransaction,
@@ -230,12 +239,21 @@ async fn prepare(
     activity: &InboxActivity,
     inbox_owner: Option<&Account>,
 ) -> Result<Prepared, InboxError> {
+    let Some(typed) = activity.activity() else {
+        return Ok(Prepared::Nothing);
+    };
+    let cx = Preparing {
+        fed,
+        actor,
+        activity: typed,
+        inbox_owner,
+    };
     match activity {
-        InboxActivity::Create(a) => create::prepare(fed, actor, a, inbox_owner).await,
-        InboxActivity::Update(a) => update::prepare(fed, actor, a, inbox_owner).await,
-        InboxActivity::Announce(a) => announce::prepare(fed, actor, a, inbox_owner).await,
-        InboxActivity::Like(a) => like::prepare(fed, a).await,
-        InboxActivity::Delete(a) => delete::prepare(actor, a),
+        InboxActivity::Create(_) => create::prepare(&cx).await,
+        InboxActivity::Update(_) => update::prepare(&cx).await,
+        InboxActivity::Announce(_) => announce::prepare(&cx).await,
+        InboxActivity::Like(_) => like::prepare(&cx).await,
+        InboxActivity::Delete(_) => delete::prepare(&cx),
         _ => Ok(Prepared::Nothing),
     }
 }

@@ -1,21 +1,13 @@
 //! `Update`: an edited post (read and checked as a Create's), or the actor's own profile,
 //! which is refetched from its origin rather than trusted from the activity.
 
-use crate::federation::Federation;
 use url::Url;
 
-use super::{Applied, Applying, InboxError, Prepared, create};
-use crate::{
-    db::entities::accounts::Model as Account,
-    federation::{protocol::activity::Activity, resolve},
-};
+use super::{Applied, Applying, InboxError, Prepared, Preparing, create};
+use crate::federation::resolve;
 
-pub(super) async fn prepare(
-    fed: &Federation,
-    actor: &Account,
-    activity: &Activity,
-    inbox_owner: Option<&Account>,
-) -> Result<Prepared, InboxError> {
+pub(super) async fn prepare(cx: &Preparing<'_>) -> Result<Prepared, InboxError> {
+    let (fed, actor, activity) = (cx.fed, cx.actor, cx.activity);
     let actor_uri = actor.uri.clone().unwrap_or_default();
     if activity.object_id() == Some(actor_uri.as_str()) {
         // The actor changed its profile or keys: refetch it from the origin.
@@ -27,7 +19,7 @@ pub(super) async fn prepare(
         return Ok(Prepared::Ignore("profile refreshed".into()));
     }
     let object = create::object(fed, activity).await?;
-    create::prepare_post(fed, actor, &object, inbox_owner).await
+    create::prepare_post(cx, &object).await
 }
 
 pub(super) async fn apply(cx: &Applying<'_>, prepared: Prepared) -> Result<Applied, InboxError> {
