@@ -63,6 +63,15 @@ pub async fn begin_read(
     Ok(db.begin().await?)
 }
 
+/// The connection pool, as the layers above name it (they never import sea-orm).
+pub type Pool = sea_orm::DatabaseConnection;
+
+/// Where queries run: the pool or an open transaction. Domain functions that work inside
+/// a caller's transaction take any `Conn`.
+pub trait Conn: sea_orm::ConnectionTrait {}
+
+impl<T: sea_orm::ConnectionTrait> Conn for T {}
+
 /// An open transaction, as the layers above name it.
 pub type Transaction = sea_orm::DatabaseTransaction;
 

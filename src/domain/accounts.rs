@@ -1,7 +1,7 @@
 //! Local accounts: creation rules (Mastodon's username rules), lookup, listing.
 
+use crate::db::Pool;
 use argon2::{Argon2, PasswordHasher};
-use sea_orm::DatabaseConnection;
 
 use super::{DomainError, keys};
 use crate::db::{self, StoreError, entities::accounts::Model as Account};
@@ -110,7 +110,7 @@ pub fn validate_new_user(new: &NewUser) -> Result<(), DomainError> {
 
 /// Creates a local account with its signing key pair. All checks run before the single
 /// insert, so a failure leaves nothing behind.
-pub async fn create_local(db: &DatabaseConnection, new: NewUser) -> Result<Account, DomainError> {
+pub async fn create_local(db: &Pool, new: NewUser) -> Result<Account, DomainError> {
     validate_new_user(&new)?;
     if db::accounts::find_local_by_username(db, &new.username)
         .await?
@@ -168,7 +168,7 @@ pub fn shown_fields(account: &Account, base_url: &str) -> Vec<(String, String)> 
 }
 
 /// Finds a local account by username (case-insensitive); `NotFound` when absent.
-pub async fn get_local(db: &DatabaseConnection, username: &str) -> Result<Account, DomainError> {
+pub async fn get_local(db: &Pool, username: &str) -> Result<Account, DomainError> {
     if validate_username(username).is_err() {
         return Err(not_found(username));
     }
@@ -183,20 +183,20 @@ fn not_found(username: &str) -> DomainError {
 
 /// Any account known here by id; `NotFound` ("Record not found", as Mastodon says) when
 /// absent.
-pub async fn get(db: &DatabaseConnection, id: i64) -> Result<Account, DomainError> {
+pub async fn get(db: &Pool, id: i64) -> Result<Account, DomainError> {
     db::accounts::find_by_id(db, id)
         .await?
         .ok_or_else(|| DomainError::NotFound("Record not found".into()))
 }
 
 /// The accounts with these ids that exist, in no particular order.
-pub async fn get_many(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<Account>, DomainError> {
+pub async fn get_many(db: &Pool, ids: &[i64]) -> Result<Vec<Account>, DomainError> {
     Ok(db::accounts::find_many(db, ids).await?)
 }
 
 /// A remote account known here by `user@host` (no network: resolving is federation's).
 pub async fn find_remote(
-    db: &DatabaseConnection,
+    db: &Pool,
     user: &str,
     host: &str,
 ) -> Result<Option<Account>, DomainError> {
@@ -204,55 +204,42 @@ pub async fn find_remote(
 }
 
 /// Any account known here by its ActivityPub id.
-pub async fn find_by_uri(
-    db: &DatabaseConnection,
-    uri: &str,
-) -> Result<Option<Account>, DomainError> {
+pub async fn find_by_uri(db: &Pool, uri: &str) -> Result<Option<Account>, DomainError> {
     Ok(db::accounts::find_by_uri(db, uri).await?)
 }
 
 /// The account that published the key `key_id`, if it is known here.
-pub async fn find_by_key_id(
-    db: &DatabaseConnection,
-    key_id: &str,
-) -> Result<Option<Account>, DomainError> {
+pub async fn find_by_key_id(db: &Pool, key_id: &str) -> Result<Option<Account>, DomainError> {
     Ok(db::accounts::find_by_key_id(db, key_id).await?)
 }
 
 /// Stores (or refreshes) what a remote actor document says of its account.
 pub async fn remember_remote(
-    db: &DatabaseConnection,
+    db: &Pool,
     remote: db::accounts::RemoteActor,
 ) -> Result<Account, DomainError> {
     Ok(db::accounts::upsert_remote(db, remote).await?)
 }
 
 /// Known accounts whose username starts with `prefix`, at most `limit`.
-pub async fn search(
-    db: &DatabaseConnection,
-    prefix: &str,
-    limit: u64,
-) -> Result<Vec<Account>, DomainError> {
+pub async fn search(db: &Pool, prefix: &str, limit: u64) -> Result<Vec<Account>, DomainError> {
     Ok(db::accounts::search_by_username(db, prefix, limit).await?)
 }
 
 /// How many posts an account has here (its profile's count).
-pub async fn statuses_count(
-    db: &DatabaseConnection,
-    account: &Account,
-) -> Result<u64, DomainError> {
+pub async fn statuses_count(db: &Pool, account: &Account) -> Result<u64, DomainError> {
     Ok(db::posts::count_by_account(db, account.id).await?)
 }
 
 /// All local accounts, oldest first.
-pub async fn list_local(db: &DatabaseConnection) -> Result<Vec<Account>, DomainError> {
+pub async fn list_local(db: &Pool) -> Result<Vec<Account>, DomainError> {
     Ok(db::accounts::list_local(db).await?)
 }
 
 /// Checks a local account's password (Argon2id, off the async threads). Unknown users and
 /// wrong passwords give the same answer, so sign-in does not reveal who has an account.
 pub async fn check_password(
-    db: &DatabaseConnection,
+    db: &Pool,
     username: &str,
     password: &str,
 ) -> Result<Account, DomainError> {
@@ -306,7 +293,7 @@ pub const MAX_NOTE: usize = 500;
 /// sends it), so they show the new name, bio and pictures without waiting for a refetch, and
 /// local followers find it in their inbox collection.
 pub async fn update_profile(
-    db: &DatabaseConnection,
+    db: &Pool,
     publisher: &dyn super::publish::Publisher,
     account: &Account,
     change: ProfileChange,
@@ -376,16 +363,14 @@ pub async fn update_profile(
     super::publish::publish(&txn, publisher, event).await?;
     let locals = db::posts::local_follower_ids(&txn, updated.id).await?;
     super::publish::deliver_locally(&txn, publisher, event, &locals).await?;
-    txn.commit()
-        .await
-        .map_err(|e| DomainError::Store(StoreError::from(e)))?;
+    db::commit(txn).await?;
     Ok(updated)
 }
 
 /// One page of the activities that reached `account` (its ActivityPub inbox), newest first:
 /// the total and `(cursor, activity JSON)` pairs.
 pub async fn inbox_page(
-    db: &DatabaseConnection,
+    db: &Pool,
     account: &Account,
     max_id: Option<i64>,
     limit: u64,
@@ -400,7 +385,7 @@ pub async fn inbox_page(
 /// Forgets received activities older than `days` (0: keep all): inbox collections are a
 /// reading aid, the posts and relationships they created stay. Replays of pruned activities
 /// are still refused, by the signature's date check (12 hours).
-pub async fn prune_inboxes(db: &DatabaseConnection, days: u64) -> Result<u64, DomainError> {
+pub async fn prune_inboxes(db: &Pool, days: u64) -> Result<u64, DomainError> {
     if days == 0 {
         return Ok(0);
     }

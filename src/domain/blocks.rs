@@ -3,19 +3,18 @@
 //! notifications, the blocked account cannot follow again, and a remote blocked account's
 //! server is told with Block.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection};
-
 use super::{
     DomainError,
     publish::{Event, Publisher, publish},
 };
 use crate::db::{
-    self, StoreError,
+    self,
     entities::{accounts::Model as Account, blocks::Model as Block},
 };
+use crate::db::{Conn, Pool};
 
 /// Ends the follows between `a` and `b` both ways; tells remote parties.
-async fn sever<C: ConnectionTrait>(
+async fn sever<C: Conn>(
     db: &C,
     publisher: &dyn Publisher,
     a: &Account,
@@ -48,7 +47,7 @@ async fn sever<C: ConnectionTrait>(
 
 /// Local `blocker` blocks `target`. Idempotent: blocking again returns the existing block.
 pub async fn block(
-    db: &DatabaseConnection,
+    db: &Pool,
     publisher: &dyn Publisher,
     blocker: &Account,
     target: &Account,
@@ -63,7 +62,7 @@ pub async fn block(
     }
     let txn = db::begin_write(db).await?;
     if let Some(existing) = db::blocks::find_pair(&txn, blocker.id, target.id).await? {
-        txn.commit().await.map_err(store)?;
+        db::commit(txn).await?;
         return Ok(existing);
     }
     let block = db::blocks::insert(
@@ -87,13 +86,13 @@ pub async fn block(
         )
         .await?;
     }
-    txn.commit().await.map_err(store)?;
+    db::commit(txn).await?;
     Ok(block)
 }
 
 /// Local `blocker` lifts its block of `target` (Undo{Block} to a remote target).
 pub async fn unblock(
-    db: &DatabaseConnection,
+    db: &Pool,
     publisher: &dyn Publisher,
     blocker: &Account,
     target: &Account,
@@ -118,13 +117,13 @@ pub async fn unblock(
         )
         .await?;
     }
-    txn.commit().await.map_err(store)?;
+    db::commit(txn).await?;
     Ok(())
 }
 
 /// A remote `blocker` blocked local `target` (activity `uri`): recorded, follows between
 /// them end. Runs in the caller's transaction.
-pub async fn receive_block<C: ConnectionTrait>(
+pub async fn receive_block<C: Conn>(
     db: &C,
     blocker: &Account,
     target: &Account,
@@ -146,7 +145,7 @@ pub async fn receive_block<C: ConnectionTrait>(
 }
 
 /// A remote account lifted its block of local `target`.
-pub async fn receive_undo_block<C: ConnectionTrait>(
+pub async fn receive_undo_block<C: Conn>(
     db: &C,
     blocker: &Account,
     target: &Account,
@@ -158,10 +157,7 @@ pub async fn receive_undo_block<C: ConnectionTrait>(
 }
 
 /// The accounts `blocker` blocks, newest block first.
-pub async fn blocked(
-    db: &DatabaseConnection,
-    blocker: &Account,
-) -> Result<Vec<Account>, DomainError> {
+pub async fn blocked(db: &Pool, blocker: &Account) -> Result<Vec<Account>, DomainError> {
     let ids: Vec<i64> = db::blocks::made_by(db, blocker.id)
         .await?
         .iter()
@@ -170,8 +166,4 @@ pub async fn blocked(
     let mut accounts = db::accounts::find_many(db, &ids).await?;
     accounts.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
     Ok(accounts)
-}
-
-fn store(e: sea_orm::DbErr) -> DomainError {
-    DomainError::Store(StoreError::from(e))
 }

@@ -2,10 +2,10 @@
 //! retried (backoff) or given up (dead letter), and when a domain is paused (circuit
 //! breaker). The worker in `federation::deliver` does the sending and asks here.
 
+use crate::db::Pool;
 use std::time::Duration;
 
 use rand::Rng;
-use sea_orm::DatabaseConnection;
 
 use super::DomainError;
 use crate::db::{self, entities::deliveries::Model as Delivery};
@@ -46,7 +46,7 @@ pub fn pause_after(policy: &Policy, failures: i32) -> Option<Duration> {
 
 /// Leases up to `limit` due rows for `lease`.
 pub async fn claim(
-    db: &DatabaseConnection,
+    db: &Pool,
     limit: u64,
     lease: chrono::Duration,
     now: Time,
@@ -55,26 +55,22 @@ pub async fn claim(
 }
 
 /// Hands a leased row back unsent (shutting down), so it goes at the next start.
-pub async fn release(db: &DatabaseConnection, id: i64) -> Result<(), DomainError> {
+pub async fn release(db: &Pool, id: i64) -> Result<(), DomainError> {
     Ok(db::deliveries::release(db, id).await?)
 }
 
 /// Removes sent rows.
-pub async fn sent(db: &DatabaseConnection, ids: &[i64]) -> Result<(), DomainError> {
+pub async fn sent(db: &Pool, ids: &[i64]) -> Result<(), DomainError> {
     Ok(db::deliveries::complete_many(db, ids).await?)
 }
 
 /// Domains with recorded failures.
-pub async fn failing_domains(db: &DatabaseConnection) -> Result<Vec<String>, DomainError> {
+pub async fn failing_domains(db: &Pool) -> Result<Vec<String>, DomainError> {
     Ok(db::deliveries::failing_domains(db).await?)
 }
 
 /// A POST to `domain` went through: its failure count starts again.
-pub async fn domain_recovered(
-    db: &DatabaseConnection,
-    domain: &str,
-    now: Time,
-) -> Result<(), DomainError> {
+pub async fn domain_recovered(db: &Pool, domain: &str, now: Time) -> Result<(), DomainError> {
     Ok(db::deliveries::domain_succeeded(db, domain, now).await?)
 }
 
@@ -91,7 +87,7 @@ pub enum Failed {
 /// domain (pausing it past the threshold, returned for the log) and is retried with
 /// backoff until `max_attempts`; a refusal is buried at once.
 pub async fn failed(
-    db: &DatabaseConnection,
+    db: &Pool,
     policy: &Policy,
     delivery: &Delivery,
     transient: bool,

@@ -2,20 +2,15 @@
 //! the answers from remote servers. Each change and the deliveries it causes are written in
 //! one transaction.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection};
-
 use super::{
     DomainError,
     publish::{Event, Publisher, deliver_locally, publish, tell},
 };
 use crate::db::{
-    self, StoreError,
+    self,
     entities::{accounts::Model as Account, follows::Model as Follow},
 };
-
-fn store(e: sea_orm::DbErr) -> DomainError {
-    DomainError::Store(StoreError::from(e))
-}
+use crate::db::{Conn, Pool};
 
 /// Where a follow stands after a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +24,7 @@ pub enum FollowState {
 /// `follower` (local) follows `target` (local or remote). Idempotent: asking again returns
 /// the existing follow (and re-sends a pending remote request).
 pub async fn follow(
-    db: &DatabaseConnection,
+    db: &Pool,
     publisher: &dyn Publisher,
     follower: &Account,
     target: &Account,
@@ -99,7 +94,7 @@ pub async fn follow(
         )
         .await?;
     }
-    txn.commit().await.map_err(store)?;
+    db::commit(txn).await?;
     let state = if follow.accepted {
         FollowState::Accepted
     } else {
@@ -110,7 +105,7 @@ pub async fn follow(
 
 /// `follower` (local) stops following `target`; tells a remote target with Undo.
 pub async fn unfollow(
-    db: &DatabaseConnection,
+    db: &Pool,
     publisher: &dyn Publisher,
     follower: &Account,
     target: &Account,
@@ -131,14 +126,14 @@ pub async fn unfollow(
     if follower.is_local() || target.is_local() {
         tell(&txn, publisher, event, target).await?;
     }
-    txn.commit().await.map_err(store)?;
+    db::commit(txn).await?;
     Ok(())
 }
 
 /// A remote `follower` asked to follow local `target` with Follow `uri`. Stored and answered
 /// with Accept, or kept as a request when `target` approves followers manually. Runs in the
 /// caller's transaction (the inbox records the activity id in the same one).
-pub async fn receive_follow<C: ConnectionTrait>(
+pub async fn receive_follow<C: Conn>(
     db: &C,
     publisher: &dyn Publisher,
     follower: &Account,
@@ -214,7 +209,7 @@ pub async fn receive_follow<C: ConnectionTrait>(
 
 /// Local `target` approves a pending request from `follower`.
 pub async fn approve(
-    db: &DatabaseConnection,
+    db: &Pool,
     publisher: &dyn Publisher,
     target: &Account,
     follower: &Account,
@@ -230,13 +225,13 @@ pub async fn approve(
         target,
     };
     tell(&txn, publisher, event, follower).await?;
-    txn.commit().await.map_err(store)?;
+    db::commit(txn).await?;
     Ok(())
 }
 
 /// Local `target` refuses a pending request from `follower` (Reject is sent).
 pub async fn reject(
-    db: &DatabaseConnection,
+    db: &Pool,
     publisher: &dyn Publisher,
     target: &Account,
     follower: &Account,
@@ -250,11 +245,11 @@ pub async fn reject(
         target,
     };
     tell(&txn, publisher, event, follower).await?;
-    txn.commit().await.map_err(store)?;
+    db::commit(txn).await?;
     Ok(())
 }
 
-async fn pending<C: ConnectionTrait>(
+async fn pending<C: Conn>(
     db: &C,
     follower: &Account,
     target: &Account,
@@ -270,7 +265,7 @@ async fn pending<C: ConnectionTrait>(
 
 /// Finds the follow an Accept/Reject/Undo refers to: by the Follow id when given, else by
 /// the pair of accounts.
-async fn referenced<C: ConnectionTrait>(
+async fn referenced<C: Conn>(
     db: &C,
     follow_uri: Option<&str>,
     follower: &Account,
@@ -288,7 +283,7 @@ async fn referenced<C: ConnectionTrait>(
 }
 
 /// Remote `target` accepted local `follower`'s request.
-pub async fn receive_accept<C: ConnectionTrait>(
+pub async fn receive_accept<C: Conn>(
     db: &C,
     follow_uri: Option<&str>,
     follower: &Account,
@@ -305,7 +300,7 @@ pub async fn receive_accept<C: ConnectionTrait>(
 }
 
 /// Remote `target` rejected (or removed) local `follower`.
-pub async fn receive_reject<C: ConnectionTrait>(
+pub async fn receive_reject<C: Conn>(
     db: &C,
     follow_uri: Option<&str>,
     follower: &Account,
@@ -321,7 +316,7 @@ pub async fn receive_reject<C: ConnectionTrait>(
 }
 
 /// Remote `follower` withdrew its follow of local `target`.
-pub async fn receive_undo_follow<C: ConnectionTrait>(
+pub async fn receive_undo_follow<C: Conn>(
     db: &C,
     follow_uri: Option<&str>,
     follower: &Account,
@@ -334,17 +329,13 @@ pub async fn receive_undo_follow<C: ConnectionTrait>(
 pub use crate::db::follows::Side;
 
 /// Number of accepted follows on one side of an account.
-pub async fn count(
-    db: &DatabaseConnection,
-    account: &Account,
-    side: Side,
-) -> Result<u64, DomainError> {
+pub async fn count(db: &Pool, account: &Account, side: Side) -> Result<u64, DomainError> {
     Ok(db::follows::count(db, account.id, side).await?)
 }
 
 /// A page of the accounts on one side, newest follow first.
 pub async fn page(
-    db: &DatabaseConnection,
+    db: &Pool,
     account: &Account,
     side: Side,
     offset: u64,
@@ -354,10 +345,7 @@ pub async fn page(
 }
 
 /// Pending follow requests to a local account, with the requesting accounts.
-pub async fn requests(
-    db: &DatabaseConnection,
-    target: &Account,
-) -> Result<Vec<Account>, DomainError> {
+pub async fn requests(db: &Pool, target: &Account) -> Result<Vec<Account>, DomainError> {
     let mut out = Vec::new();
     for f in db::follows::pending_requests(db, target.id).await? {
         if let Some(a) = db::accounts::find_by_id(db, f.follower_id).await? {
@@ -379,7 +367,7 @@ pub struct Relationship {
 }
 
 /// `me`'s relationship with `other`.
-pub async fn relationship<C: ConnectionTrait>(
+pub async fn relationship<C: Conn>(
     db: &C,
     me: &Account,
     other: &Account,

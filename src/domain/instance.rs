@@ -1,13 +1,12 @@
 //! The instance itself: its actor's key pair and the usage numbers it publishes.
 
-use sea_orm::DatabaseConnection;
-
 use super::{DomainError, keys};
+use crate::db::Pool;
 use crate::db::{self, entities::instance_keys::Model as InstanceKeys};
 
 /// Returns the instance actor's key pair, creating it on first use. Called at start-up so
 /// request handlers never pay for key generation.
-pub async fn ensure_keys(db: &DatabaseConnection) -> Result<InstanceKeys, DomainError> {
+pub async fn ensure_keys(db: &Pool) -> Result<InstanceKeys, DomainError> {
     if let Some(keys) = db::instance_keys::get(db).await? {
         return Ok(keys);
     }
@@ -26,7 +25,7 @@ pub struct Usage {
 
 /// Counts local accounts and the ones whose API tokens were used recently (the activity
 /// signal available until sessions and posts exist).
-pub async fn usage(db: &DatabaseConnection) -> Result<Usage, DomainError> {
+pub async fn usage(db: &Pool) -> Result<Usage, DomainError> {
     let now = chrono::Utc::now();
     Ok(Usage {
         users_total: db::accounts::count_local(db).await?,
@@ -40,6 +39,6 @@ pub async fn usage(db: &DatabaseConnection) -> Result<Usage, DomainError> {
 }
 
 /// Whether the database answers, for health checks.
-pub async fn check_database(db: &DatabaseConnection) -> Result<(), DomainError> {
+pub async fn check_database(db: &Pool) -> Result<(), DomainError> {
     Ok(db::ping(db).await?)
 }

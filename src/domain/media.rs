@@ -1,10 +1,11 @@
 //! Uploads: validate, process off the async threads (bounded by a semaphore), store every
 //! size, then record the attachment. Refused input leaves nothing in storage or database.
 
+use crate::db::{Conn, Pool};
 use std::sync::Arc;
 
 use rand::RngCore;
-use sea_orm::{DatabaseConnection, Set};
+use sea_orm::Set;
 use tokio::sync::Semaphore;
 
 use super::DomainError;
@@ -90,7 +91,7 @@ fn random_key() -> String {
 
 /// Processes and stores an upload for `owner`.
 pub async fn upload(
-    db: &DatabaseConnection,
+    db: &Pool,
     service: &MediaService,
     owner: &Account,
     new: NewMedia,
@@ -173,11 +174,7 @@ pub async fn remove_files(service: &MediaService, keys: &[String]) {
 }
 
 /// An upload of `owner` by id (NotFound for anyone else's, as Mastodon answers).
-pub async fn get_own(
-    db: &DatabaseConnection,
-    owner: &Account,
-    id: i64,
-) -> Result<Attachment, DomainError> {
+pub async fn get_own(db: &Pool, owner: &Account, id: i64) -> Result<Attachment, DomainError> {
     db::media::find(db, id)
         .await?
         .filter(|m| m.account_id == owner.id)
@@ -195,7 +192,7 @@ pub struct MediaChange {
 
 /// Applies `change` to `existing` (already known to be the caller's), in the caller's
 /// transaction, after checking it as an upload's fields are checked.
-pub async fn apply_change<C: sea_orm::ConnectionTrait>(
+pub async fn apply_change<C: Conn>(
     db: &C,
     service: &MediaService,
     existing: Attachment,
@@ -223,7 +220,7 @@ pub async fn apply_change<C: sea_orm::ConnectionTrait>(
 
 /// Changes an upload's alt text and focal point (Mastodon's `PUT /api/v1/media/:id`).
 pub async fn describe(
-    db: &DatabaseConnection,
+    db: &Pool,
     service: &MediaService,
     owner: &Account,
     id: i64,
@@ -241,7 +238,7 @@ pub async fn describe(
 
 /// Removes an upload that will not be used (its post was refused).
 pub async fn discard(
-    db: &DatabaseConnection,
+    db: &Pool,
     service: &MediaService,
     attachment: &Attachment,
 ) -> Result<(), DomainError> {
@@ -266,7 +263,7 @@ pub fn file_keys(a: &Attachment) -> Vec<String> {
 
 /// Deletes uploads never attached to a post within `max_age`; returns how many.
 pub async fn remove_unattached(
-    db: &DatabaseConnection,
+    db: &Pool,
     service: &MediaService,
     max_age: chrono::Duration,
 ) -> Result<usize, DomainError> {

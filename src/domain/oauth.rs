@@ -2,6 +2,7 @@
 //! S256 supported, `urn:ietf:wg:oauth:2.0:oob` for apps without a redirect), refresh
 //! tokens, client credentials and revocation. Secrets are stored as SHA-256 hashes.
 
+use crate::db::Pool;
 use std::{
     collections::HashMap,
     sync::Mutex,
@@ -10,7 +11,7 @@ use std::{
 
 use base64::Engine;
 use rand::RngCore;
-use sea_orm::{DatabaseConnection, Set};
+use sea_orm::Set;
 use sha2::{Digest, Sha256};
 
 use super::{DomainError, accounts, tokens::parse_scopes};
@@ -50,7 +51,7 @@ pub struct RegisteredApp {
 
 /// `POST /api/v1/apps`.
 pub async fn register(
-    db: &DatabaseConnection,
+    db: &Pool,
     name: &str,
     redirect_uris: &str,
     scopes: Option<&str>,
@@ -93,17 +94,14 @@ pub async fn register(
 }
 
 /// The app a client id names, for the consent page.
-pub async fn app(
-    db: &DatabaseConnection,
-    client_id: &str,
-) -> Result<oauth_apps::Model, DomainError> {
+pub async fn app(db: &Pool, client_id: &str) -> Result<oauth_apps::Model, DomainError> {
     db::oauth::app_by_client_id(db, client_id)
         .await?
         .ok_or_else(invalid_client)
 }
 
 async fn authenticated_app(
-    db: &DatabaseConnection,
+    db: &Pool,
     client_id: &str,
     client_secret: &str,
 ) -> Result<oauth_apps::Model, DomainError> {
@@ -253,7 +251,7 @@ pub struct Consent<'a> {
 
 /// Signs the user in and issues an authorization code for the app.
 pub async fn authorize(
-    db: &DatabaseConnection,
+    db: &Pool,
     throttle: &Throttle,
     c: Consent<'_>,
 ) -> Result<(Account, String), DomainError> {
@@ -319,7 +317,7 @@ pub struct Issued {
 }
 
 async fn issue_user_token(
-    db: &DatabaseConnection,
+    db: &Pool,
     account_id: i64,
     app_id: i64,
     scopes: String,
@@ -357,7 +355,7 @@ pub struct TokenRequest<'a> {
 }
 
 /// `POST /oauth/token` for every grant Mastodon supports.
-pub async fn token(db: &DatabaseConnection, r: TokenRequest<'_>) -> Result<Issued, DomainError> {
+pub async fn token(db: &Pool, r: TokenRequest<'_>) -> Result<Issued, DomainError> {
     let app = authenticated_app(db, r.client_id, r.client_secret).await?;
     match r.grant_type {
         "authorization_code" => {
@@ -410,7 +408,7 @@ pub async fn token(db: &DatabaseConnection, r: TokenRequest<'_>) -> Result<Issue
 /// `POST /oauth/revoke`: the token stops working (unknown tokens are not an error, per
 /// RFC 7009).
 pub async fn revoke(
-    db: &DatabaseConnection,
+    db: &Pool,
     client_id: &str,
     client_secret: &str,
     token: &str,
@@ -431,10 +429,7 @@ pub async fn revoke(
 }
 
 /// The app behind a token (a user token issued to it, or its own client-credentials token).
-pub async fn app_of_token(
-    db: &DatabaseConnection,
-    token: &str,
-) -> Result<oauth_apps::Model, DomainError> {
+pub async fn app_of_token(db: &Pool, token: &str) -> Result<oauth_apps::Model, DomainError> {
     let refused = || DomainError::Unauthorized("The access token is invalid".into());
     let h = hash(token);
     let app_id = match db::oauth::user_token(db, &h).await? {

@@ -2,6 +2,7 @@
 //! layer renders it as activities and the deliveries are written in the same transaction.
 
 use super::posts::PostView;
+use crate::db::Conn;
 use crate::db::{
     deliveries::NewDelivery,
     entities::{
@@ -189,7 +190,7 @@ pub trait Publisher: Send + Sync {
 
 /// Writes the deliveries that tell other servers about `event`, in the caller's transaction
 /// (so a change and its deliveries commit together).
-pub async fn publish<C: sea_orm::ConnectionTrait>(
+pub async fn publish<C: Conn>(
     db: &C,
     publisher: &dyn Publisher,
     event: Event<'_>,
@@ -201,7 +202,7 @@ pub async fn publish<C: sea_orm::ConnectionTrait>(
 /// Puts the activity for `event` in the inbox collections of local `recipients` (remote
 /// servers get it through [`publish`]; local accounts receive it here, so an ActivityPub
 /// client sees the same inbox whether the other party is local or not).
-pub async fn deliver_locally<C: sea_orm::ConnectionTrait>(
+pub async fn deliver_locally<C: Conn>(
     db: &C,
     publisher: &dyn Publisher,
     event: Event<'_>,
@@ -241,7 +242,7 @@ pub async fn deliver_locally<C: sea_orm::ConnectionTrait>(
 
 /// [`publish`] to remote inboxes and [`deliver_locally`] to `locals`: the two audiences of
 /// one event, in the caller's transaction.
-pub async fn broadcast<C: sea_orm::ConnectionTrait>(
+pub async fn broadcast<C: Conn>(
     db: &C,
     publisher: &dyn Publisher,
     event: Event<'_>,
@@ -253,7 +254,7 @@ pub async fn broadcast<C: sea_orm::ConnectionTrait>(
 
 /// Tells one account about `event`: its server when it is remote, its inbox collection
 /// when it is local.
-pub async fn tell<C: sea_orm::ConnectionTrait>(
+pub async fn tell<C: Conn>(
     db: &C,
     publisher: &dyn Publisher,
     event: Event<'_>,

@@ -2,9 +2,8 @@
 //! accounts an activity reaches (received ones here, local ones through
 //! [`super::publish::deliver_locally`]).
 
-use sea_orm::ConnectionTrait;
-
 use super::DomainError;
+use crate::db::Conn;
 use crate::db::{self, StoreError, entities::accounts::Model as Account};
 
 /// An activity already recorded under its id.
@@ -16,7 +15,7 @@ pub struct Recorded {
 
 /// Records a received activity under its id, in the caller's transaction: its row, or
 /// `None` when that id was recorded before (a redelivery).
-pub async fn record<C: ConnectionTrait>(
+pub async fn record<C: Conn>(
     db: &C,
     id: &str,
     actor: &Account,
@@ -33,10 +32,7 @@ pub async fn record<C: ConnectionTrait>(
 }
 
 /// The activity recorded under `id`, if any.
-pub async fn find_recorded<C: ConnectionTrait>(
-    db: &C,
-    id: &str,
-) -> Result<Option<Recorded>, DomainError> {
+pub async fn find_recorded<C: Conn>(db: &C, id: &str) -> Result<Option<Recorded>, DomainError> {
     Ok(db::inbox::find_recorded(db, id).await?.map(|r| Recorded {
         row: r.id,
         actor_account_id: r.actor_account_id,
@@ -63,10 +59,7 @@ pub struct Audience {
 
 /// The rule: everyone the audience names, nobody on the other side of a block with the
 /// actor or the boosted author, each once.
-pub async fn reached<C: ConnectionTrait>(
-    db: &C,
-    audience: Audience,
-) -> Result<Vec<i64>, DomainError> {
+pub async fn reached<C: Conn>(db: &C, audience: Audience) -> Result<Vec<i64>, DomainError> {
     let mut accounts = audience.accounts;
     for name in &audience.usernames {
         if let Some(a) = db::accounts::find_local_by_username(db, name).await? {
@@ -94,7 +87,7 @@ pub async fn reached<C: ConnectionTrait>(
 }
 
 /// Puts a recorded activity in the inbox collections of `accounts`.
-pub async fn deliver<C: ConnectionTrait>(
+pub async fn deliver<C: Conn>(
     db: &C,
     row: i64,
     accounts: &[i64],
@@ -104,7 +97,7 @@ pub async fn deliver<C: ConnectionTrait>(
 }
 
 /// An account by id, in the caller's transaction.
-pub async fn account<C: ConnectionTrait>(db: &C, id: i64) -> Result<Account, DomainError> {
+pub async fn account<C: Conn>(db: &C, id: i64) -> Result<Account, DomainError> {
     db::accounts::find_by_id(db, id)
         .await?
         .ok_or_else(|| DomainError::NotFound("no such account".into()))

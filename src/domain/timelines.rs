@@ -2,8 +2,6 @@
 //! Each respects who may see what. Which posts a timeline holds is said as a
 //! [`PostFilter`]; the query is the storage layer's.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection};
-
 use super::{
     DomainError,
     posts::{PostView, load_views},
@@ -13,6 +11,7 @@ use crate::db::{
     entities::{accounts::Model as Account, notifications},
     posts::{Page, PostFilter},
 };
+use crate::db::{Conn, Pool};
 
 /// Largest page a reader may ask for (Mastodon's limit for statuses).
 pub const MAX_LIMIT: u64 = 40;
@@ -27,11 +26,7 @@ fn clamp(mut page: Page) -> Page {
 }
 
 /// Own posts and boosts, those of followed accounts, and posts mentioning the reader.
-pub async fn home(
-    db: &DatabaseConnection,
-    me: &Account,
-    page: Page,
-) -> Result<Vec<PostView>, DomainError> {
+pub async fn home(db: &Pool, me: &Account, page: Page) -> Result<Vec<PostView>, DomainError> {
     let txn = db::begin_read(db).await?;
     let filter = PostFilter {
         home_of: Some(me.id),
@@ -55,7 +50,7 @@ async fn page_of(
 }
 
 /// Nothing across a block with `viewer` (either side of one hides everything).
-async fn unblocked<C: ConnectionTrait>(
+async fn unblocked<C: Conn>(
     db: &C,
     viewer: Option<&Account>,
 ) -> Result<Option<(i64, Vec<i64>)>, DomainError> {
@@ -68,7 +63,7 @@ async fn unblocked<C: ConnectionTrait>(
 /// Public posts (not boosts): only this server's when `local`, only other servers' when
 /// `remote`; nothing across a block with `viewer`.
 pub async fn public(
-    db: &DatabaseConnection,
+    db: &Pool,
     viewer: Option<&Account>,
     local: bool,
     remote: bool,
@@ -104,7 +99,7 @@ pub struct AccountFilter {
 
 /// One account's posts and boosts that `viewer` may see.
 pub async fn account(
-    db: &DatabaseConnection,
+    db: &Pool,
     viewer: Option<&Account>,
     author: &Account,
     filter: AccountFilter,
@@ -125,7 +120,7 @@ pub async fn account(
 
 /// How many posts and boosts of `author` the `viewer` may see.
 pub async fn account_count(
-    db: &DatabaseConnection,
+    db: &Pool,
     viewer: Option<&Account>,
     author: &Account,
 ) -> Result<u64, DomainError> {
@@ -140,7 +135,7 @@ pub async fn account_count(
 
 /// Public posts carrying a hashtag.
 pub async fn hashtag(
-    db: &DatabaseConnection,
+    db: &Pool,
     viewer: Option<&Account>,
     tag: &str,
     page: Page,
@@ -157,7 +152,7 @@ pub async fn hashtag(
 
 /// A local account's notifications, newest first, optionally only some types.
 pub async fn notifications(
-    db: &DatabaseConnection,
+    db: &Pool,
     me: &Account,
     kinds: &[String],
     page: Page,
@@ -173,7 +168,7 @@ pub async fn notifications(
 
 /// One of `me`'s notifications.
 pub async fn notification(
-    db: &DatabaseConnection,
+    db: &Pool,
     me: &Account,
     id: i64,
 ) -> Result<notifications::Model, DomainError> {
@@ -183,10 +178,6 @@ pub async fn notification(
 }
 
 /// Dismisses one notification (`Some(id)`) or all of them.
-pub async fn dismiss(
-    db: &DatabaseConnection,
-    me: &Account,
-    id: Option<i64>,
-) -> Result<(), DomainError> {
+pub async fn dismiss(db: &Pool, me: &Account, id: Option<i64>) -> Result<(), DomainError> {
     Ok(db::posts::dismiss(db, me.id, id).await?)
 }

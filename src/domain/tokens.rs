@@ -1,7 +1,7 @@
 //! Bearer tokens: creation for operators (and later OAuth), authentication for the API.
 
+use crate::db::Pool;
 use rand::RngCore;
-use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 
 use super::{DomainError, accounts};
@@ -73,11 +73,7 @@ fn hash_token(token: &str) -> String {
 
 /// Creates a token for a local account and returns the secret; only its hash is stored, so
 /// this is the one time it can be seen.
-pub async fn create(
-    db: &DatabaseConnection,
-    username: &str,
-    scopes: &str,
-) -> Result<String, DomainError> {
+pub async fn create(db: &Pool, username: &str, scopes: &str) -> Result<String, DomainError> {
     let scopes = parse_scopes(scopes)?;
     let account = accounts::get_local(db, username).await?;
     let mut secret = [0u8; 32];
@@ -100,7 +96,7 @@ pub async fn create(
 const TOUCH_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 /// Resolves a bearer token to its caller.
-pub async fn authenticate(db: &DatabaseConnection, token: &str) -> Result<Caller, DomainError> {
+pub async fn authenticate(db: &Pool, token: &str) -> Result<Caller, DomainError> {
     let invalid = || DomainError::Unauthorized("The access token is invalid".into());
     if token.is_empty() || token.len() > 512 {
         return Err(invalid());

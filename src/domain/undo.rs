@@ -2,9 +2,8 @@
 //! activity that made it or by what it was (the owner's like of a post, follow of an
 //! account). The outbox and the inbox both ask here.
 
-use sea_orm::ConnectionTrait;
-
 use super::DomainError;
+use crate::db::Conn;
 use crate::db::{
     self,
     entities::{blocks, favourites, follows, posts::Model as Post},
@@ -32,7 +31,7 @@ impl Undoable {
 }
 
 /// What the activity `id` made here, if anything.
-pub async fn by_id<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<Undoable>, DomainError> {
+pub async fn by_id<C: Conn>(db: &C, id: &str) -> Result<Option<Undoable>, DomainError> {
     if let Some(f) = db::posts::find_favourite_by_uri(db, id).await? {
         return Ok(Some(Undoable::Like(f)));
     }
@@ -49,7 +48,7 @@ pub async fn by_id<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<Undoab
 }
 
 /// `account`'s like of `post`.
-pub async fn like<C: ConnectionTrait>(
+pub async fn like<C: Conn>(
     db: &C,
     account: i64,
     post: i64,
@@ -60,7 +59,7 @@ pub async fn like<C: ConnectionTrait>(
 }
 
 /// `account`'s boost of `post`.
-pub async fn boost<C: ConnectionTrait>(
+pub async fn boost<C: Conn>(
     db: &C,
     account: i64,
     post: i64,
@@ -71,7 +70,7 @@ pub async fn boost<C: ConnectionTrait>(
 }
 
 /// `account`'s follow (or follow request) of `target`.
-pub async fn follow<C: ConnectionTrait>(
+pub async fn follow<C: Conn>(
     db: &C,
     account: i64,
     target: i64,
@@ -82,7 +81,7 @@ pub async fn follow<C: ConnectionTrait>(
 }
 
 /// `account`'s block of `target`.
-pub async fn block<C: ConnectionTrait>(
+pub async fn block<C: Conn>(
     db: &C,
     account: i64,
     target: i64,

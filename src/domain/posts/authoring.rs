@@ -32,7 +32,7 @@ pub(super) fn check_text(
 
 /// The author's uploads named by `ids`, checked: theirs, processed, and not used by
 /// another post (`post_id` may already be `editing`); `changes` applied to them.
-pub(super) async fn own_media<C: ConnectionTrait>(
+pub(super) async fn own_media<C: Conn>(
     db: &C,
     ctx: &Posting<'_>,
     author: &Account,
@@ -203,7 +203,7 @@ pub async fn create(
     };
     let locals = local_audience(&txn, &view).await?;
     broadcast(&txn, ctx.publisher, event, &locals).await?;
-    txn.commit().await.map_err(store)?;
+    db::commit(txn).await?;
     Ok(view)
 }
 
@@ -365,7 +365,7 @@ pub async fn edit(
     };
     let locals = local_audience(&txn, &view).await?;
     broadcast(&txn, ctx.publisher, event, &locals).await?;
-    txn.commit().await.map_err(store)?;
+    db::commit(txn).await?;
     Ok(view)
 }
 
@@ -378,7 +378,7 @@ pub async fn delete(ctx: &Posting<'_>, author: &Account, post_id: i64) -> Result
         .filter(|p| p.account_id == author.id)
         .ok_or_else(|| DomainError::NotFound("no such post".into()))?;
     if post.reblog_of_id.is_some() {
-        txn.commit().await.map_err(store)?;
+        db::commit(txn).await?;
         return unreblog_post(ctx, author, &post).await;
     }
     let view = load_view(&txn, post.clone()).await?;
@@ -400,7 +400,7 @@ pub async fn delete(ctx: &Posting<'_>, author: &Account, post_id: i64) -> Result
         inboxes: &inboxes,
     };
     broadcast(&txn, ctx.publisher, event, &locals).await?;
-    txn.commit().await.map_err(store)?;
+    db::commit(txn).await?;
     for m in &media {
         crate::domain::media::remove_files(ctx.media, &file_keys(m)).await;
     }

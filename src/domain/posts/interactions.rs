@@ -4,7 +4,7 @@ use super::*;
 
 /// Bookmarks (or, with `on` false, un-bookmarks) a post `account` can see.
 pub async fn bookmark(
-    db: &DatabaseConnection,
+    db: &Pool,
     account: &Account,
     post_id: i64,
     on: bool,
@@ -53,7 +53,7 @@ pub async fn favourite(
             tell(&txn, ctx.publisher, event, &author).await?;
         }
     }
-    txn.commit().await.map_err(store)?;
+    db::commit(txn).await?;
     load_view(ctx.db, post).await
 }
 
@@ -80,7 +80,7 @@ pub async fn unfavourite(
             tell(&txn, ctx.publisher, event, &author).await?;
         }
     }
-    txn.commit().await.map_err(store)?;
+    db::commit(txn).await?;
     load_view(ctx.db, post).await
 }
 
@@ -136,13 +136,13 @@ pub async fn reblog(
             boost
         }
     };
-    txn.commit().await.map_err(store)?;
+    db::commit(txn).await?;
     load_view(ctx.db, boost).await
 }
 
 /// The remote inboxes that hear of a boost (or its withdrawal): the booster's followers and
 /// the boosted post's author.
-pub(super) async fn boost_inboxes<C: ConnectionTrait>(
+pub(super) async fn boost_inboxes<C: Conn>(
     db: &C,
     booster: &Account,
     author: &Account,
@@ -156,7 +156,7 @@ pub(super) async fn boost_inboxes<C: ConnectionTrait>(
 
 /// The local accounts that receive a boost: the booster's local followers and a local
 /// author of the boosted post.
-pub(super) async fn boost_audience<C: ConnectionTrait>(
+pub(super) async fn boost_audience<C: Conn>(
     db: &C,
     booster: &Account,
     author: &Account,
@@ -246,6 +246,6 @@ pub(super) async fn unreblog_post(
     };
     let locals = boost_audience(&txn, account, &author).await?;
     broadcast(&txn, ctx.publisher, event, &locals).await?;
-    txn.commit().await.map_err(store)?;
+    db::commit(txn).await?;
     Ok(())
 }

@@ -16,13 +16,14 @@ pub use interactions::*;
 pub use remote::*;
 pub use views::*;
 
+use crate::db::{Conn, Pool};
 use std::{
     collections::{HashMap, HashSet},
     future::Future,
     pin::Pin,
 };
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
+use sea_orm::Set;
 
 use super::{
     DomainError,
@@ -32,7 +33,7 @@ use super::{
     text::{self, Handle, MentionTarget},
 };
 use crate::db::{
-    self, StoreError,
+    self,
     entities::{accounts::Model as Account, media_attachments, posts},
 };
 
@@ -109,7 +110,7 @@ pub trait Directory: Send + Sync {
 
 /// What posting needs besides the database.
 pub struct Posting<'a> {
-    pub db: &'a DatabaseConnection,
+    pub db: &'a Pool,
     pub publisher: &'a dyn Publisher,
     pub directory: &'a dyn Directory,
     pub media: &'a MediaService,
@@ -138,10 +139,6 @@ pub struct NewPost {
     /// Alt text or focal points to set on the attached uploads, with the post (so a refused
     /// post changes nothing).
     pub media_changes: Vec<super::media::MediaChange>,
-}
-
-fn store(e: sea_orm::DbErr) -> DomainError {
-    DomainError::Store(StoreError::from(e))
 }
 
 /// Public or unlisted: seen beyond the accounts a post addresses.
@@ -173,7 +170,7 @@ pub fn new_id(at: chrono::DateTime<chrono::Utc>) -> i64 {
 /// Stores a new post under a fresh id made for `at`; `row` builds the row for a given id
 /// (local posts derive their URI from it). An id already taken (by another process, or
 /// after 65,536 ids in one millisecond) is replaced by a new one, never reported.
-async fn insert_fresh<C: ConnectionTrait>(
+async fn insert_fresh<C: Conn>(
     db: &C,
     at: chrono::DateTime<chrono::Utc>,
     mut row: impl FnMut(i64) -> posts::ActiveModel,
@@ -205,7 +202,7 @@ fn inboxes_of<'a>(accounts: impl IntoIterator<Item = &'a Account>) -> Vec<String
 /// personal inbox, which replaces their server's shared inbox: the JSON does not name them,
 /// so only a personal delivery tells their server who it is for (the server still shows it
 /// to its followers of the author).
-async fn audience<C: ConnectionTrait>(db: &C, view: &PostView) -> Result<Vec<String>, DomainError> {
+async fn audience<C: Conn>(db: &C, view: &PostView) -> Result<Vec<String>, DomainError> {
     let mut inboxes = match Visibility::of(&view.post) {
         Visibility::Direct => vec![],
         _ => db::follows::follower_inboxes(db, view.author.id).await?,
@@ -235,10 +232,7 @@ async fn audience<C: ConnectionTrait>(db: &C, view: &PostView) -> Result<Vec<Str
 /// The local accounts that receive `view` in their inbox collection: local followers
 /// (unless direct), local accounts it mentions or silently addresses, and the local author
 /// it replies to; never its own author.
-async fn local_audience<C: ConnectionTrait>(
-    db: &C,
-    view: &PostView,
-) -> Result<Vec<i64>, DomainError> {
+async fn local_audience<C: Conn>(db: &C, view: &PostView) -> Result<Vec<i64>, DomainError> {
     let mut ids = match Visibility::of(&view.post) {
         Visibility::Direct => vec![],
         _ => db::posts::local_follower_ids(db, view.author.id).await?,
@@ -261,32 +255,26 @@ async fn local_audience<C: ConnectionTrait>(
 }
 
 /// The account that wrote `post`.
-async fn author_of<C: ConnectionTrait>(db: &C, post: &Post) -> Result<Account, DomainError> {
+async fn author_of<C: Conn>(db: &C, post: &Post) -> Result<Account, DomainError> {
     db::accounts::find_by_id(db, post.account_id)
         .await?
         .ok_or_else(|| DomainError::Internal("post without author".into()))
 }
 
 /// A post by id (any post, seen or not: callers check visibility).
-pub async fn get<C: ConnectionTrait>(db: &C, id: i64) -> Result<Post, DomainError> {
+pub async fn get<C: Conn>(db: &C, id: i64) -> Result<Post, DomainError> {
     db::posts::find(db, id)
         .await?
         .ok_or_else(|| DomainError::NotFound("no such post".into()))
 }
 
 /// A post known here by its ActivityPub id (no network: fetching is federation's).
-pub async fn find_by_uri<C: ConnectionTrait>(
-    db: &C,
-    uri: &str,
-) -> Result<Option<Post>, DomainError> {
+pub async fn find_by_uri<C: Conn>(db: &C, uri: &str) -> Result<Option<Post>, DomainError> {
     Ok(db::posts::find_by_uri(db, uri).await?)
 }
 
 /// Whether anyone here cares about posts from `author`: a local follower.
-pub async fn has_local_followers<C: ConnectionTrait>(
-    db: &C,
-    author: &Account,
-) -> Result<bool, DomainError> {
+pub async fn has_local_followers<C: Conn>(db: &C, author: &Account) -> Result<bool, DomainError> {
     Ok(db::posts::has_local_follower(db, author.id).await?)
 }
 

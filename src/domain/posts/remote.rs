@@ -131,7 +131,7 @@ pub(super) fn media_rows(
 }
 
 /// Notifies local accounts a received post mentions or replies to.
-pub(super) async fn notify_locals<C: ConnectionTrait>(
+pub(super) async fn notify_locals<C: Conn>(
     db: &C,
     post: &Post,
     author: &Account,
@@ -160,7 +160,7 @@ pub(super) async fn notify_locals<C: ConnectionTrait>(
 
 /// Stores (or, when known, updates) a post received from `author`'s server. `parent` is
 /// the post it replies to, when known here.
-pub async fn receive<C: ConnectionTrait>(
+pub async fn receive<C: Conn>(
     db: &C,
     author: &Account,
     remote: RemotePost,
@@ -256,7 +256,7 @@ impl ReceivedText {
     }
 }
 
-pub(super) async fn update_received<C: ConnectionTrait>(
+pub(super) async fn update_received<C: Conn>(
     db: &C,
     author: &Account,
     existing: Post,
@@ -313,7 +313,7 @@ pub(super) async fn update_received<C: ConnectionTrait>(
 
 /// Applies a received Delete: only the author's actor may delete; a tombstone keeps a late
 /// copy from coming back. Deleting an unknown post still leaves the tombstone.
-pub async fn receive_delete<C: ConnectionTrait>(
+pub async fn receive_delete<C: Conn>(
     db: &C,
     actor: &Account,
     uri: &str,
@@ -337,7 +337,7 @@ pub async fn receive_delete<C: ConnectionTrait>(
 }
 
 /// A remote account liked `post`.
-pub async fn receive_like<C: ConnectionTrait>(
+pub async fn receive_like<C: Conn>(
     db: &C,
     actor: &Account,
     post: &Post,
@@ -366,7 +366,7 @@ pub async fn receive_like<C: ConnectionTrait>(
 }
 
 /// A remote account withdrew a like, named by the Like's id or by the liked post.
-pub async fn receive_undo_like<C: ConnectionTrait>(
+pub async fn receive_undo_like<C: Conn>(
     db: &C,
     actor: &Account,
     like_uri: Option<&str>,
@@ -391,7 +391,7 @@ pub async fn receive_undo_like<C: ConnectionTrait>(
 }
 
 /// A remote account boosted `original` with Announce `uri`.
-pub async fn receive_announce<C: ConnectionTrait>(
+pub async fn receive_announce<C: Conn>(
     db: &C,
     actor: &Account,
     original: &Post,
@@ -438,7 +438,7 @@ pub async fn receive_announce<C: ConnectionTrait>(
 }
 
 /// A remote account withdrew a boost, named by the Announce's id.
-pub async fn receive_undo_announce<C: ConnectionTrait>(
+pub async fn receive_undo_announce<C: Conn>(
     db: &C,
     actor: &Account,
     uri: &str,
@@ -461,7 +461,7 @@ pub async fn receive_undo_announce<C: ConnectionTrait>(
 
 /// A received post was also delivered to `account`'s personal inbox: they may read it
 /// (a silent mention, as for `bto`/`bcc` recipients). Whether that changed anything.
-pub async fn add_silent_recipient<C: ConnectionTrait>(
+pub async fn add_silent_recipient<C: Conn>(
     db: &C,
     post: &Post,
     account: &Account,

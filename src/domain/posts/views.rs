@@ -5,10 +5,7 @@ use super::*;
 
 /// Loads what a list of posts needs to be shown, in the given order; boosts carry the
 /// boosted post.
-pub async fn load_views<C: ConnectionTrait>(
-    db: &C,
-    posts: Vec<Post>,
-) -> Result<Vec<PostView>, DomainError> {
+pub async fn load_views<C: Conn>(db: &C, posts: Vec<Post>) -> Result<Vec<PostView>, DomainError> {
     let reblog_ids: Vec<i64> = posts.iter().filter_map(|p| p.reblog_of_id).collect();
     let originals = db::posts::find_many(db, &reblog_ids).await?;
     let mut all: Vec<Post> = posts.clone();
@@ -102,7 +99,7 @@ pub struct Interactions {
 }
 
 /// [`Interactions`] for `views` (and the posts they boost) as `viewer` sees them.
-pub async fn interactions<C: ConnectionTrait>(
+pub async fn interactions<C: Conn>(
     db: &C,
     viewer: Option<&Account>,
     views: &[PostView],
@@ -123,7 +120,7 @@ pub async fn interactions<C: ConnectionTrait>(
 }
 
 /// One post with everything it needs.
-pub async fn load_view<C: ConnectionTrait>(db: &C, post: Post) -> Result<PostView, DomainError> {
+pub async fn load_view<C: Conn>(db: &C, post: Post) -> Result<PostView, DomainError> {
     load_views(db, vec![post])
         .await?
         .pop()
@@ -131,7 +128,7 @@ pub async fn load_view<C: ConnectionTrait>(db: &C, post: Post) -> Result<PostVie
 }
 
 /// Whether `viewer` (a local or remote account, or an anonymous reader) may see `post`.
-pub async fn can_see<C: ConnectionTrait>(
+pub async fn can_see<C: Conn>(
     db: &C,
     viewer: Option<&Account>,
     post: &Post,
@@ -173,12 +170,12 @@ pub async fn can_see<C: ConnectionTrait>(
 }
 
 /// Whether a post with this id was deleted (its id answers 410).
-pub async fn is_deleted<C: ConnectionTrait>(db: &C, uri: &str) -> Result<bool, DomainError> {
+pub async fn is_deleted<C: Conn>(db: &C, uri: &str) -> Result<bool, DomainError> {
     Ok(db::posts::find_tombstone(db, uri).await?.is_some())
 }
 
 /// A post `viewer` may see, or NotFound (never revealing that a hidden post exists).
-pub async fn get_visible<C: ConnectionTrait>(
+pub async fn get_visible<C: Conn>(
     db: &C,
     viewer: Option<&Account>,
     id: i64,
@@ -195,7 +192,7 @@ pub async fn get_visible<C: ConnectionTrait>(
 /// Ancestors (oldest first) and descendants (depth first, oldest first) of a post that
 /// `viewer` may see; hidden posts are left out.
 pub async fn context(
-    db: &DatabaseConnection,
+    db: &Pool,
     viewer: Option<&Account>,
     post_id: i64,
 ) -> Result<(Vec<PostView>, Vec<PostView>), DomainError> {
@@ -244,7 +241,7 @@ pub async fn context(
 
 /// Previous versions of a post, oldest first (content, summary, sensitive, time).
 pub async fn history(
-    db: &DatabaseConnection,
+    db: &Pool,
     viewer: Option<&Account>,
     post_id: i64,
 ) -> Result<Vec<db::entities::post_edits::Model>, DomainError> {
@@ -253,37 +250,25 @@ pub async fn history(
 }
 
 /// Views of the posts with these ids that exist, in no particular order.
-pub async fn views_by_id(
-    db: &DatabaseConnection,
-    ids: &[i64],
-) -> Result<Vec<PostView>, DomainError> {
+pub async fn views_by_id(db: &Pool, ids: &[i64]) -> Result<Vec<PostView>, DomainError> {
     let posts = db::posts::find_many(db, ids).await?;
     load_views(db, posts).await
 }
 
 /// Who liked a post, oldest first (Mastodon's `favourited_by`).
-pub async fn favourited_by(
-    db: &DatabaseConnection,
-    post: &Post,
-) -> Result<Vec<Account>, DomainError> {
+pub async fn favourited_by(db: &Pool, post: &Post) -> Result<Vec<Account>, DomainError> {
     let ids = db::posts::favourite_account_ids(db, post.id).await?;
     in_order(db, &ids).await
 }
 
 /// Who boosted a post (Mastodon's `reblogged_by`).
-pub async fn reblogged_by(
-    db: &DatabaseConnection,
-    post: &Post,
-) -> Result<Vec<Account>, DomainError> {
+pub async fn reblogged_by(db: &Pool, post: &Post) -> Result<Vec<Account>, DomainError> {
     let ids = db::posts::reblogger_ids(db, post.id).await?;
     in_order(db, &ids).await
 }
 
 /// The accounts with these ids, in the order given.
-pub(super) async fn in_order(
-    db: &DatabaseConnection,
-    ids: &[i64],
-) -> Result<Vec<Account>, DomainError> {
+pub(super) async fn in_order(db: &Pool, ids: &[i64]) -> Result<Vec<Account>, DomainError> {
     let accounts = db::accounts::find_many(db, ids).await?;
     Ok(ids
         .iter()
