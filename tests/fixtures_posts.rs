@@ -915,6 +915,20 @@ async fn misskey_like_with_a_foreign_id_is_refused() {
     assert!(scene.app.notification_kinds("alice").await.is_empty());
 }
 
+#[tokio::test]
+async fn an_unsupported_verb_with_a_foreign_id_is_refused_too() {
+    let mut scene = Scene::new().await;
+    let post = scene.alice_post().await;
+    let mut react = scene
+        .rehost(&fixture("misskey/like-misskey-reaction.json"))
+        .await;
+    react["object"] = json!(post.post.uri);
+    react["type"] = json!("EmojiReact");
+    let (status, body) = scene.deliver(&react).await;
+    // Checked before the verb is looked at: a verb Pinhole ignores is no way around it.
+    assert_eq!(status, 400, "{body}");
+}
+
 // ---- Inputs an independent test suite for fediverse servers sends -----------------------
 
 /// A Create by bob (a peer) wrapping `object` (ids on `https://peer.example`), after `fill`

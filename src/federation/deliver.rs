@@ -149,8 +149,8 @@ pub async fn run(
 }
 
 async fn deliver_one(fed: &Federation, shared: &Shared, delivery: Delivery) {
-    let now = chrono::Utc::now();
     let result = send(fed, &delivery).await;
+    let now = chrono::Utc::now();
     let db = &fed.db;
     let outcome = match &result {
         Ok(()) => {

@@ -1,7 +1,13 @@
 //! `Accept`: a remote account accepted a local account's follow request.
 
 use super::{Applied, Applying, InboxError, local_target};
-use crate::{db::entities::accounts::Model as Account, domain, domain::undo::Undoable};
+use url::Url;
+
+use crate::{
+    db::entities::accounts::Model as Account,
+    domain::{self, undo::Undoable},
+    federation::protocol::activity::Object,
+};
 
 pub(super) async fn apply(cx: &Applying<'_>) -> Result<Applied, InboxError> {
     let Some(follower) = follower(cx).await? else {
@@ -16,15 +22,17 @@ pub(super) async fn apply(cx: &Applying<'_>) -> Result<Applied, InboxError> {
 /// actor, or from the stored follow its id names. `None` when the answered activity is
 /// not a Follow.
 pub(super) async fn follower(cx: &Applying<'_>) -> Result<Option<Account>, InboxError> {
-    if let Some(inner) = cx.activity.inner()
-        && !inner.kind.0.is_empty()
+    // An answer to something other than a Follow (its type says so) is not ours to act on.
+    if let Some(kind) = cx.activity.object().and_then(Object::kind)
+        && !kind.0.is_empty()
+        && !kind.is("Follow")
     {
-        if !inner.kind.is("Follow") {
-            return Ok(None);
-        }
-        if inner.actor.is_some() {
-            return local_target(cx.fed, inner.actor.as_deref()).await.map(Some);
-        }
+        return Ok(None);
+    }
+    if let Some(actor) = cx.activity.inner().and_then(|i| i.actor.as_deref())
+        && Url::parse(actor).is_ok()
+    {
+        return local_target(cx.fed, Some(actor)).await.map(Some);
     }
     let stored = match cx.activity.object_id() {
         Some(id) => domain::undo::by_id(cx.txn, id).await?,

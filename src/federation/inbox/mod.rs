@@ -153,10 +153,11 @@ pub async fn receive(
         .as_deref()
         .and_then(|a| Url::parse(a).ok())
         .ok_or_else(|| InboxError::Malformed("no actor".into()))?;
+    let given_id = activity.id.clone();
     let activity = InboxActivity::new(activity);
     // GoToSocial sends Deletes without an id; name such activities after their content so a
     // redelivery is still recognised.
-    let activity_id = match activity.activity().and_then(|a| a.id.clone()) {
+    let activity_id = match given_id {
         Some(id) => id,
         None => {
             use sha2::Digest;

@@ -33,10 +33,12 @@ pub(super) async fn apply(cx: &Applying<'_>) -> Result<Applied, InboxError> {
         _ => return Ok(Applied::Done),
     };
     let actor_uri = cx.actor.uri.as_deref().unwrap_or_default();
+    // Compared as URLs (a host written in capitals is the same actor).
     if matches!(undone, Undone::Like | Undone::Boost)
         && inner
             .and_then(|i| i.actor.as_deref())
-            .is_some_and(|a| a != actor_uri)
+            .and_then(|a| url::Url::parse(a).ok())
+            .is_some_and(|a| a.as_str() != actor_uri)
     {
         return Err(InboxError::Refused(
             "an actor can only undo its own activities".into(),
@@ -56,11 +58,11 @@ pub(super) async fn apply(cx: &Applying<'_>) -> Result<Applied, InboxError> {
             domain::posts::receive_undo_announce(cx.txn, cx.actor, inner_id).await?;
         }
         Undone::Block => {
-            let target = target(cx, object, inner_id, "no such block").await?;
+            let target = target(cx, object, inner_id, Undone::Block).await?;
             domain::blocks::receive_undo_block(cx.txn, cx.actor, &target).await?;
         }
         Undone::Follow => {
-            let target = target(cx, object, inner_id, "no such follow").await?;
+            let target = target(cx, object, inner_id, Undone::Follow).await?;
             let follow_id = Some(inner_id).filter(|id| !id.is_empty());
             domain::follows::receive_undo_follow(cx.txn, follow_id, cx.actor, &target).await?;
         }
@@ -74,7 +76,7 @@ async fn target(
     cx: &Applying<'_>,
     object: Option<&str>,
     inner_id: &str,
-    missing: &str,
+    undone: Undone,
 ) -> Result<Account, InboxError> {
     if object.is_some() {
         return local_target(cx.fed, object).await;
@@ -83,10 +85,11 @@ async fn target(
         "" => None,
         id => domain::undo::by_id(cx.txn, id).await?,
     };
-    let target = match stored {
-        Some(Undoable::Block(b)) => b.target_account_id,
-        Some(Undoable::Follow(f)) => f.target_id,
-        _ => return Err(InboxError::NotFound(missing.into())),
+    let target = match (undone, stored) {
+        (Undone::Block, Some(Undoable::Block(b))) => b.target_account_id,
+        (Undone::Follow, Some(Undoable::Follow(f))) => f.target_id,
+        (Undone::Block, _) => return Err(InboxError::NotFound("no such block".into())),
+        _ => return Err(InboxError::NotFound("no such follow".into())),
     };
     Ok(domain::received::account(cx.txn, target).await?)
 }

@@ -191,14 +191,19 @@ impl InboxActivity {
 /// The activity as kept for inbox collections: `bto`/`bcc` removed (a sender should have
 /// removed them; if it did not, its readers still must not learn who else got it).
 pub fn without_hidden_recipients(activity: &Value) -> Value {
-    let mut kept = activity.clone();
-    if let Some(o) = kept.as_object_mut() {
-        o.remove("bto");
-        o.remove("bcc");
-        if let Some(inner) = o.get_mut("object").and_then(Value::as_object_mut) {
-            inner.remove("bto");
-            inner.remove("bcc");
+    fn strip(value: &mut Value) {
+        if let Some(o) = value.as_object_mut() {
+            o.remove("bto");
+            o.remove("bcc");
         }
+    }
+    let mut kept = activity.clone();
+    strip(&mut kept);
+    // The object is read as embedded whether it comes alone or first in a list.
+    match kept.get_mut("object") {
+        Some(Value::Array(objects)) => objects.iter_mut().for_each(strip),
+        Some(object) => strip(object),
+        None => {}
     }
     kept
 }
@@ -210,4 +215,23 @@ pub fn object_id_in(document: &str) -> Option<String> {
         .ok()?
         .object_id()
         .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_recipients_are_removed_however_the_object_comes() {
+        let note = serde_json::json!({"type": "Note", "id": "https://a.example/n/1",
+            "to": ["https://b.example/u/x"], "bto": ["https://b.example/u/y"],
+            "bcc": ["https://b.example/u/z"]});
+        for object in [note.clone(), serde_json::json!([note])] {
+            let create = serde_json::json!({"type": "Create", "bcc": ["https://b.example/u/w"],
+                "object": object});
+            let kept = without_hidden_recipients(&create).to_string();
+            assert!(!kept.contains("bcc") && !kept.contains("bto"), "{kept}");
+            assert!(kept.contains("https://b.example/u/x"), "{kept}");
+        }
+    }
 }

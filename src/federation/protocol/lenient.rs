@@ -120,16 +120,17 @@ where
     Ok(Option::<Value>::deserialize(d)?.as_ref().and_then(id_of))
 }
 
-/// One reference or a list of them (addressing fields) → every id, at most
-/// [`MAX_LIST_READ`] of them.
+/// One reference or a list of them (addressing fields) → every id. Not capped: who a
+/// document addresses decides its visibility, and the body it came in is bounded.
 pub fn ids<'de, D>(d: D) -> Result<Vec<String>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    Ok(items(Option::<Value>::deserialize(d)?)
-        .iter()
-        .filter_map(id_of)
-        .collect())
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Array(list)) => list.iter().filter_map(id_of).collect(),
+        Some(Value::Null) | None => vec![],
+        Some(one) => id_of(&one).into_iter().collect(),
+    })
 }
 
 /// Most entries read from any one list field (`tag`, `to`, `attachment`, …): thousands of
