@@ -110,11 +110,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v2/instance", get(mastodon::instance::v2))
         .route(
             "/api/v1/accounts/verify_credentials",
-            get(mastodon::accounts::verify_credentials),
+            get(mastodon::credentials::verify_credentials),
         )
         .route(
             "/api/v1/accounts/update_credentials",
-            axum::routing::patch(mastodon::accounts::update_credentials)
+            axum::routing::patch(mastodon::credentials::update_credentials)
                 .layer(DefaultBodyLimit::max(media_limit * 2)),
         )
         .route(

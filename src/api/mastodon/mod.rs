@@ -1,7 +1,7 @@
 //! Mastodon client API: one file per resource; `entities` holds the JSON shapes.
 
-pub mod accounts;
 pub mod auth;
+pub mod credentials;
 pub mod entities;
 pub mod instance;
 pub mod media;

@@ -1,0 +1,259 @@
+//! The social graph: relationships, follow and unfollow, blocks, followers and following,
+//! follow requests.
+
+use super::*;
+
+/// Mastodon's `Relationship`: how the caller and `other` stand (mutes, notes and
+/// endorsements do not exist here yet, so they are always off).
+#[derive(Serialize)]
+pub struct Relationship {
+    id: String,
+    following: bool,
+    showing_reblogs: bool,
+    notifying: bool,
+    languages: Option<Vec<String>>,
+    followed_by: bool,
+    blocking: bool,
+    blocked_by: bool,
+    muting: bool,
+    muting_notifications: bool,
+    requested: bool,
+    requested_by: bool,
+    domain_blocking: bool,
+    endorsed: bool,
+    note: &'static str,
+}
+
+pub(super) fn relationship(other: &Account, r: domain::follows::Relationship) -> Relationship {
+    Relationship {
+        id: other.id.to_string(),
+        following: r.following,
+        showing_reblogs: r.following,
+        notifying: false,
+        languages: None,
+        followed_by: r.followed_by,
+        blocking: r.blocking,
+        blocked_by: r.blocked_by,
+        muting: false,
+        muting_notifications: false,
+        requested: r.requested,
+        requested_by: r.requested_by,
+        domain_blocking: false,
+        endorsed: false,
+        note: "",
+    }
+}
+
+/// `GET /api/v1/accounts/relationships?id[]=…`.
+pub async fn relationships(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    params: Params,
+) -> Result<Json<Vec<Relationship>>, ApiError> {
+    let caller = auth.require(&["read:follows"])?;
+    let mut out = Vec::new();
+    for id in params.all("id") {
+        let Ok(other) = find(&state, id).await else {
+            continue;
+        };
+        let r = domain::follows::relationship(&state.db, &caller.account, &other).await?;
+        out.push(relationship(&other, r));
+    }
+    Ok(Json(out))
+}
+
+/// Undoing what is not there is not an error (Mastodon answers the relationship).
+pub(super) fn already_done(result: Result<(), domain::DomainError>) -> Result<(), ApiError> {
+    match result {
+        Ok(()) | Err(domain::DomainError::NotFound(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// After a follow or block change: wakes delivery and answers the new relationship.
+pub(super) async fn relationship_now(
+    state: &AppState,
+    me: &Account,
+    target: &Account,
+) -> Result<Json<Relationship>, ApiError> {
+    state.federation.wake.notify_one();
+    let r = domain::follows::relationship(&state.db, me, target).await?;
+    Ok(Json(relationship(target, r)))
+}
+
+/// `POST /api/v1/accounts/:id/follow`.
+pub async fn follow(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Relationship>, ApiError> {
+    let caller = auth.require(&["write:follows", "follow"])?;
+    let target = find(&state, &id).await?;
+    domain::follows::follow(
+        &state.db,
+        &state.federation.publisher,
+        &caller.account,
+        &target,
+    )
+    .await?;
+    relationship_now(&state, &caller.account, &target).await
+}
+
+/// `POST /api/v1/accounts/:id/unfollow` (not following is not an error).
+pub async fn unfollow(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Relationship>, ApiError> {
+    let caller = auth.require(&["write:follows", "follow"])?;
+    let target = find(&state, &id).await?;
+    already_done(
+        domain::follows::unfollow(
+            &state.db,
+            &state.federation.publisher,
+            &caller.account,
+            &target,
+        )
+        .await,
+    )?;
+    relationship_now(&state, &caller.account, &target).await
+}
+
+/// `POST /api/v1/accounts/:id/block`: the same rules as a Block sent to the outbox.
+pub async fn block(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Relationship>, ApiError> {
+    let caller = auth.require(&["write:blocks", "follow"])?;
+    let target = find(&state, &id).await?;
+    domain::blocks::block(
+        &state.db,
+        &state.federation.publisher,
+        &caller.account,
+        &target,
+    )
+    .await?;
+    relationship_now(&state, &caller.account, &target).await
+}
+
+/// `POST /api/v1/accounts/:id/unblock` (not blocking is not an error).
+pub async fn unblock(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Relationship>, ApiError> {
+    let caller = auth.require(&["write:blocks", "follow"])?;
+    let target = find(&state, &id).await?;
+    already_done(
+        domain::blocks::unblock(
+            &state.db,
+            &state.federation.publisher,
+            &caller.account,
+            &target,
+        )
+        .await,
+    )?;
+    relationship_now(&state, &caller.account, &target).await
+}
+
+/// `GET /api/v1/blocks`: the accounts the caller blocks, newest first.
+pub async fn blocks(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Json<Vec<MastodonAccount>>, ApiError> {
+    let caller = auth.require(&["read:blocks", "follow"])?;
+    let list = domain::blocks::blocked(&state.db, &caller.account).await?;
+    Ok(Json(
+        list.iter().map(|x| account(&state.config, x)).collect(),
+    ))
+}
+
+pub(super) async fn side(
+    state: &AppState,
+    id: &str,
+    side: Side,
+    params: &Params,
+) -> Result<Json<Vec<MastodonAccount>>, ApiError> {
+    let a = find(state, id).await?;
+    let limit = params
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(40u64)
+        .min(80);
+    let offset = params
+        .get("offset")
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0u64);
+    let list = domain::follows::page(&state.db, &a, side, offset, limit).await?;
+    Ok(Json(
+        list.iter().map(|x| account(&state.config, x)).collect(),
+    ))
+}
+
+/// `GET /api/v1/accounts/:id/followers`.
+pub async fn followers(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Json<Vec<MastodonAccount>>, ApiError> {
+    side(&state, &id, Side::Followers, &params).await
+}
+
+/// `GET /api/v1/accounts/:id/following`.
+pub async fn following(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Json<Vec<MastodonAccount>>, ApiError> {
+    side(&state, &id, Side::Following, &params).await
+}
+
+/// `GET /api/v1/follow_requests`.
+pub async fn follow_requests(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Json<Vec<MastodonAccount>>, ApiError> {
+    let caller = auth.require(&["read:follows", "follow"])?;
+    let list = domain::follows::requests(&state.db, &caller.account).await?;
+    Ok(Json(
+        list.iter().map(|x| account(&state.config, x)).collect(),
+    ))
+}
+
+pub(super) async fn answer(
+    state: AppState,
+    auth: Authenticated,
+    id: String,
+    accept: bool,
+) -> Result<Json<Relationship>, ApiError> {
+    let caller = auth.require(&["write:follows", "follow"])?;
+    let follower = find(&state, &id).await?;
+    let publisher = &state.federation.publisher;
+    if accept {
+        domain::follows::approve(&state.db, publisher, &caller.account, &follower).await?;
+    } else {
+        domain::follows::reject(&state.db, publisher, &caller.account, &follower).await?;
+    }
+    state.federation.wake.notify_one();
+    let r = domain::follows::relationship(&state.db, &caller.account, &follower).await?;
+    Ok(Json(relationship(&follower, r)))
+}
+
+/// `POST /api/v1/follow_requests/:id/authorize`.
+pub async fn authorize_request(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Relationship>, ApiError> {
+    answer(state, auth, id, true).await
+}
+
+/// `POST /api/v1/follow_requests/:id/reject`.
+pub async fn reject_request(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<Relationship>, ApiError> {
+    answer(state, auth, id, false).await
+}
