@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use rand::RngCore;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use url::Url;
 
 use super::{
     objects::{actor::local_actor_urls, note},
-    protocol::context::ACTIVITYSTREAMS,
+    protocol::{actor::Actor, context::ACTIVITYSTREAMS, outgoing::Outgoing},
 };
 use crate::{
     config::Config,
@@ -45,33 +46,36 @@ pub fn follow_object(
     follow: &Follow,
     follower: &Account,
     target: &Account,
-) -> Value {
-    json!({
-        "id": follow.uri,
-        "type": "Follow",
-        "actor": actor_uri(config, follower),
-        "object": actor_uri(config, target),
-    })
+) -> Outgoing<String> {
+    Outgoing::new(
+        "Follow",
+        follow.uri.clone(),
+        actor_uri(config, follower),
+        actor_uri(config, target),
+    )
 }
 
 /// A local account's `Person` document without its `@context` (embedded in an activity).
-pub fn person_document(config: &Config, account: &Account) -> Value {
-    let mut doc =
-        serde_json::to_value(super::objects::actor::person(config, account)).unwrap_or(Value::Null);
-    if let Some(o) = doc.as_object_mut() {
-        o.remove("@context");
+pub fn person_document(config: &Config, account: &Account) -> Actor {
+    Actor {
+        context: Value::Null,
+        ..super::objects::actor::person(config, account)
     }
-    doc
 }
 
 /// The Block activity of a stored block (without `@context`).
-pub fn block_object(config: &Config, block: &Block, blocker: &Account, target: &Account) -> Value {
-    json!({
-        "id": block.uri,
-        "type": "Block",
-        "actor": actor_uri(config, blocker),
-        "object": actor_uri(config, target),
-    })
+pub fn block_object(
+    config: &Config,
+    block: &Block,
+    blocker: &Account,
+    target: &Account,
+) -> Outgoing<String> {
+    Outgoing::new(
+        "Block",
+        block.uri.clone(),
+        actor_uri(config, blocker),
+        actor_uri(config, target),
+    )
 }
 
 fn random_suffix() -> String {
@@ -141,24 +145,20 @@ impl ActivityPublisher {
     /// `Accept` or `Reject` of a Follow, sent by the followed (local) account to the follower.
     fn answer_follow(
         &self,
-        kind: &str,
+        kind: &'static str,
         follow: &Follow,
         follower: &Account,
         target: &Account,
-    ) -> Value {
+    ) -> ActivityDocument {
         let me = actor_uri(&self.config, target);
-        json!({
-            "@context": ACTIVITYSTREAMS,
-            "id": format!(
-                "{me}#{}s/follows/{}-{}",
-                kind.to_ascii_lowercase(),
-                follow.id,
-                random_suffix()
-            ),
-            "type": kind,
-            "actor": me,
-            "object": follow_object(&self.config, follow, follower, target),
-        })
+        let id = format!(
+            "{me}#{}s/follows/{}-{}",
+            kind.to_ascii_lowercase(),
+            follow.id,
+            random_suffix()
+        );
+        let follow = follow_object(&self.config, follow, follower, target);
+        built(Outgoing::new(kind, id, me, follow).with_context(as_context()))
     }
 }
 
@@ -196,28 +196,30 @@ impl Publisher for ActivityPublisher {
     }
 
     fn activity(&self, event: Event<'_>) -> Value {
+        self.document(event).body
+    }
+
+    fn document(&self, event: Event<'_>) -> ActivityDocument {
         let config = &self.config;
-        let with_context = |mut body: Value| {
-            body["@context"] = json!(ACTIVITYSTREAMS);
-            body
-        };
         match event {
             Event::FollowRequested {
                 follow,
                 follower,
                 target,
-            } => with_context(follow_object(config, follow, follower, target)),
+            } => built(follow_object(config, follow, follower, target).with_context(as_context())),
             Event::FollowUndone {
                 follow,
                 follower,
                 target,
-            } => json!({
-                "@context": ACTIVITYSTREAMS,
-                "id": format!("{}/undo", follow.uri),
-                "type": "Undo",
-                "actor": actor_uri(config, follower),
-                "object": follow_object(config, follow, follower, target),
-            }),
+            } => built(
+                Outgoing::new(
+                    "Undo",
+                    format!("{}/undo", follow.uri),
+                    actor_uri(config, follower),
+                    follow_object(config, follow, follower, target),
+                )
+                .with_context(as_context()),
+            ),
             Event::FollowAccepted {
                 follow,
                 follower,
@@ -228,80 +230,68 @@ impl Publisher for ActivityPublisher {
                 follower,
                 target,
             } => self.answer_follow("Reject", follow, follower, target),
-            Event::PostCreated { view, .. } => note::create_or_update(config, view, false),
-            Event::PostUpdated { view, .. } => note::create_or_update(config, view, true),
-            Event::PostDeleted { post, author, .. } => note::delete(config, post, author),
+            Event::PostCreated { view, .. } => built(note::create_or_update(config, view, false)),
+            Event::PostUpdated { view, .. } => built(note::create_or_update(config, view, true)),
+            Event::PostDeleted { post, author, .. } => built(note::delete(config, post, author)),
             Event::Liked {
                 like_uri,
                 liker,
                 post,
                 ..
-            } => with_context(note::like(config, like_uri, liker, post)),
+            } => built(note::like(config, like_uri, liker, post).with_context(as_context())),
             Event::Unliked {
                 like_uri,
                 liker,
                 post,
                 ..
-            } => note::undo(config, liker, note::like(config, like_uri, liker, post)),
+            } => built(note::undo(
+                config,
+                liker,
+                note::like(config, like_uri, liker, post),
+            )),
             Event::Boosted {
                 boost,
                 booster,
                 original,
                 author,
                 ..
-            } => with_context(note::announce(config, boost, booster, original, author)),
+            } => built(
+                note::announce(config, boost, booster, original, author).with_context(as_context()),
+            ),
             Event::Unboosted {
                 boost,
                 booster,
                 original,
                 author,
                 ..
-            } => note::undo(
+            } => built(note::undo(
                 config,
                 booster,
                 note::announce(config, boost, booster, original, author),
-            ),
+            )),
             Event::Blocked {
                 block,
                 blocker,
                 target,
-            } => with_context(block_object(config, block, blocker, target)),
+            } => built(block_object(config, block, blocker, target).with_context(as_context())),
             Event::Unblocked {
                 block,
                 blocker,
                 target,
-            } => note::undo(
+            } => built(note::undo(
                 config,
                 blocker,
                 block_object(config, block, blocker, target),
-            ),
+            )),
             Event::ProfileUpdated { account, .. } => {
                 let me = actor_uri(config, account);
-                json!({
-                    "@context": super::protocol::context::actor_context(),
-                    "id": format!("{me}#updates/{}", account.updated_at.timestamp_millis()),
-                    "type": "Update",
-                    "actor": me,
-                    "to": [super::protocol::context::PUBLIC],
-                    "object": person_document(config, account),
-                })
+                let id = format!("{me}#updates/{}", account.updated_at.timestamp_millis());
+                built(
+                    Outgoing::new("Update", id, me, person_document(config, account))
+                        .with_context(super::protocol::context::actor_context())
+                        .addressed(vec![super::protocol::context::PUBLIC.to_string()], None),
+                )
             }
-        }
-    }
-
-    fn document(&self, event: Event<'_>) -> ActivityDocument {
-        let body = self.activity(event);
-        let field = |name: &str| {
-            body.get(name)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        ActivityDocument {
-            id: field("id"),
-            actor: field("actor"),
-            kind: field("type"),
-            body,
         }
     }
 
@@ -346,5 +336,20 @@ impl Publisher for ActivityPublisher {
                 self.to_inboxes(inboxes, account, &body, subject)
             }
         }
+    }
+}
+
+/// The plain ActivityStreams context, as a document's `@context`.
+fn as_context() -> Value {
+    Value::String(ACTIVITYSTREAMS.to_string())
+}
+
+/// A typed activity as the domain keeps it: its id, actor and type, and the JSON.
+fn built<O: Serialize>(activity: Outgoing<O>) -> ActivityDocument {
+    ActivityDocument {
+        id: activity.id.clone(),
+        actor: activity.actor.clone(),
+        kind: activity.kind.to_string(),
+        body: activity.to_json(),
     }
 }

@@ -235,13 +235,12 @@ pub async fn outbox(
                 &v.author,
                 &original.post,
                 &original.author,
-            ),
+            )
+            .to_json(),
             None => {
                 let mut create = note::create_or_update(&state.config, v, false);
-                if let Some(o) = create.as_object_mut() {
-                    o.remove("@context");
-                }
-                create
+                create.context = None;
+                create.to_json()
             }
         })
         .collect();

@@ -12,6 +12,7 @@ use interactions::*;
 use posts::*;
 use undo::*;
 
+use serde::Serialize;
 use serde_json::{Value, json};
 use url::Url;
 
@@ -23,6 +24,7 @@ use super::{
         context::ACTIVITYSTREAMS,
         object::is_public,
         outbox::{FocalPoint, OutboxDocument, OutboxObject, Patch},
+        outgoing::{Document, Outgoing},
     },
     resolve,
 };
@@ -36,7 +38,7 @@ use crate::{
         self, DomainError,
         media::{MediaChange, NewMedia},
         posts::{Attachment, EditPost, NewPost, Visibility},
-        publish::{Event, Publisher},
+        publish::{ActivityDocument, Event, Publisher},
         sanitize,
         tokens::Caller,
     },
@@ -71,10 +73,18 @@ pub struct Submitted {
 
 impl Submitted {
     /// An activity we produced, located at its own id.
-    fn of(activity: Value) -> Submitted {
+    fn of<O: Serialize>(activity: Outgoing<O>) -> Submitted {
         Submitted {
-            location: activity["id"].as_str().unwrap_or_default().to_string(),
-            activity,
+            location: activity.id.clone(),
+            activity: activity.to_json(),
+        }
+    }
+
+    /// An activity the publisher rendered for an event.
+    fn rendered(document: ActivityDocument) -> Submitted {
+        Submitted {
+            location: document.id,
+            activity: document.body,
         }
     }
 }
@@ -89,12 +99,13 @@ pub fn media_object_id(config: &Config, owner: &Account, media_id: i64) -> Strin
 }
 
 /// An upload as the object `uploadMedia` answers with.
-pub fn media_object(config: &Config, owner: &Account, m: &Attachment) -> Value {
-    let mut doc = note::document(config, m);
-    doc["@context"] = json!(ACTIVITYSTREAMS);
-    doc["id"] = json!(media_object_id(config, owner, m.id));
-    doc["attributedTo"] = json!(actor_uri(config, owner));
-    doc
+pub fn media_object(config: &Config, owner: &Account, m: &Attachment) -> Document {
+    Document {
+        context: Some(json!(ACTIVITYSTREAMS)),
+        id: Some(media_object_id(config, owner, m.id)),
+        attributed_to: Some(actor_uri(config, owner)),
+        ..note::document(config, m)
+    }
 }
 
 /// Stores an upload sent to `uploadMedia`: `file` through the media pipeline; `object` (the
@@ -130,7 +141,11 @@ pub async fn upload_media(
         },
     )
     .await?;
-    Ok(Submitted::of(media_object(&fed.config, owner, &attachment)))
+    let object = media_object(&fed.config, owner, &attachment);
+    Ok(Submitted {
+        location: object.id.clone().unwrap_or_default(),
+        activity: serde_json::to_value(&object).unwrap_or(Value::Null),
+    })
 }
 
 fn focal_point(object: &OutboxDocument) -> Result<Option<(f64, f64)>, C2sError> {
@@ -265,7 +280,6 @@ async fn target_actor(fed: &Federation, activity: &OutboxDocument) -> Result<Acc
     recipient(fed, uri).await
 }
 
-fn with_context(mut activity: Value) -> Value {
-    activity["@context"] = json!(ACTIVITYSTREAMS);
-    activity
+fn with_context<O: Serialize>(activity: Outgoing<O>) -> Outgoing<O> {
+    activity.with_context(json!(ACTIVITYSTREAMS))
 }

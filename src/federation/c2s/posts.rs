@@ -269,11 +269,11 @@ pub(super) async fn update_profile(
         fed.config.base_url(),
     )
     .await?;
-    let activity = fed.publisher.activity(Event::ProfileUpdated {
+    let activity = fed.publisher.document(Event::ProfileUpdated {
         account: &updated,
         inboxes: &[],
     });
-    Ok(Submitted::of(activity))
+    Ok(Submitted::rendered(activity))
 }
 
 pub(super) async fn delete(

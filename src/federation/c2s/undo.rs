@@ -99,7 +99,7 @@ pub(super) async fn undo(
             let post = post_by_id(fed, fav.post_id).await?;
             let author = account(fed, post.account_id).await?;
             domain::posts::unfavourite(&ctx, owner, post.id).await?;
-            publisher.activity(Event::Unliked {
+            publisher.document(Event::Unliked {
                 like_uri: &fav.uri,
                 liker: owner,
                 post: &post,
@@ -110,7 +110,7 @@ pub(super) async fn undo(
         Undoable::Follow(follow) => {
             let target = account(fed, follow.target_id).await?;
             domain::follows::unfollow(&fed.db, publisher, owner, &target).await?;
-            publisher.activity(Event::FollowUndone {
+            publisher.document(Event::FollowUndone {
                 follow: &follow,
                 follower: owner,
                 target: &target,
@@ -119,14 +119,14 @@ pub(super) async fn undo(
         Undoable::Block(block) => {
             let target = account(fed, block.target_account_id).await?;
             domain::blocks::unblock(&fed.db, publisher, owner, &target).await?;
-            publisher.activity(Event::Unblocked {
+            publisher.document(Event::Unblocked {
                 block: &block,
                 blocker: owner,
                 target: &target,
             })
         }
     };
-    Ok(Submitted::of(undone))
+    Ok(Submitted::rendered(undone))
 }
 
 /// Withdraws the owner's boost; the Undo{Announce} as delivered.
@@ -134,7 +134,7 @@ pub(super) async fn unboost(
     fed: &Federation,
     owner: &Account,
     boost: &Post,
-) -> Result<Value, C2sError> {
+) -> Result<ActivityDocument, C2sError> {
     let original_id = boost
         .reblog_of_id
         .ok_or_else(|| DomainError::Invalid("not a boost".into()))?;
@@ -143,7 +143,7 @@ pub(super) async fn unboost(
     let directory = StateDirectory(fed);
     let ctx = posting(fed, &directory);
     domain::posts::unreblog(&ctx, owner, boost.id).await?;
-    Ok(fed.publisher.activity(Event::Unboosted {
+    Ok(fed.publisher.document(Event::Unboosted {
         boost,
         booster: owner,
         original: &original,

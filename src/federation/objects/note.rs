@@ -2,7 +2,7 @@
 //! `Document` attachments (alt text in `name`, `blurhash`, `focalPoint`, size), `Mention`
 //! and `Hashtag` tags, and `to`/`cc` addressed per visibility.
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::actor::local_actor_urls;
 use crate::{
@@ -11,7 +11,10 @@ use crate::{
     domain::posts::{Attachment, PostView, Visibility},
     federation::{
         activities::actor_uri,
-        protocol::context::{PUBLIC, note_context},
+        protocol::{
+            context::{PUBLIC, note_context},
+            outgoing::{Document, Note, NoteTag, Outgoing, Tombstone},
+        },
     },
 };
 
@@ -70,20 +73,24 @@ pub fn media_url(config: &Config, m: &Attachment, name: Option<&String>) -> Opti
 }
 
 /// An attachment as a `Document` (no id: Mastodon gives attachments none).
-pub fn document(config: &Config, m: &Attachment) -> Value {
-    let mut doc = json!({
-        "type": "Document",
-        "mediaType": m.content_type,
-        "url": media_url(config, m, m.original_name.as_ref()),
-        "name": if m.description.is_empty() { Value::Null } else { json!(m.description) },
-        "blurhash": m.blurhash,
-        "focalPoint": [m.focus_x, m.focus_y],
-    });
-    if let (Some(w), Some(h)) = (m.width, m.height) {
-        doc["width"] = json!(w);
-        doc["height"] = json!(h);
+pub fn document(config: &Config, m: &Attachment) -> Document {
+    let (width, height) = match (m.width, m.height) {
+        (Some(w), Some(h)) => (Some(w), Some(h)),
+        _ => (None, None),
+    };
+    Document {
+        context: None,
+        id: None,
+        kind: "Document",
+        media_type: m.content_type.clone(),
+        url: media_url(config, m, m.original_name.as_ref()),
+        name: (!m.description.is_empty()).then(|| m.description.clone()),
+        blurhash: m.blurhash.clone(),
+        focal_point: [m.focus_x, m.focus_y],
+        width,
+        height,
+        attributed_to: None,
     }
-    doc
 }
 
 fn time(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -99,61 +106,57 @@ fn mention_name(config: &Config, a: &Account) -> String {
 }
 
 /// The Note (without `@context`) for a post.
-pub fn note_object(config: &Config, view: &PostView) -> Value {
+pub fn note_object(config: &Config, view: &PostView) -> Note {
     let p = &view.post;
     let (to, cc) = addressing(config, view);
-    let mut tags: Vec<Value> = view
+    let mut tag: Vec<NoteTag> = view
         .mentions
         .iter()
-        .map(|a| {
-            json!({
-                "type": "Mention",
-                "href": actor_uri(config, a),
-                "name": mention_name(config, a),
-            })
+        .map(|a| NoteTag {
+            kind: "Mention",
+            href: actor_uri(config, a),
+            name: mention_name(config, a),
         })
         .collect();
-    tags.extend(view.tags.iter().map(|t| {
-        json!({
-            "type": "Hashtag",
-            "href": format!("{}/tags/{}", config.base_url(), t.to_lowercase()),
-            "name": format!("#{t}"),
-        })
+    tag.extend(view.tags.iter().map(|t| NoteTag {
+        kind: "Hashtag",
+        href: format!("{}/tags/{}", config.base_url(), t.to_lowercase()),
+        name: format!("#{t}"),
     }));
-    let mut note = json!({
-        "id": p.uri,
-        "type": "Note",
-        "summary": if p.summary.is_empty() { Value::Null } else { json!(p.summary) },
-        "inReplyTo": view.reply_to.as_ref().map(|(uri, _)| uri),
-        "published": time(p.published_at),
-        "url": p.url.clone().unwrap_or_else(|| p.uri.clone()),
-        "attributedTo": actor_uri(config, &view.author),
-        "to": to,
-        "cc": cc,
-        "sensitive": p.sensitive,
-        "atomUri": p.uri,
-        "content": p.content,
-        "attachment": view.media.iter().map(|m| document(config, m)).collect::<Vec<_>>(),
-        "tag": tags,
-    });
-    if let Some(lang) = &p.language {
-        note["contentMap"] = json!({ lang: p.content });
+    Note {
+        context: None,
+        id: p.uri.clone(),
+        kind: "Note",
+        summary: (!p.summary.is_empty()).then(|| p.summary.clone()),
+        in_reply_to: view.reply_to.as_ref().map(|(uri, _)| uri.clone()),
+        published: time(p.published_at),
+        url: p.url.clone().unwrap_or_else(|| p.uri.clone()),
+        attributed_to: actor_uri(config, &view.author),
+        to,
+        cc,
+        sensitive: p.sensitive,
+        atom_uri: p.uri.clone(),
+        content: p.content.clone(),
+        content_map: p
+            .language
+            .as_ref()
+            .map(|lang| [(lang.clone(), p.content.clone())].into()),
+        updated: p.edited_at.map(time),
+        attachment: view.media.iter().map(|m| document(config, m)).collect(),
+        tag,
     }
-    if let Some(edited) = p.edited_at {
-        note["updated"] = json!(time(edited));
-    }
-    note
 }
 
 /// The Note with its `@context`, as served at its id.
-pub fn note_document(config: &Config, view: &PostView) -> Value {
-    let mut note = note_object(config, view);
-    note["@context"] = note_context();
-    note
+pub fn note_document(config: &Config, view: &PostView) -> Note {
+    Note {
+        context: Some(note_context()),
+        ..note_object(config, view)
+    }
 }
 
-/// `Create{Note}` (or `Update{Note}` when `update`).
-pub fn create_or_update(config: &Config, view: &PostView, update: bool) -> Value {
+/// `Create{Note}` (or `Update{Note}` when `update`), with its `@context`.
+pub fn create_or_update(config: &Config, view: &PostView, update: bool) -> Outgoing<Note> {
     let note = note_object(config, view);
     let p = &view.post;
     let (kind, id, at) = match (update, p.edited_at) {
@@ -165,38 +168,38 @@ pub fn create_or_update(config: &Config, view: &PostView, update: bool) -> Value
         (true, None) => ("Update", format!("{}#updates/0", p.uri), p.published_at),
         (false, _) => ("Create", format!("{}/activity", p.uri), p.published_at),
     };
-    json!({
-        "@context": note_context(),
-        "id": id,
-        "type": kind,
-        "actor": actor_uri(config, &view.author),
-        "published": time(at),
-        "to": note["to"].clone(),
-        "cc": note["cc"].clone(),
-        "object": note,
-    })
+    let (to, cc) = (note.to.clone(), note.cc.clone());
+    Outgoing::new(kind, id, actor_uri(config, &view.author), note)
+        .with_context(note_context())
+        .published(time(at))
+        .addressed(to, Some(cc))
 }
 
 /// `Delete{Tombstone}` of a post.
-pub fn delete(config: &Config, post: &Post, author: &Account) -> Value {
-    json!({
-        "@context": note_context(),
-        "id": format!("{}#delete", post.uri),
-        "type": "Delete",
-        "actor": actor_uri(config, author),
-        "to": [PUBLIC],
-        "object": { "id": post.uri, "type": "Tombstone", "atomUri": post.uri },
-    })
+pub fn delete(config: &Config, post: &Post, author: &Account) -> Outgoing<Tombstone> {
+    let tombstone = Tombstone {
+        id: post.uri.clone(),
+        kind: "Tombstone",
+        atom_uri: post.uri.clone(),
+    };
+    Outgoing::new(
+        "Delete",
+        format!("{}#delete", post.uri),
+        actor_uri(config, author),
+        tombstone,
+    )
+    .with_context(note_context())
+    .addressed(vec![PUBLIC.to_string()], None)
 }
 
 /// `Like` of a post.
-pub fn like(config: &Config, like_uri: &str, liker: &Account, post: &Post) -> Value {
-    json!({
-        "id": like_uri,
-        "type": "Like",
-        "actor": actor_uri(config, liker),
-        "object": post.uri,
-    })
+pub fn like(config: &Config, like_uri: &str, liker: &Account, post: &Post) -> Outgoing<String> {
+    Outgoing::new(
+        "Like",
+        like_uri.to_string(),
+        actor_uri(config, liker),
+        post.uri.clone(),
+    )
 }
 
 /// `Announce` (boost) of a post.
@@ -206,7 +209,7 @@ pub fn announce(
     booster: &Account,
     original: &Post,
     author: &Account,
-) -> Value {
+) -> Outgoing<String> {
     let mut cc = vec![actor_uri(config, author)];
     cc.extend(followers_uri(config, booster));
     let to = if original.visibility == "unlisted" {
@@ -216,25 +219,27 @@ pub fn announce(
     } else {
         vec![PUBLIC.to_string()]
     };
-    json!({
-        "id": boost.uri,
-        "type": "Announce",
-        "actor": actor_uri(config, booster),
-        "published": time(boost.published_at),
-        "to": to,
-        "cc": cc,
-        "object": original.uri,
-    })
+    Outgoing::new(
+        "Announce",
+        boost.uri.clone(),
+        actor_uri(config, booster),
+        original.uri.clone(),
+    )
+    .published(time(boost.published_at))
+    .addressed(to, Some(cc))
 }
 
 /// `Undo` of an activity the actor sent before.
-pub fn undo(config: &Config, actor: &Account, inner: Value) -> Value {
-    let inner_id = inner["id"].as_str().unwrap_or_default().to_string();
-    json!({
-        "@context": note_context(),
-        "id": format!("{inner_id}/undo"),
-        "type": "Undo",
-        "actor": actor_uri(config, actor),
-        "object": inner,
-    })
+pub fn undo<O: Serialize>(
+    config: &Config,
+    actor: &Account,
+    inner: Outgoing<O>,
+) -> Outgoing<Outgoing<O>> {
+    Outgoing::new(
+        "Undo",
+        format!("{}/undo", inner.id),
+        actor_uri(config, actor),
+        inner,
+    )
+    .with_context(note_context())
 }

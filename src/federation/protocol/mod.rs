@@ -9,3 +9,4 @@ pub mod lenient;
 pub mod nodeinfo;
 pub mod object;
 pub mod outbox;
+pub mod outgoing;
