@@ -37,7 +37,12 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = (activity.object_id(), activity.inner());
     if let Some(Object::Post(post)) = Object::from_value(value.clone()) {
-        let _ = (post.post_type(), post.content(), post.language(), post.page_url());
+        let _ = (
+            post.post_type(),
+            post.content(),
+            post.language(),
+            post.page_url(),
+        );
         let _ = post.url_id();
         for tag in &post.tag {
             let _ = tag.kind();
