@@ -342,9 +342,14 @@ impl Config {
         }
     }
 
-    /// The public URL without its trailing slash, ready for `format!("{base}/users/…")`.
+    /// The public URL without its trailing slash.
     pub fn base_url(&self) -> &str {
         self.public_url.as_str().trim_end_matches('/')
+    }
+
+    /// Every URI this server mints for its own things, and the way back.
+    pub fn uris(&self) -> crate::uris::Local<'_> {
+        crate::uris::Local::new(self.base_url())
     }
 
     /// The effective database URL: the configured one, or a SQLite file in `data_dir`.

@@ -15,6 +15,7 @@ pub mod media;
 pub mod net;
 pub mod server;
 pub mod state;
+pub mod uris;
 
 /// This build's version, reported in NodeInfo, the instance API and `/health`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -529,46 +529,45 @@ async fn a_thousand_posts_in_one_second_all_get_ids() {
 /// what happens when another process, or this one before a restart, used the id.
 #[tokio::test]
 async fn a_taken_post_id_is_reported_not_raised() {
-    use sea_orm::ActiveValue::Set;
     let app = TestApp::spawn().await;
     let alice = app.create_user("alice").await;
     let now = chrono::Utc::now();
-    let row = |id: i64, uri: &str| posts::ActiveModel {
-        id: Set(id),
-        uri: Set(uri.to_string()),
-        url: Set(None),
-        account_id: Set(alice.id),
-        local: Set(true),
-        reblog_of_id: Set(None),
-        in_reply_to_id: Set(None),
-        in_reply_to_uri: Set(None),
-        in_reply_to_account_id: Set(None),
-        content: Set("<p>x</p>".into()),
-        source: Set(None),
-        summary: Set(String::new()),
-        sensitive: Set(false),
-        visibility: Set("public".into()),
-        language: Set(None),
-        has_media: Set(false),
-        published_at: Set(now),
-        edited_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
+    let row = |id: i64, uri: &str| posts::Model {
+        id,
+        uri: uri.to_string(),
+        url: None,
+        account_id: alice.id,
+        local: true,
+        reblog_of_id: None,
+        in_reply_to_id: None,
+        in_reply_to_uri: None,
+        in_reply_to_account_id: None,
+        content: "<p>x</p>".into(),
+        source: None,
+        summary: String::new(),
+        sensitive: false,
+        visibility: "public".into(),
+        language: None,
+        has_media: false,
+        published_at: now,
+        edited_at: None,
+        created_at: now,
+        updated_at: now,
     };
     let db = &app.state.db;
     let id = pinhole::domain::posts::new_id(now);
-    let first = pinhole::db::posts::insert_new(db, id, row(id, "urn:test:1"))
+    let first = pinhole::db::posts::insert_new(db, row(id, "urn:test:1"))
         .await
         .unwrap();
     assert_eq!(first.map(|p| p.uri).as_deref(), Some("urn:test:1"));
-    let second = pinhole::db::posts::insert_new(db, id, row(id, "urn:test:2"))
+    let second = pinhole::db::posts::insert_new(db, row(id, "urn:test:2"))
         .await
         .unwrap();
     assert!(second.is_none(), "a taken id must come back as None");
     // Inside a transaction too (on PostgreSQL a failed statement would abort it).
     let txn = pinhole::db::begin_write(db).await.unwrap();
     assert!(
-        pinhole::db::posts::insert_new(&txn, id, row(id, "urn:test:3"))
+        pinhole::db::posts::insert_new(&txn, row(id, "urn:test:3"))
             .await
             .unwrap()
             .is_none()
@@ -576,7 +575,7 @@ async fn a_taken_post_id_is_reported_not_raised() {
     let other = pinhole::domain::posts::new_id(now);
     assert_ne!(other, id);
     assert!(
-        pinhole::db::posts::insert_new(&txn, other, row(other, "urn:test:4"))
+        pinhole::db::posts::insert_new(&txn, row(other, "urn:test:4"))
             .await
             .unwrap()
             .is_some()

@@ -1,14 +1,12 @@
 //! The one place errors become HTTP responses. Clients get a safe message in Mastodon's
 //! `{"error": "…"}` shape; internal causes go to the log only.
 
+use crate::{domain::DomainError, federation::inbox::InboxError};
 use axum::{
     Json,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use serde_json::json;
-
-use crate::{domain::DomainError, federation::inbox::InboxError};
 
 /// An error on its way to the client.
 #[derive(Debug, thiserror::Error)]
@@ -62,20 +60,23 @@ impl From<DomainError> for ApiError {
     }
 }
 
-/// The HTTP status for a refused delivery or signed fetch.
-pub fn inbox_status(e: &InboxError) -> StatusCode {
-    match e {
-        InboxError::Signature(_) | InboxError::Key(_) | InboxError::WrongOwner { .. } => {
-            StatusCode::UNAUTHORIZED
+/// A refused delivery or signed fetch.
+impl From<InboxError> for ApiError {
+    fn from(e: InboxError) -> Self {
+        let message = e.to_string();
+        match e {
+            InboxError::Signature(_) | InboxError::Key(_) | InboxError::WrongOwner { .. } => {
+                ApiError::Unauthorized(message)
+            }
+            InboxError::Malformed(_) => ApiError::BadRequest(message),
+            InboxError::Refused(_) => ApiError::Unprocessable(message),
+            InboxError::NotFound(_) => ApiError::NotFound(message),
+            // A replay (or a retry after a lost response) changes nothing; 409 tells the
+            // sender to stop retrying.
+            InboxError::Duplicate => ApiError::Conflict(message),
+            InboxError::Busy => ApiError::Unavailable(message),
+            InboxError::Internal(_) => ApiError::Internal(message),
         }
-        InboxError::Malformed(_) => StatusCode::BAD_REQUEST,
-        InboxError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        InboxError::NotFound(_) => StatusCode::NOT_FOUND,
-        // A replay (or a retry after a lost response) changes nothing; 409 tells the
-        // sender to stop retrying.
-        InboxError::Duplicate => StatusCode::CONFLICT,
-        InboxError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-        InboxError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -98,7 +99,11 @@ impl IntoResponse for ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
             }
         };
-        let mut response = (status, Json(json!({ "error": message }))).into_response();
+        let body = crate::api::mastodon::entities::ErrorBody {
+            error: message,
+            error_description: None,
+        };
+        let mut response = (status, Json(body)).into_response();
         if status == StatusCode::TOO_MANY_REQUESTS {
             // Sign-in throttles and busy hashing clear within minutes.
             response.headers_mut().insert(

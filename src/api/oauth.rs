@@ -8,10 +8,18 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
 };
-use serde_json::{Value, json};
+use serde::Serialize;
 
-use super::{ApiError, mastodon::params::Params, web::escape};
+use super::{
+    ApiError,
+    mastodon::{
+        entities::{Empty, ErrorBody},
+        params::Params,
+    },
+    web::escape,
+};
 use crate::{
+    db::entities::oauth_apps::Model as OAuthApp,
     domain::{
         self, DomainError,
         oauth::{Consent, OOB, TokenRequest},
@@ -24,7 +32,7 @@ use crate::{
 pub async fn create_app(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let registered = domain::oauth::register(
         &state.db,
         params.get("client_name").unwrap_or_default(),
@@ -33,20 +41,58 @@ pub async fn create_app(
         params.get("website"),
     )
     .await?;
-    let app = &registered.app;
-    let uris: Vec<&str> = app.redirect_uris.lines().collect();
-    Ok(Json(json!({
-        "id": app.id.to_string(),
-        "name": app.name,
-        "website": app.website,
-        "scopes": app.scopes.split_whitespace().collect::<Vec<_>>(),
-        "redirect_uri": uris.join("\n"),
-        "redirect_uris": uris,
-        "client_id": app.client_id,
-        "client_secret": registered.client_secret,
-        "client_secret_expires_at": 0,
-        "vapid_key": "",
-    })))
+    let mut app = Application::of(&registered.app);
+    app.client_id = Some(&registered.app.client_id);
+    app.client_secret = Some(&registered.client_secret);
+    app.client_secret_expires_at = Some(0);
+    Ok(Json(app).into_response())
+}
+
+/// Mastodon's `Application`; the client credentials only in the answer to registration.
+#[derive(Serialize)]
+struct Application<'a> {
+    id: String,
+    name: &'a str,
+    website: Option<&'a str>,
+    scopes: Vec<&'a str>,
+    redirect_uri: String,
+    redirect_uris: Vec<&'a str>,
+    vapid_key: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret_expires_at: Option<i64>,
+}
+
+impl<'a> Application<'a> {
+    fn of(app: &'a OAuthApp) -> Self {
+        let redirect_uris: Vec<&str> = app.redirect_uris.lines().collect();
+        Self {
+            id: app.id.to_string(),
+            name: &app.name,
+            website: app.website.as_deref(),
+            scopes: app.scopes.split_whitespace().collect(),
+            redirect_uri: redirect_uris.join("\n"),
+            redirect_uris,
+            vapid_key: "",
+            client_id: None,
+            client_secret: None,
+            client_secret_expires_at: None,
+        }
+    }
+}
+
+/// OAuth's token response (RFC 6749 §5.1) with Mastodon's `created_at`.
+#[derive(Serialize)]
+struct Token {
+    access_token: String,
+    token_type: &'static str,
+    scope: String,
+    created_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -62,19 +108,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 pub async fn verify_app(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let token = bearer(&headers)
         .ok_or_else(|| ApiError::Unauthorized("The access token is invalid".into()))?;
     let app = domain::oauth::app_of_token(&state.db, token).await?;
-    Ok(Json(json!({
-        "id": app.id.to_string(),
-        "name": app.name,
-        "website": app.website,
-        "scopes": app.scopes.split_whitespace().collect::<Vec<_>>(),
-        "redirect_uri": app.redirect_uris,
-        "redirect_uris": app.redirect_uris.lines().collect::<Vec<_>>(),
-        "vapid_key": "",
-    })))
+    Ok(Json(Application::of(&app)).into_response())
 }
 
 fn page(title: &str, body: &str) -> Html<String> {
@@ -220,11 +258,11 @@ fn oauth_error(e: DomainError) -> Response {
         DomainError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_grant"),
         _ => return ApiError::from(e).into_response(),
     };
-    (
-        status,
-        Json(json!({ "error": code, "error_description": e.to_string() })),
-    )
-        .into_response()
+    let body = ErrorBody {
+        error: code,
+        error_description: Some(e.to_string()),
+    };
+    (status, Json(body)).into_response()
 }
 
 /// `POST /oauth/token`.
@@ -244,18 +282,14 @@ pub async fn token(State(state): State<AppState>, params: Params) -> Response {
     )
     .await;
     match result {
-        Ok(issued) => {
-            let mut body = json!({
-                "access_token": issued.access_token,
-                "token_type": "Bearer",
-                "scope": issued.scopes,
-                "created_at": issued.created_at,
-            });
-            if let Some(r) = issued.refresh_token {
-                body["refresh_token"] = json!(r);
-            }
-            Json(body).into_response()
-        }
+        Ok(issued) => Json(Token {
+            access_token: issued.access_token,
+            token_type: "Bearer",
+            scope: issued.scopes,
+            created_at: issued.created_at,
+            refresh_token: issued.refresh_token,
+        })
+        .into_response(),
         Err(e) => oauth_error(e),
     }
 }
@@ -270,7 +304,7 @@ pub async fn revoke(State(state): State<AppState>, params: Params) -> Response {
     )
     .await
     {
-        Ok(()) => Json(json!({})).into_response(),
+        Ok(()) => Json(Empty {}).into_response(),
         Err(e) => oauth_error(e),
     }
 }

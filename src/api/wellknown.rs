@@ -8,7 +8,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use serde_json::json;
 use url::Url;
 
 use super::ApiError;
@@ -20,6 +19,7 @@ use crate::{
         protocol::nodeinfo::{NodeInfo, Services, Software, Usage, Users},
     },
     state::AppState,
+    uris::LocalUri,
 };
 
 /// `?resource=` of a WebFinger query.
@@ -54,17 +54,15 @@ fn parse_resource(resource: &str, domain: &str) -> Result<Option<Resource>, Stri
         if !host.eq_ignore_ascii_case(domain) {
             return Ok(None);
         }
-        let path = url.path().trim_end_matches('/');
-        let name = path
-            .strip_prefix("/users/")
-            .or_else(|| path.strip_prefix("/@"));
-        return Ok(match name {
-            Some(name) if !name.is_empty() && !name.contains('/') => {
-                Some(Resource::User(name.to_string()))
-            }
-            _ if path == "/actor" => Some(Resource::Instance),
-            _ => None,
-        });
+        return Ok(
+            match crate::uris::parse_path(url.path().trim_end_matches('/')) {
+                LocalUri::Actor(name) | LocalUri::Profile(name) => {
+                    Some(Resource::User(name.to_string()))
+                }
+                LocalUri::InstanceActor => Some(Resource::Instance),
+                _ => None,
+            },
+        );
     }
     let acct = match resource.split_once(':') {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("acct") => rest,
@@ -151,7 +149,7 @@ pub async fn webfinger(
         }
         Resource::Instance => {
             let id = instance_actor_id(config);
-            let about = Url::parse(&format!("{}/about", config.base_url()))
+            let about = Url::parse(&config.uris().route("/about"))
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             Webfinger {
                 subject: format!("acct:{}@{domain}", instance_username(config)),
@@ -184,10 +182,10 @@ fn without_nulls(jrd: Webfinger) -> serde_json::Value {
 }
 
 fn lrdd_template(state: &AppState) -> String {
-    format!(
-        "{}/.well-known/webfinger?resource={{uri}}",
-        state.config.base_url()
-    )
+    state
+        .config
+        .uris()
+        .route("/.well-known/webfinger?resource={uri}")
 }
 
 /// `GET /.well-known/host-meta`: points older clients to WebFinger.
@@ -196,7 +194,7 @@ pub async fn host_meta(State(state): State<AppState>) -> Response {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  \
          <Link rel=\"lrdd\" template=\"{}\"/>\n</XRD>\n",
-        xml_escape(&lrdd_template(&state))
+        domain::text::escape(&lrdd_template(&state))
     );
     (
         [(header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8")],
@@ -205,37 +203,48 @@ pub async fn host_meta(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// A `links` document (NodeInfo discovery, host-meta in JSON): each link an `href` or a
+/// `template`.
+#[derive(serde::Serialize)]
+struct Links {
+    links: Vec<Link>,
+}
+
+#[derive(serde::Serialize)]
+struct Link {
+    rel: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    href: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template: Option<String>,
+}
+
 /// `GET /.well-known/host-meta.json`: the JSON form of host-meta.
 pub async fn host_meta_json(State(state): State<AppState>) -> Response {
     (
         [(header::CONTENT_TYPE, "application/jrd+json; charset=utf-8")],
-        Json(json!({ "links": [{ "rel": "lrdd", "template": lrdd_template(&state) }] })),
+        Json(Links {
+            links: vec![Link {
+                rel: "lrdd".into(),
+                href: String::new(),
+                template: Some(lrdd_template(&state)),
+            }],
+        }),
     )
         .into_response()
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// `GET /.well-known/nodeinfo`: where the NodeInfo documents are.
 pub async fn nodeinfo_links(State(state): State<AppState>) -> Response {
-    let base = state.config.base_url();
-    Json(json!({
-        "links": [
-            {
-                "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0",
-                "href": format!("{base}/nodeinfo/2.0")
-            },
-            {
-                "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
-                "href": format!("{base}/nodeinfo/2.1")
-            }
-        ]
-    }))
+    let uris = state.config.uris();
+    let links = ["2.0", "2.1"].map(|version| Link {
+        rel: format!("http://nodeinfo.diaspora.software/ns/schema/{version}"),
+        href: uris.route(&format!("/nodeinfo/{version}")),
+        template: None,
+    });
+    Json(Links {
+        links: links.into(),
+    })
     .into_response()
 }
 

@@ -291,9 +291,13 @@ pub async fn remote_ids<C: ConnectionTrait>(db: &C) -> Result<Vec<i64>, StoreErr
         .await?)
 }
 
-/// Writes changed columns of an account.
-pub async fn update<C: ConnectionTrait>(db: &C, row: ActiveModel) -> Result<Model, StoreError> {
-    Ok(row.update(db).await?)
+/// Writes the columns where `after` differs from `before`.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    before: Model,
+    after: Model,
+) -> Result<Model, StoreError> {
+    Ok(super::rows::update::<ActiveModel, _>(db, before, after).await?)
 }
 
 /// Accounts whose username starts with `prefix` (case-insensitive), local ones first.

@@ -7,14 +7,18 @@ use super::{
     entities::media_attachments::{ActiveModel, Column, Entity, Model},
 };
 
-/// Stores a new attachment row.
-pub async fn insert<C: ConnectionTrait>(db: &C, row: ActiveModel) -> Result<Model, StoreError> {
-    Ok(row.insert(db).await?)
+/// Stores a new attachment row; its id is assigned here.
+pub async fn insert<C: ConnectionTrait>(db: &C, row: Model) -> Result<Model, StoreError> {
+    Ok(super::rows::fresh::<ActiveModel>(row).insert(db).await?)
 }
 
-/// Writes changed columns of an attachment.
-pub async fn update<C: ConnectionTrait>(db: &C, row: ActiveModel) -> Result<Model, StoreError> {
-    Ok(row.update(db).await?)
+/// Writes the columns where `after` differs from `before`.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    before: Model,
+    after: Model,
+) -> Result<Model, StoreError> {
+    Ok(super::rows::update::<ActiveModel, _>(db, before, after).await?)
 }
 
 /// An attachment by id.

@@ -10,6 +10,7 @@ pub mod instance_keys;
 pub mod media;
 pub mod oauth;
 pub mod posts;
+mod rows;
 pub mod seed;
 pub mod tokens;
 

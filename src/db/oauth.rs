@@ -12,9 +12,11 @@ type Time = chrono::DateTime<chrono::Utc>;
 /// Stores a registered app.
 pub async fn insert_app<C: ConnectionTrait>(
     db: &C,
-    row: oauth_apps::ActiveModel,
+    row: oauth_apps::Model,
 ) -> Result<oauth_apps::Model, StoreError> {
-    Ok(row.insert(db).await?)
+    Ok(super::rows::fresh::<oauth_apps::ActiveModel>(row)
+        .insert(db)
+        .await?)
 }
 
 /// An app by its client id.
@@ -39,9 +41,11 @@ pub async fn app<C: ConnectionTrait>(
 /// Stores an authorization code.
 pub async fn insert_code<C: ConnectionTrait>(
     db: &C,
-    row: oauth_codes::ActiveModel,
+    row: oauth_codes::Model,
 ) -> Result<(), StoreError> {
-    row.insert(db).await?;
+    super::rows::fresh::<oauth_codes::ActiveModel>(row)
+        .insert(db)
+        .await?;
     Ok(())
 }
 

@@ -299,20 +299,19 @@ pub async fn update_profile(
     change: ProfileChange,
     base_url: &str,
 ) -> Result<Account, DomainError> {
-    use sea_orm::Set;
     if !account.is_local() {
         return Err(DomainError::Invalid(
             "only local profiles can be edited".into(),
         ));
     }
-    let mut row: crate::db::entities::accounts::ActiveModel = account.clone().into();
+    let mut row = account.clone();
     if let Some(name) = change.display_name {
         if name.chars().count() > MAX_DISPLAY_NAME {
             return Err(DomainError::Invalid(format!(
                 "display_name is longer than {MAX_DISPLAY_NAME} characters"
             )));
         }
-        row.display_name = Set(name.trim().to_string());
+        row.display_name = name.trim().to_string();
     }
     if let Some(note) = change.note {
         if note.chars().count() > MAX_NOTE {
@@ -320,19 +319,19 @@ pub async fn update_profile(
                 "note is longer than {MAX_NOTE} characters"
             )));
         }
-        row.summary = Set(super::text::render(&note, &Default::default(), base_url));
+        row.summary = super::text::render(&note, &Default::default(), base_url);
     }
     if let Some(locked) = change.locked {
-        row.manually_approves_followers = Set(locked);
+        row.manually_approves_followers = locked;
     }
     if let Some(d) = change.discoverable {
-        row.discoverable = Set(d);
+        row.discoverable = d;
     }
     if let Some(url) = change.avatar_url {
-        row.avatar_url = Set(Some(url));
+        row.avatar_url = Some(url);
     }
     if let Some(url) = change.header_url {
-        row.header_url = Set(Some(url));
+        row.header_url = Some(url);
     }
     if let Some(fields) = change.fields {
         let fields: Vec<(String, String)> = fields
@@ -348,13 +347,12 @@ pub async fn update_profile(
                 "at most {MAX_FIELDS} profile fields of 255 characters each"
             )));
         }
-        row.fields_json = Set(Some(
-            serde_json::to_string(&fields).map_err(|e| DomainError::Internal(e.to_string()))?,
-        ));
+        row.fields_json =
+            Some(serde_json::to_string(&fields).map_err(|e| DomainError::Internal(e.to_string()))?);
     }
-    row.updated_at = Set(chrono::Utc::now());
+    row.updated_at = chrono::Utc::now();
     let txn = db::begin_write(db).await?;
-    let updated = db::accounts::update(&txn, row).await?;
+    let updated = db::accounts::update(&txn, account.clone(), row).await?;
     let inboxes = db::follows::follower_inboxes(&txn, updated.id).await?;
     let event = super::publish::Event::ProfileUpdated {
         account: &updated,

@@ -5,7 +5,6 @@ use crate::db::{Conn, Pool};
 use std::sync::Arc;
 
 use rand::RngCore;
-use sea_orm::Set;
 use tokio::sync::Semaphore;
 
 use super::DomainError;
@@ -125,35 +124,36 @@ pub async fn upload(
     let name = |r: &media::Rendition| Some(format!("{}.{}", r.name, r.extension));
     let now = chrono::Utc::now();
     let (focus_x, focus_y) = new.focus.unwrap_or((0.0, 0.0));
-    let row = media_attachments::ActiveModel {
-        account_id: Set(owner.id),
-        post_id: Set(None),
-        kind: Set(if processed.animated { "gifv" } else { "image" }.into()),
-        state: Set("ready".into()),
-        storage_key: Set(Some(key)),
-        original_name: Set(name(original)),
-        display_name: Set(name(display)),
-        thumbnail_name: Set(name(thumbnail)),
-        content_type: Set(original.content_type.into()),
-        width: Set(Some(original.width as i32)),
-        height: Set(Some(original.height as i32)),
-        display_width: Set(Some(display.width as i32)),
-        display_height: Set(Some(display.height as i32)),
-        thumbnail_width: Set(Some(thumbnail.width as i32)),
-        thumbnail_height: Set(Some(thumbnail.height as i32)),
-        size_bytes: Set(processed
+    let row = media_attachments::Model {
+        id: 0,
+        account_id: owner.id,
+        post_id: None,
+        kind: if processed.animated { "gifv" } else { "image" }.into(),
+        state: "ready".into(),
+        storage_key: Some(key),
+        original_name: name(original),
+        display_name: name(display),
+        thumbnail_name: name(thumbnail),
+        content_type: original.content_type.into(),
+        width: Some(original.width as i32),
+        height: Some(original.height as i32),
+        display_width: Some(display.width as i32),
+        display_height: Some(display.height as i32),
+        thumbnail_width: Some(thumbnail.width as i32),
+        thumbnail_height: Some(thumbnail.height as i32),
+        size_bytes: processed
             .renditions
             .iter()
             .map(|r| r.bytes.len() as i64)
-            .sum()),
-        blurhash: Set(Some(processed.blurhash.clone())),
-        description: Set(new.description.unwrap_or_default()),
-        focus_x: Set(focus_x),
-        focus_y: Set(focus_y),
-        remote_url: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+            .sum(),
+        blurhash: Some(processed.blurhash.clone()),
+        description: new.description.unwrap_or_default(),
+        focus_x,
+        focus_y,
+        remote_url: None,
+        created_at: now,
+        updated_at: now,
+        position: 0,
     };
     match db::media::insert(db, row).await {
         Ok(m) => Ok(m),
@@ -206,16 +206,16 @@ pub async fn apply_change<C: Conn>(
         },
         &service.config,
     )?;
-    let mut row: media_attachments::ActiveModel = existing.into();
+    let mut row = existing.clone();
     if let Some(d) = &change.description {
-        row.description = Set(d.clone());
+        row.description = d.clone();
     }
     if let Some((x, y)) = change.focus {
-        row.focus_x = Set(x);
-        row.focus_y = Set(y);
+        row.focus_x = x;
+        row.focus_y = y;
     }
-    row.updated_at = Set(chrono::Utc::now());
-    Ok(db::media::update(db, row).await?)
+    row.updated_at = chrono::Utc::now();
+    Ok(db::media::update(db, existing, row).await?)
 }
 
 /// Changes an upload's alt text and focal point (Mastodon's `PUT /api/v1/media/:id`).

@@ -1,4 +1,4 @@
-//! Use cases and rules. Knows neither axum nor ActivityStreams JSON; talks to storage only
+//! Use cases and rules. Knows neither HTTP nor ActivityStreams JSON; talks to storage only
 //! through `crate::db`.
 
 pub mod accounts;

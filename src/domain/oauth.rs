@@ -11,7 +11,6 @@ use std::{
 
 use base64::Engine;
 use rand::RngCore;
-use sea_orm::Set;
 use sha2::{Digest, Sha256};
 
 use super::{DomainError, accounts, tokens::parse_scopes};
@@ -78,15 +77,15 @@ pub async fn register(
     let client_secret = secret();
     let app = db::oauth::insert_app(
         db,
-        oauth_apps::ActiveModel {
-            name: Set(name.to_string()),
-            website: Set(website.filter(|w| !w.is_empty()).map(str::to_string)),
-            redirect_uris: Set(uris.join("\n")),
-            scopes: Set(scopes.join(" ")),
-            client_id: Set(secret()),
-            client_secret_hash: Set(hash(&client_secret)),
-            created_at: Set(chrono::Utc::now()),
-            ..Default::default()
+        oauth_apps::Model {
+            id: 0,
+            name: name.to_string(),
+            website: website.filter(|w| !w.is_empty()).map(str::to_string),
+            redirect_uris: uris.join("\n"),
+            scopes: scopes.join(" "),
+            client_id: secret(),
+            client_secret_hash: hash(&client_secret),
+            created_at: chrono::Utc::now(),
         },
     )
     .await?;
@@ -292,16 +291,16 @@ pub async fn authorize(
     let now = chrono::Utc::now();
     db::oauth::insert_code(
         db,
-        oauth_codes::ActiveModel {
-            code_hash: Set(hash(&code)),
-            app_id: Set(app.id),
-            account_id: Set(account.id),
-            scopes: Set(scopes.join(" ")),
-            redirect_uri: Set(c.redirect_uri.to_string()),
-            code_challenge: Set(challenge),
-            expires_at: Set(now + CODE_LIFETIME),
-            created_at: Set(now),
-            ..Default::default()
+        oauth_codes::Model {
+            id: 0,
+            code_hash: hash(&code),
+            app_id: app.id,
+            account_id: account.id,
+            scopes: scopes.join(" "),
+            redirect_uri: c.redirect_uri.to_string(),
+            code_challenge: challenge,
+            expires_at: now + CODE_LIFETIME,
+            created_at: now,
         },
     )
     .await?;

@@ -231,9 +231,8 @@ pub fn render(text: &str, mentions: &HashMap<String, MentionTarget>, base_url: &
                     Token::Text(t) => html.push_str(&escape(t)),
                     Token::Url(u) => html.push_str(&render_url(u)),
                     Token::Tag(tag) => html.push_str(&format!(
-                        "<a href=\"{}/tags/{}\" class=\"mention hashtag\" rel=\"tag\">#<span>{}</span></a>",
-                        escape(base_url),
-                        escape(&tag.to_lowercase()),
+                        "<a href=\"{}\" class=\"mention hashtag\" rel=\"tag\">#<span>{}</span></a>",
+                        escape(&crate::uris::Local::new(base_url).tag(tag)),
                         escape(tag)
                     )),
                     Token::Mention { raw, handle } => match mentions.get(&handle.key()) {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::{
-    objects::{actor::local_actor_urls, note},
+    objects::note,
     protocol::{actor::Actor, context::ACTIVITYSTREAMS, outgoing::Outgoing},
 };
 use crate::{
@@ -24,7 +24,7 @@ use crate::{
 /// The ActivityPub id of any account.
 pub fn actor_uri(config: &Config, account: &Account) -> String {
     if account.is_local() {
-        local_actor_urls(config, &account.username).id.to_string()
+        config.uris().actor(&account.username)
     } else {
         account.uri.clone().unwrap_or_default()
     }
@@ -166,26 +166,20 @@ impl Publisher for ActivityPublisher {
     fn new_activity_id(&self, _actor: &Account) -> String {
         let mut bytes = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut bytes);
-        format!(
-            "{}/activities/{}",
-            self.config.base_url(),
-            hex::encode(bytes)
-        )
+        self.config.uris().activity(&hex::encode(bytes))
     }
 
     fn post_uri(&self, author: &Account, id: i64) -> (String, String) {
-        let urls = local_actor_urls(&self.config, &author.username);
+        let uris = self.config.uris();
         (
-            format!("{}/statuses/{id}", urls.id),
-            format!("{}/{id}", urls.profile),
+            uris.status(&author.username, id),
+            uris.status_page(&author.username, id),
         )
     }
 
     fn profile_url(&self, account: &Account) -> String {
         if account.is_local() {
-            local_actor_urls(&self.config, &account.username)
-                .profile
-                .to_string()
+            self.config.uris().profile(&account.username)
         } else {
             account
                 .profile_url

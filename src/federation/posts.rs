@@ -248,7 +248,7 @@ pub async fn fetch_post(fed: &Federation, uri: &str, depth: usize) -> Result<Pos
         return Ok(known);
     }
     let url = Url::parse(uri).map_err(|_| format!("{uri} is not a URL"))?;
-    if url.as_str().starts_with(fed.config.base_url()) {
+    if fed.config.uris().owns(url.as_str()) {
         return Err(format!("{uri} is not a post here"));
     }
     let signer = fed.instance_signer().map_err(|e| e.to_string())?;

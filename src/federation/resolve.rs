@@ -1,7 +1,7 @@
 //! Remote actors: WebFinger, fetching, caching in the database, and key lookup for
 //! signature checks.
 
-use crate::federation::Federation;
+use crate::{federation::Federation, uris::LocalUri};
 use std::time::Duration;
 
 use activitypub_federation::fetch::webfinger::Webfinger;
@@ -173,17 +173,9 @@ pub async fn local_account_for(
     fed: &Federation,
     uri: &Url,
 ) -> Result<Option<Account>, ResolveError> {
-    let base = fed.config.base_url();
-    let Some(name) = uri
-        .as_str()
-        .strip_prefix(base)
-        .and_then(|p| p.strip_prefix("/users/"))
-    else {
+    let Some(LocalUri::Actor(name)) = fed.config.uris().parse(uri.as_str()) else {
         return Ok(None);
     };
-    if name.is_empty() || name.contains('/') || name.contains('#') || name.contains('?') {
-        return Ok(None);
-    }
     match domain::accounts::get_local(&fed.db, name).await {
         Ok(a) => Ok(Some(a)),
         Err(domain::DomainError::NotFound(_)) => Ok(None),

@@ -17,7 +17,6 @@ use crate::{
     domain,
     federation::{
         c2s::{self, C2sError, Submitted},
-        objects::actor::local_actor_urls,
         protocol::context::ACTIVITYSTREAMS,
     },
     state::AppState,
@@ -132,7 +131,7 @@ pub async fn inbox(
     auth: Authenticated,
 ) -> Result<Response, ApiError> {
     let me = owner(&auth, &username, &["read:statuses", "read:notifications"])?;
-    let id = format!("{}/inbox", local_actor_urls(&state.config, &me.username).id);
+    let id = state.config.uris().actor_part(&me.username, "inbox");
     let (total, items) =
         domain::accounts::inbox_page(&state.db, me, query.max_id, INBOX_PAGE).await?;
     let collection = Collection { id: &id, total };

@@ -16,7 +16,7 @@ use crate::{
     domain::{self, follows::Side, timelines::AccountFilter},
     federation::{
         activities::actor_uri,
-        objects::{actor::local_actor_urls, note},
+        objects::note,
         protocol::context::{ACTIVITYSTREAMS, note_context},
     },
     state::AppState,
@@ -138,10 +138,7 @@ async fn follow_collection(
         Side::Followers => "followers",
         Side::Following => "following",
     };
-    let id = format!(
-        "{}/{suffix}",
-        local_actor_urls(&state.config, &account.username).id
-    );
+    let id = state.config.uris().actor_part(&account.username, suffix);
     let total = domain::follows::count(&state.db, &account, side).await?;
     let items = match page {
         Some(n) => domain::follows::page(&state.db, &account, side, (n - 1) * PAGE_SIZE, PAGE_SIZE)
@@ -182,10 +179,7 @@ async fn empty_collection(
 ) -> Result<Response, ApiError> {
     let account = domain::accounts::get_local(&state.db, username).await?;
     let page = query.number()?;
-    let id = format!(
-        "{}/{suffix}",
-        local_actor_urls(&state.config, &account.username).id
-    );
+    let id = state.config.uris().actor_part(&account.username, suffix);
     Ok(ActivityJson(render(&id, 0, page, vec![])).into_response())
 }
 
@@ -200,10 +194,7 @@ pub async fn outbox(
 ) -> Result<Response, ApiError> {
     let reader = statuses::reader(&state, &uri, &headers).await?;
     let account = domain::accounts::get_local(&state.db, &username).await?;
-    let id = format!(
-        "{}/outbox",
-        local_actor_urls(&state.config, &account.username).id
-    );
+    let id = state.config.uris().actor_part(&account.username, "outbox");
     let total = domain::timelines::account_count(&state.db, reader.as_ref(), &account).await?;
     let collection = Collection { id: &id, total };
     if query.page.is_none() && query.max_id.is_none() {

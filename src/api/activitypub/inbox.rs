@@ -6,14 +6,12 @@
 use std::sync::Arc;
 
 use axum::{
-    Json,
     body::Bytes,
     extract::{Path, State},
     http::{HeaderMap, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
 use bytes::BytesMut;
-use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::{
@@ -31,22 +29,16 @@ fn respond(result: Result<Outcome, InboxError>) -> Response {
             StatusCode::ACCEPTED.into_response()
         }
         Err(e) => {
-            let status = crate::api::error::inbox_status(&e);
-            if status == StatusCode::SERVICE_UNAVAILABLE {
-                tracing::info!(error = %e, "inbox busy; the sender will retry");
-                (
-                    status,
-                    [(axum::http::header::RETRY_AFTER, "5")],
-                    Json(json!({ "error": e.to_string() })),
-                )
-                    .into_response()
-            } else if status.is_server_error() {
-                tracing::error!(error = %e, "inbox failed");
-                (status, Json(json!({ "error": "Internal server error" }))).into_response()
-            } else {
-                tracing::info!(error = %e, %status, "inbox refused an activity");
-                (status, Json(json!({ "error": e.to_string() }))).into_response()
+            let e = ApiError::from(e);
+            match &e {
+                ApiError::Unavailable(_) => {
+                    tracing::info!(error = %e, "inbox busy; the sender will retry")
+                }
+                // Logged where it becomes a response.
+                ApiError::Internal(_) => {}
+                _ => tracing::info!(error = %e, "inbox refused an activity"),
             }
+            e.into_response()
         }
     }
 }

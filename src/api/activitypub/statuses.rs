@@ -15,7 +15,7 @@ use crate::{
     domain::{self, DomainError, posts::PostView},
     federation::{
         inbox::{InboxError, signed_reader},
-        objects::{actor::local_actor_urls, note},
+        objects::note,
     },
     state::AppState,
 };
@@ -46,12 +46,10 @@ pub async fn reader(
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     signed_reader(&state.federation, path, headers)
         .await
-        .map_err(
-            |e: InboxError| match crate::api::error::inbox_status(&e).as_u16() {
-                500..=599 => ApiError::Internal(e.to_string()),
-                _ => ApiError::Unauthorized(e.to_string()),
-            },
-        )
+        .map_err(|e: InboxError| match ApiError::from(e) {
+            e @ (ApiError::Internal(_) | ApiError::Unavailable(_)) => e,
+            refused => ApiError::Unauthorized(refused.to_string()),
+        })
 }
 
 /// A local post `reader` may see, 410 for a deleted one, 404 otherwise.
@@ -64,10 +62,7 @@ async fn visible_post(
     let author = domain::accounts::get_local(&state.db, username).await?;
     let not_found = || ApiError::NotFound("Record not found".into());
     let id: i64 = id.parse().map_err(|_| not_found())?;
-    let uri = format!(
-        "{}/statuses/{id}",
-        local_actor_urls(&state.config, &author.username).id
-    );
+    let uri = state.config.uris().status(&author.username, id);
     if domain::posts::is_deleted(&state.db, &uri).await? {
         return Err(ApiError::Gone("This post was deleted".into()));
     }

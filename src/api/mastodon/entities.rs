@@ -34,9 +34,9 @@ pub struct MastodonAccount {
     pub last_status_at: Option<String>,
     pub hide_collections: bool,
     pub noindex: bool,
-    pub emojis: Vec<serde_json::Value>,
-    pub roles: Vec<serde_json::Value>,
-    pub fields: Vec<serde_json::Value>,
+    pub emojis: [(); 0],
+    pub roles: [(); 0],
+    pub fields: Vec<Field>,
 }
 
 /// The `CredentialAccount` entity: an `Account` plus its owner-only `source` and `role`.
@@ -88,7 +88,7 @@ pub struct Source {
     pub sensitive: bool,
     pub language: Option<String>,
     pub note: String,
-    pub fields: Vec<serde_json::Value>,
+    pub fields: Vec<Field>,
     pub follow_requests_count: u64,
     pub hide_collections: bool,
     pub discoverable: bool,
@@ -126,7 +126,7 @@ pub fn account(config: &Config, account: &Account) -> MastodonAccount {
             ),
         )
     };
-    let missing = format!("{}/avatars/original/missing.png", config.base_url());
+    let missing = config.uris().route("/avatars/original/missing.png");
     // Remote URLs leave only as http(s), whatever was stored before that rule existed.
     let avatar = account
         .avatar_url
@@ -137,7 +137,7 @@ pub fn account(config: &Config, account: &Account) -> MastodonAccount {
         .header_url
         .as_deref()
         .and_then(web)
-        .unwrap_or_else(|| format!("{}/headers/original/missing.png", config.base_url()));
+        .unwrap_or_else(|| config.uris().route("/headers/original/missing.png"));
     let note = if account.is_local() {
         account.summary.clone()
     } else {
@@ -171,12 +171,14 @@ pub fn account(config: &Config, account: &Account) -> MastodonAccount {
         last_status_at: None,
         hide_collections: false,
         noindex: !account.indexable,
-        emojis: vec![],
-        roles: vec![],
+        emojis: [],
+        roles: [],
         fields: crate::domain::accounts::shown_fields(account, config.base_url())
             .into_iter()
-            .map(|(name, value)| {
-                serde_json::json!({ "name": name, "value": value, "verified_at": null })
+            .map(|(name, value)| Field {
+                name,
+                value,
+                verified_at: Some(None),
             })
             .collect(),
     }
@@ -194,7 +196,11 @@ pub fn credential_account(config: &Config, acc: &Account) -> CredentialAccount {
             fields: acc
                 .fields()
                 .iter()
-                .map(|(name, value)| serde_json::json!({ "name": name, "value": value }))
+                .map(|(name, value)| Field {
+                    name: name.clone(),
+                    value: value.clone(),
+                    verified_at: None,
+                })
                 .collect(),
             follow_requests_count: 0,
             hide_collections: false,
@@ -203,4 +209,26 @@ pub fn credential_account(config: &Config, acc: &Account) -> CredentialAccount {
         },
         role: role(acc.is_admin),
     }
+}
+
+/// Mastodon's `Field`: a profile field. `verified_at` is present (null: Pinhole does not
+/// verify links yet) on accounts and absent in the editable `source`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub name: String,
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified_at: Option<Option<String>>,
+}
+
+/// An empty JSON object, which Mastodon answers where there is nothing to say.
+#[derive(Debug, Serialize)]
+pub struct Empty {}
+
+/// Mastodon's `Error`, also OAuth's (RFC 6749 §5.2, with `error_description`).
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    pub error: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
 }

@@ -44,7 +44,7 @@ fn page(params: &Params) -> Result<Page, ApiError> {
 fn link_header(state: &AppState, path: &str, first: Option<i64>, last: Option<i64>) -> HeaderMap {
     let mut headers = HeaderMap::new();
     if let (Some(first), Some(last)) = (first, last) {
-        let base = format!("{}{path}", state.config.base_url());
+        let base = state.config.uris().route(path);
         let value =
             format!("<{base}?max_id={last}>; rel=\"next\", <{base}?min_id={first}>; rel=\"prev\"");
         if let Ok(v) = HeaderValue::from_str(&value) {

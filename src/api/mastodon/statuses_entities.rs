@@ -211,7 +211,7 @@ pub fn status<'a>(config: &Config, view: &'a PostView, seen: &Interactions) -> S
             .iter()
             .map(|t| Tag {
                 name: t,
-                url: format!("{}/tags/{}", config.base_url(), t.to_lowercase()),
+                url: config.uris().tag(t),
             })
             .collect(),
         emojis: [],

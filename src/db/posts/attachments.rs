@@ -44,11 +44,14 @@ pub async fn detach_media<C: ConnectionTrait>(
 /// Stores remote attachments for a post.
 pub async fn insert_media<C: ConnectionTrait>(
     db: &C,
-    rows: Vec<media_attachments::ActiveModel>,
+    rows: Vec<media_attachments::Model>,
 ) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
     }
+    let rows = rows
+        .into_iter()
+        .map(crate::db::rows::fresh::<media_attachments::ActiveModel>);
     media_attachments::Entity::insert_many(rows)
         .exec(db)
         .await?;

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TryIntoModel,
+    QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 
@@ -42,12 +42,10 @@ type Time = chrono::DateTime<chrono::Utc>;
 /// than catching the error: on PostgreSQL a failed statement would abort the transaction.
 pub async fn insert_new<C: ConnectionTrait>(
     db: &C,
-    id: i64,
-    row: ActiveModel,
+    post: Model,
 ) -> Result<Option<Model>, StoreError> {
-    let kept = row.clone();
     // Without RETURNING: sea-orm reports a skipped row differently with it (as "not found").
-    match Entity::insert(row)
+    match Entity::insert(crate::db::rows::full::<ActiveModel>(post.clone()))
         .on_conflict(OnConflict::column(Column::Id).do_nothing().to_owned())
         .exec_without_returning(db)
         .await
@@ -55,10 +53,7 @@ pub async fn insert_new<C: ConnectionTrait>(
         Ok(0) | Err(sea_orm::DbErr::RecordNotInserted) => Ok(None),
         // Every column was given, so the row is known without reading it back (a round
         // trip per post); timestamps as the database keeps them.
-        Ok(_) => match kept.try_into_model() {
-            Ok(model) => Ok(Some(as_stored(db.get_database_backend(), model))),
-            Err(_) => Ok(Entity::find_by_id(id).one(db).await?),
-        },
+        Ok(_) => Ok(Some(as_stored(db.get_database_backend(), post))),
         Err(e) => Err(e.into()),
     }
 }
@@ -75,9 +70,13 @@ fn as_stored(backend: sea_orm::DatabaseBackend, mut post: Model) -> Model {
     post
 }
 
-/// Writes changed columns of a post.
-pub async fn update<C: ConnectionTrait>(db: &C, row: ActiveModel) -> Result<Model, StoreError> {
-    Ok(row.update(db).await?)
+/// Writes the columns where `after` differs from `before`.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    before: Model,
+    after: Model,
+) -> Result<Model, StoreError> {
+    Ok(crate::db::rows::update::<ActiveModel, _>(db, before, after).await?)
 }
 
 /// A post by id.

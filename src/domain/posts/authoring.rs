@@ -154,27 +154,20 @@ pub async fn create(
     let media = own_media(&txn, ctx, author, &new.media_ids, None, &new.media_changes).await?;
     let post = insert_fresh(&txn, now, |id| {
         let (uri, url) = ctx.publisher.post_uri(author, id);
-        posts::ActiveModel {
-            id: Set(id),
-            uri: Set(uri),
-            content: Set(album_footer(&html, media.len(), &url)),
-            url: Set(Some(url)),
-            account_id: Set(author.id),
-            local: Set(true),
-            reblog_of_id: Set(None),
-            in_reply_to_id: Set(parent.as_ref().map(|p| p.id)),
-            in_reply_to_uri: Set(parent.as_ref().map(|p| p.uri.clone())),
-            in_reply_to_account_id: Set(parent.as_ref().map(|p| p.account_id)),
-            source: Set(Some(new.text.clone())),
-            summary: Set(spoiler.clone()),
-            sensitive: Set(new.sensitive || !spoiler.is_empty()),
-            visibility: Set(new.visibility.as_str().to_string()),
-            language: Set(new.language.clone()),
-            has_media: Set(!media.is_empty()),
-            published_at: Set(now),
-            edited_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
+        Post {
+            uri,
+            content: album_footer(&html, media.len(), &url),
+            url: Some(url),
+            in_reply_to_id: parent.as_ref().map(|p| p.id),
+            in_reply_to_uri: parent.as_ref().map(|p| p.uri.clone()),
+            in_reply_to_account_id: parent.as_ref().map(|p| p.account_id),
+            source: Some(new.text.clone()),
+            summary: spoiler.clone(),
+            sensitive: new.sensitive || !spoiler.is_empty(),
+            visibility: new.visibility.as_str().to_string(),
+            language: new.language.clone(),
+            has_media: !media.is_empty(),
+            ..blank(id, author.id, true, now)
         }
     })
     .await?;
@@ -338,16 +331,16 @@ pub async fn edit(
     db::posts::insert_edit(&txn, &post, media_json(&before.media)).await?;
     let now = chrono::Utc::now();
     let url = post.url.clone().unwrap_or_else(|| post.uri.clone());
-    let mut row: posts::ActiveModel = post.clone().into();
-    row.content = Set(album_footer(&html, media.len(), &url));
-    row.source = Set(Some(edit.text.clone()));
-    row.summary = Set(spoiler.clone());
-    row.sensitive = Set(edit.sensitive || !spoiler.is_empty());
-    row.language = Set(edit.language.clone().or(post.language.clone()));
-    row.has_media = Set(!media.is_empty());
-    row.edited_at = Set(Some(now));
-    row.updated_at = Set(now);
-    let post = db::posts::update(&txn, row).await?;
+    let mut row = post.clone();
+    row.content = album_footer(&html, media.len(), &url);
+    row.source = Some(edit.text.clone());
+    row.summary = spoiler.clone();
+    row.sensitive = edit.sensitive || !spoiler.is_empty();
+    row.language = edit.language.clone().or(post.language.clone());
+    row.has_media = !media.is_empty();
+    row.edited_at = Some(now);
+    row.updated_at = now;
+    let post = db::posts::update(&txn, post, row).await?;
     let media_ids: Vec<i64> = media.iter().map(|m| m.id).collect();
     db::posts::detach_media(&txn, post.id, &media_ids).await?;
     db::posts::attach_media(&txn, post.id, &media_ids).await?;

@@ -176,28 +176,12 @@ pub(super) fn boost_row(
     original: &Post,
     local: bool,
     at: chrono::DateTime<chrono::Utc>,
-) -> posts::ActiveModel {
-    posts::ActiveModel {
-        id: Set(id),
-        uri: Set(uri),
-        url: Set(None),
-        account_id: Set(booster.id),
-        local: Set(local),
-        reblog_of_id: Set(Some(original.id)),
-        in_reply_to_id: Set(None),
-        in_reply_to_uri: Set(None),
-        in_reply_to_account_id: Set(None),
-        content: Set(String::new()),
-        source: Set(None),
-        summary: Set(String::new()),
-        sensitive: Set(false),
-        visibility: Set(original.visibility.clone()),
-        language: Set(None),
-        has_media: Set(false),
-        published_at: Set(at),
-        edited_at: Set(None),
-        created_at: Set(at),
-        updated_at: Set(at),
+) -> Post {
+    Post {
+        uri,
+        reblog_of_id: Some(original.id),
+        visibility: original.visibility.clone(),
+        ..blank(id, booster.id, local, at)
     }
 }
 

@@ -95,7 +95,7 @@ pub(super) fn media_rows(
     author: &Account,
     media: &[RemoteMedia],
     now: chrono::DateTime<chrono::Utc>,
-) -> Vec<media_attachments::ActiveModel> {
+) -> Vec<media_attachments::Model> {
     media
         .iter()
         .enumerate()
@@ -103,28 +103,36 @@ pub(super) fn media_rows(
             let content_type = m.media_type.clone().unwrap_or_default();
             let kind = remote_media_kind(m);
             let (fx, fy) = m.focus.unwrap_or((0.0, 0.0));
-            media_attachments::ActiveModel {
-                account_id: Set(author.id),
-                post_id: Set(Some(post_id)),
-                kind: Set(kind.into()),
-                state: Set("remote".into()),
-                content_type: Set(content_type),
-                width: Set(m.width),
-                height: Set(m.height),
-                blurhash: Set(m.blurhash.clone().filter(|b| b.len() <= 64)),
-                description: Set(m
+            media_attachments::Model {
+                id: 0,
+                account_id: author.id,
+                post_id: Some(post_id),
+                kind: kind.into(),
+                state: "remote".into(),
+                content_type,
+                width: m.width,
+                height: m.height,
+                blurhash: m.blurhash.clone().filter(|b| b.len() <= 64),
+                description: m
                     .description
                     .as_deref()
                     .map(sanitize::plain)
-                    .unwrap_or_default()),
-                focus_x: Set(fx.clamp(-1.0, 1.0)),
-                focus_y: Set(fy.clamp(-1.0, 1.0)),
-                remote_url: Set(Some(m.url.clone())),
-                position: Set(n as i32),
-                size_bytes: Set(0),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
+                    .unwrap_or_default(),
+                focus_x: fx.clamp(-1.0, 1.0),
+                focus_y: fy.clamp(-1.0, 1.0),
+                remote_url: Some(m.url.clone()),
+                position: n as i32,
+                size_bytes: 0,
+                created_at: now,
+                updated_at: now,
+                storage_key: None,
+                original_name: None,
+                display_name: None,
+                thumbnail_name: None,
+                display_width: None,
+                display_height: None,
+                thumbnail_width: None,
+                thumbnail_height: None,
             }
         })
         .collect()
@@ -179,27 +187,21 @@ pub async fn receive<C: Conn>(
     }
     let now = chrono::Utc::now();
     let (content, summary) = (remote.text.content(), remote.text.summary());
-    let post = insert_fresh(db, remote.published.min(now), |id| posts::ActiveModel {
-        id: Set(id),
-        uri: Set(remote.uri.clone()),
-        url: Set(remote.url.clone()),
-        account_id: Set(author.id),
-        local: Set(false),
-        reblog_of_id: Set(None),
-        in_reply_to_id: Set(parent.map(|p| p.id)),
-        in_reply_to_uri: Set(remote.in_reply_to_uri.clone()),
-        in_reply_to_account_id: Set(parent.map(|p| p.account_id)),
-        content: Set(content.to_string()),
-        source: Set(None),
-        summary: Set(summary.to_string()),
-        sensitive: Set(remote.sensitive),
-        visibility: Set(remote.visibility.as_str().to_string()),
-        language: Set(remote.language.clone().filter(|l| l.len() <= 16)),
-        has_media: Set(!remote.media.is_empty()),
-        published_at: Set(remote.published),
-        edited_at: Set(remote.updated.filter(|u| *u > remote.published)),
-        created_at: Set(now),
-        updated_at: Set(now),
+    let post = insert_fresh(db, remote.published.min(now), |id| Post {
+        uri: remote.uri.clone(),
+        url: remote.url.clone(),
+        in_reply_to_id: parent.map(|p| p.id),
+        in_reply_to_uri: remote.in_reply_to_uri.clone(),
+        in_reply_to_account_id: parent.map(|p| p.account_id),
+        content: content.to_string(),
+        summary: summary.to_string(),
+        sensitive: remote.sensitive,
+        visibility: remote.visibility.as_str().to_string(),
+        language: remote.language.clone().filter(|l| l.len() <= 16),
+        has_media: !remote.media.is_empty(),
+        published_at: remote.published,
+        edited_at: remote.updated.filter(|u| *u > remote.published),
+        ..blank(id, author.id, false, now)
     })
     .await?;
     db::posts::insert_media(db, media_rows(post.id, author, &remote.media, now)).await?;
@@ -281,14 +283,14 @@ pub(super) async fn update_received<C: Conn>(
     let before = db::posts::media_for(db, &[existing.id]).await?;
     db::posts::insert_edit(db, &existing, media_json(&before)).await?;
     let now = chrono::Utc::now();
-    let mut row: posts::ActiveModel = existing.clone().into();
-    row.content = Set(content.to_string());
-    row.summary = Set(summary.to_string());
-    row.sensitive = Set(remote.sensitive);
-    row.has_media = Set(!remote.media.is_empty());
-    row.edited_at = Set(Some(changed_at));
-    row.updated_at = Set(now);
-    let post = db::posts::update(db, row).await?;
+    let mut row = existing.clone();
+    row.content = content.to_string();
+    row.summary = summary.to_string();
+    row.sensitive = remote.sensitive;
+    row.has_media = !remote.media.is_empty();
+    row.edited_at = Some(changed_at);
+    row.updated_at = now;
+    let post = db::posts::update(db, existing, row).await?;
     db::posts::take_media(db, post.id).await?;
     db::posts::insert_media(db, media_rows(post.id, author, &remote.media, now)).await?;
     let mention_ids: Vec<i64> = remote.mentions.iter().map(|a| a.id).collect();

@@ -95,7 +95,7 @@ const CREATABLE: &[&str] = &["Note"];
 /// The id an upload has as an ActivityStreams object: under its owner's actor, so a Create
 /// can name it and nobody else's upload can be attached.
 pub fn media_object_id(config: &Config, owner: &Account, media_id: i64) -> String {
-    format!("{}/media/{media_id}", actor_uri(config, owner))
+    config.uris().upload(&owner.username, media_id)
 }
 
 /// An upload as the object `uploadMedia` answers with.
@@ -246,7 +246,7 @@ async fn find_post(fed: &Federation, uri: &str) -> Result<Post, C2sError> {
     if let Some(p) = domain::posts::find_by_uri(&fed.db, uri).await? {
         return Ok(p);
     }
-    if uri.starts_with(fed.config.base_url()) {
+    if fed.config.uris().owns(uri) {
         return Err(DomainError::NotFound(format!("{uri} is not a post here")).into());
     }
     fetch_post(fed, uri, super::posts::MAX_PARENT_DEPTH)

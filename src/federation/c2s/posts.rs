@@ -21,7 +21,7 @@ pub(super) async fn audience(
     object: &OutboxDocument,
 ) -> Result<Audience, C2sError> {
     let me = actor_uri(&fed.config, owner);
-    let followers = format!("{me}/followers");
+    let followers = fed.config.uris().actor_part(&owner.username, "followers");
     let field = |get: fn(&OutboxDocument) -> &Vec<String>| {
         let mut out = get(envelope).clone();
         if !std::ptr::eq(envelope, object) {

@@ -11,6 +11,7 @@ use crate::{
         activity::{Activity, InboxActivity, Object, object_id_in},
         object::is_public,
     },
+    uris::LocalUri,
 };
 
 /// The audience a received activity names: the owner of the personal inbox used, local
@@ -56,20 +57,15 @@ pub(super) fn audience(
             acted_on.extend(inner.actor.as_deref());
         }
     }
-    let base = config.base_url();
+    let uris = config.uris();
     for (uri, posts_count) in addressed
         .iter()
         .map(|u| (u.as_str(), false))
         .chain(acted_on.iter().map(|u| (*u, true)))
     {
-        let Some(path) = uri.strip_prefix(base) else {
-            continue;
-        };
-        match path.strip_prefix("/users/") {
-            Some(name) if !name.is_empty() && !name.contains(['/', '#', '?']) => {
-                audience.usernames.push(name.to_string());
-            }
-            _ if posts_count => audience.posts.push(uri.to_string()),
+        match uris.parse(uri) {
+            Some(LocalUri::Actor(name)) => audience.usernames.push(name.to_string()),
+            Some(_) if posts_count => audience.posts.push(uri.to_string()),
             _ => {}
         }
     }

@@ -7,7 +7,7 @@ use crate::{
     config::Config,
     db::entities::{accounts::Model as Account, instance_keys::Model as InstanceKeys},
     federation::protocol::{
-        actor::{Actor, Endpoints, Image, PublicKey},
+        actor::{Actor, Endpoints, Image, PropertyValue, PublicKey},
         context::actor_context,
     },
 };
@@ -20,21 +20,21 @@ pub struct LocalActorUrls {
 
 /// `…/users/NAME` and `…/@NAME` for a local username.
 pub fn local_actor_urls(config: &Config, username: &str) -> LocalActorUrls {
-    let base = config.base_url();
+    let uris = config.uris();
     LocalActorUrls {
-        id: join(config, &format!("{base}/users/{username}")),
-        profile: join(config, &format!("{base}/@{username}")),
+        id: join(config, &uris.actor(username)),
+        profile: join(config, &uris.profile(username)),
     }
 }
 
 /// The instance actor's id.
 pub fn instance_actor_id(config: &Config) -> Url {
-    join(config, &format!("{}/actor", config.base_url()))
+    join(config, &config.uris().instance_actor())
 }
 
 /// The shared inbox every local actor advertises.
 pub fn shared_inbox(config: &Config) -> Url {
-    join(config, &format!("{}/inbox", config.base_url()))
+    join(config, &config.uris().shared_inbox())
 }
 
 /// Builds a URL under the public URL. Usernames are `[A-Za-z0-9_]` and the base URL was
@@ -80,9 +80,9 @@ pub fn person(config: &Config, account: &Account) -> Actor {
             shared_inbox: Some(shared_inbox(config)),
             oauth_authorization_endpoint: Some(join(
                 config,
-                &format!("{}/oauth/authorize", config.base_url()),
+                &config.uris().route("/oauth/authorize"),
             )),
-            oauth_token_endpoint: Some(join(config, &format!("{}/oauth/token", config.base_url()))),
+            oauth_token_endpoint: Some(join(config, &config.uris().route("/oauth/token"))),
             upload_media: Some(sub(&id, "media")),
         }),
         public_key: PublicKey {
@@ -104,14 +104,14 @@ pub fn person(config: &Config, account: &Account) -> Actor {
 /// Profile fields as Mastodon publishes them: `PropertyValue`s with an HTML value.
 fn profile_fields(config: &Config, account: &Account) -> Option<serde_json::Value> {
     let fields = crate::domain::accounts::shown_fields(account, config.base_url());
-    (!fields.is_empty()).then(|| {
-        fields
-            .into_iter()
-            .map(|(name, value)| {
-                serde_json::json!({ "type": "PropertyValue", "name": name, "value": value })
-            })
-            .collect()
-    })
+    if fields.is_empty() {
+        return None;
+    }
+    let typed: Vec<PropertyValue> = fields
+        .iter()
+        .map(|(name, value)| PropertyValue::new(name, value))
+        .collect();
+    serde_json::to_value(typed).ok()
 }
 
 /// The instance actor (`Application`), which signs fetches made on the server's behalf.
@@ -132,7 +132,7 @@ pub fn instance_application(config: &Config, keys: &InstanceKeys) -> Actor {
         )),
         name: Some(config.instance.title.clone()),
         summary: None,
-        url: Some(join(config, &format!("{}/about", config.base_url()))),
+        url: Some(join(config, &config.uris().route("/about"))),
         inbox: sub(&id, "inbox"),
         outbox: Some(sub(&id, "outbox")),
         followers: None,

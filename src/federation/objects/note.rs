@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 
-use super::actor::local_actor_urls;
 use crate::{
     config::Config,
     db::entities::{accounts::Model as Account, posts::Model as Post},
@@ -21,10 +20,7 @@ use crate::{
 /// The followers collection of any account.
 pub fn followers_uri(config: &Config, account: &Account) -> Option<String> {
     if account.is_local() {
-        Some(format!(
-            "{}/followers",
-            local_actor_urls(config, &account.username).id
-        ))
+        Some(config.uris().actor_part(&account.username, "followers"))
     } else {
         account.followers_url.clone()
     }
@@ -64,12 +60,7 @@ pub fn media_url(config: &Config, m: &Attachment, name: Option<&String>) -> Opti
         // Only http(s) leaves Pinhole, in the API, in pages and in our own documents.
         return crate::domain::sanitize::web_url(remote);
     }
-    Some(format!(
-        "{}/media/{}/{}",
-        config.base_url(),
-        m.storage_key.as_ref()?,
-        name?
-    ))
+    Some(config.uris().media_file(m.storage_key.as_ref()?, name?))
 }
 
 /// An attachment as a `Document` (no id: Mastodon gives attachments none).
@@ -120,7 +111,7 @@ pub fn note_object(config: &Config, view: &PostView) -> Note {
         .collect();
     tag.extend(view.tags.iter().map(|t| NoteTag {
         kind: "Hashtag",
-        href: format!("{}/tags/{}", config.base_url(), t.to_lowercase()),
+        href: config.uris().tag(t),
         name: format!("#{t}"),
     }));
     Note {

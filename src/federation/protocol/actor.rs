@@ -168,6 +168,27 @@ fn image_type() -> String {
     "Image".into()
 }
 
+/// A profile field as Mastodon publishes it among an actor's attachments (the value is
+/// HTML: links in it carry `rel="me"` for verification).
+#[derive(Debug, Clone, Serialize)]
+pub struct PropertyValue<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    name: &'a str,
+    value: &'a str,
+}
+
+impl<'a> PropertyValue<'a> {
+    /// A field with its display name and HTML value.
+    pub fn new(name: &'a str, value: &'a str) -> Self {
+        Self {
+            kind: "PropertyValue",
+            name,
+            value,
+        }
+    }
+}
+
 impl Actor {
     /// The profile fields among the attachments (`PropertyValue`s with a text name and
     /// value), as sent.

@@ -22,11 +22,11 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{
     auth::{Authenticated, MaybeAuthenticated},
-    entities::{MastodonAccount, account},
+    entities::{Empty, ErrorBody, MastodonAccount, account},
     params::Params,
     params::parse_id,
     statuses_entities::{Notification, notification, status_value},

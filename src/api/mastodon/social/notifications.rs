@@ -27,10 +27,10 @@ pub async fn notification_show(
 pub async fn notifications_clear(
     State(state): State<AppState>,
     auth: Authenticated,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Empty>, ApiError> {
     let caller = auth.require(&["write:notifications"])?;
     domain::timelines::dismiss(&state.db, &caller.account, None).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
 /// `POST /api/v1/notifications/:id/dismiss`.
@@ -38,8 +38,8 @@ pub async fn notification_dismiss(
     State(state): State<AppState>,
     auth: Authenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Empty>, ApiError> {
     let caller = auth.require(&["write:notifications"])?;
     domain::timelines::dismiss(&state.db, &caller.account, Some(parse_id(&id)?)).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }

@@ -4,25 +4,40 @@
 use super::*;
 
 /// Start-up endpoints with nothing to report yet: empty lists, so apps start cleanly.
-pub async fn empty_list() -> Json<Value> {
-    Json(json!([]))
+pub async fn empty_list() -> Json<[(); 0]> {
+    Json([])
 }
 
 /// `GET /api/v1/markers`: read positions are not stored yet.
-pub async fn markers() -> Json<Value> {
-    Json(json!({}))
+pub async fn markers() -> Json<Empty> {
+    Json(Empty {})
 }
 
 /// `GET /api/v1/preferences`.
-pub async fn preferences(auth: Authenticated) -> Result<Json<Value>, ApiError> {
+pub async fn preferences(auth: Authenticated) -> Result<Json<Preferences>, ApiError> {
     auth.require(&["read:accounts"])?;
-    Ok(Json(json!({
-        "posting:default:visibility": "public",
-        "posting:default:sensitive": false,
-        "posting:default:language": Value::Null,
-        "reading:expand:media": "default",
-        "reading:expand:spoilers": false,
-    })))
+    Ok(Json(Preferences {
+        visibility: "public",
+        sensitive: false,
+        language: None,
+        expand_media: "default",
+        expand_spoilers: false,
+    }))
+}
+
+/// Mastodon's `Preference`s: Pinhole's defaults until users can change them.
+#[derive(Serialize)]
+pub struct Preferences {
+    #[serde(rename = "posting:default:visibility")]
+    visibility: &'static str,
+    #[serde(rename = "posting:default:sensitive")]
+    sensitive: bool,
+    #[serde(rename = "posting:default:language")]
+    language: Option<String>,
+    #[serde(rename = "reading:expand:media")]
+    expand_media: &'static str,
+    #[serde(rename = "reading:expand:spoilers")]
+    expand_spoilers: bool,
 }
 
 /// `GET /api/v1/streaming/health`: streaming is not implemented, and saying so lets apps
@@ -30,7 +45,10 @@ pub async fn preferences(auth: Authenticated) -> Result<Json<Value>, ApiError> {
 pub async fn streaming_health() -> Response {
     (
         StatusCode::NOT_IMPLEMENTED,
-        Json(json!({ "error": "Streaming is not available on this server; poll the timelines instead" })),
+        Json(ErrorBody {
+            error: "Streaming is not available on this server; poll the timelines instead",
+            error_description: None,
+        }),
     )
         .into_response()
 }

@@ -1,0 +1,59 @@
+//! Plain entity models in, sea-orm active models out. The domain builds and edits rows as
+//! plain structs; which columns an insert or update writes is decided here, once.
+
+use sea_orm::{ActiveModelTrait, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn};
+
+type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
+
+/// A row to insert with every column of `model`, primary key included (posts carry ids
+/// made by the domain).
+pub(crate) fn full<A>(model: ModelOf<A>) -> A
+where
+    A: ActiveModelTrait + From<ModelOf<A>>,
+{
+    A::from(model).reset_all()
+}
+
+/// A row to insert with every column of `model` but the primary key, which the database
+/// assigns (whatever id the model carries is ignored).
+pub(crate) fn fresh<A>(model: ModelOf<A>) -> A
+where
+    A: ActiveModelTrait + From<ModelOf<A>>,
+{
+    let mut row = full::<A>(model);
+    for key in <A::Entity as EntityTrait>::PrimaryKey::iter() {
+        row.not_set(key.into_column());
+    }
+    row
+}
+
+/// The columns where `after` differs from `before`: an update writes only what the caller
+/// changed, so it never undoes a concurrent writer's change to another column.
+pub(crate) fn changes<A>(before: ModelOf<A>, after: &ModelOf<A>) -> A
+where
+    A: ActiveModelTrait + From<ModelOf<A>>,
+{
+    let mut row = A::from(before);
+    for column in <A::Entity as EntityTrait>::Column::iter() {
+        row.set_if_not_equals(column, after.get(column));
+    }
+    row
+}
+
+/// Writes the [`changes`] from `before` to `after` and returns the row as stored.
+pub(crate) async fn update<A, C>(
+    db: &C,
+    before: ModelOf<A>,
+    after: ModelOf<A>,
+) -> Result<ModelOf<A>, sea_orm::DbErr>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + From<ModelOf<A>> + Send,
+    ModelOf<A>: sea_orm::IntoActiveModel<A>,
+    C: sea_orm::ConnectionTrait,
+{
+    let row = changes::<A>(before, &after);
+    if !row.is_changed() {
+        return Ok(after);
+    }
+    row.update(db).await
+}
