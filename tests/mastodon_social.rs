@@ -358,3 +358,45 @@ async fn account_search_and_profile_fields() {
         .unwrap();
     assert_eq!(res.status(), 422);
 }
+
+/// The verb routes (`…/:id/follow`, `…/:id/favourite`, `…/:id/authorize`) share one
+/// handler each; a verb that does not exist is a 404 in Mastodon's error shape and
+/// changes nothing.
+#[tokio::test]
+async fn an_unknown_verb_on_an_account_or_status_is_not_found() {
+    use reqwest::Method as M;
+    let app = TestApp::spawn().await;
+    app.create_user("bob").await;
+    app.create_user("lena").await;
+    let bob = token(&app, "bob").await;
+    let lena_id = app.local("lena").await.id;
+    for path in [
+        format!("/api/v1/accounts/{lena_id}/befriend"),
+        format!("/api/v1/follow_requests/{lena_id}/maybe"),
+        "/api/v1/statuses/1/like".to_string(),
+    ] {
+        let (status, body) = call(&app, &bob, M::POST, &path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(body["error"].is_string(), "{path}: {body}");
+    }
+    let (_, rel) = call(
+        &app,
+        &bob,
+        M::GET,
+        &format!("/api/v1/accounts/relationships?id[]={lena_id}"),
+    )
+    .await;
+    assert_eq!(rel[0]["following"], false);
+    assert_eq!(rel[0]["blocking"], false);
+    // The real verbs still answer through the same routes.
+    let (status, rel) = call(
+        &app,
+        &bob,
+        M::POST,
+        &format!("/api/v1/accounts/{lena_id}/block"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(rel["blocking"], true);
+    app.stop().await;
+}

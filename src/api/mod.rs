@@ -136,20 +136,8 @@ pub fn router(state: AppState) -> Router {
             get(mastodon::statuses::history),
         )
         .route(
-            "/api/v1/statuses/{id}/favourite",
-            post(mastodon::statuses::favourite),
-        )
-        .route(
-            "/api/v1/statuses/{id}/unfavourite",
-            post(mastodon::statuses::unfavourite),
-        )
-        .route(
-            "/api/v1/statuses/{id}/reblog",
-            post(mastodon::statuses::reblog),
-        )
-        .route(
-            "/api/v1/statuses/{id}/unreblog",
-            post(mastodon::statuses::unreblog),
+            "/api/v1/statuses/{id}/{action}",
+            post(mastodon::statuses::act),
         )
         .route("/api/v1/timelines/home", get(mastodon::statuses::home))
         .route("/api/v1/timelines/public", get(mastodon::statuses::public))
@@ -188,17 +176,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/accounts/{id}", get(mastodon::social::show))
         .route(
-            "/api/v1/accounts/{id}/follow",
-            post(mastodon::social::follow),
-        )
-        .route(
-            "/api/v1/accounts/{id}/unfollow",
-            post(mastodon::social::unfollow),
-        )
-        .route("/api/v1/accounts/{id}/block", post(mastodon::social::block))
-        .route(
-            "/api/v1/accounts/{id}/unblock",
-            post(mastodon::social::unblock),
+            "/api/v1/accounts/{id}/{action}",
+            post(mastodon::social::change_relationship),
         )
         .route("/api/v1/blocks", get(mastodon::social::blocks))
         .route(
@@ -214,20 +193,8 @@ pub fn router(state: AppState) -> Router {
             get(mastodon::social::follow_requests),
         )
         .route(
-            "/api/v1/follow_requests/{id}/authorize",
-            post(mastodon::social::authorize_request),
-        )
-        .route(
-            "/api/v1/follow_requests/{id}/reject",
-            post(mastodon::social::reject_request),
-        )
-        .route(
-            "/api/v1/statuses/{id}/bookmark",
-            post(mastodon::statuses::bookmark),
-        )
-        .route(
-            "/api/v1/statuses/{id}/unbookmark",
-            post(mastodon::statuses::unbookmark),
+            "/api/v1/follow_requests/{id}/{action}",
+            post(mastodon::social::answer_request),
         )
         .route(
             "/api/v1/statuses/{id}/favourited_by",

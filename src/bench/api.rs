@@ -23,26 +23,37 @@ use super::{
 };
 use crate::domain;
 
-/// What to run.
-#[derive(Debug, Clone)]
+/// `pinhole bench api`.
+#[derive(Debug, Clone, clap::Args)]
 pub struct ApiParams {
     /// A PostgreSQL URL whose user may create databases; a scratch database is made
     /// beside it and dropped afterwards.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
     pub database_url: String,
+    #[arg(long, default_value_t = 1_000_000)]
     pub posts: i64,
+    #[arg(long, default_value_t = 10_000)]
     pub authors: i64,
+    #[arg(long, default_value_t = 500)]
     pub follows: i64,
     /// Concurrent clients (each one keep-alive connection).
+    #[arg(long, default_value_t = 32)]
     pub clients: usize,
     /// Requests per second of the paced phase.
+    #[arg(long, default_value_t = 200.0)]
     pub rate: f64,
     /// Seconds of each timed phase.
+    #[arg(long, default_value_t = 10.0)]
     pub seconds: f64,
-    /// Pool size of the server under test.
+    /// Database pool size of the server under test.
+    #[arg(long, default_value_t = 16)]
     pub pool: u32,
-    /// Another build of Pinhole to serve instead of this one (an A/B comparison of builds
-    /// on the same data); it creates its own schema and sees only its own migrations.
+    /// Serve with another build of Pinhole (a binary's path), to compare builds on the
+    /// same data; it creates its own schema, and its report is printed, not written.
+    #[arg(long, value_name = "BINARY")]
     pub server: Option<PathBuf>,
+    /// Markdown file whose API section is replaced with the results.
+    #[arg(long)]
     pub output: Option<PathBuf>,
 }
 
@@ -65,6 +76,16 @@ impl Server {
 
 /// Runs the benchmark; returns the report.
 pub async fn run_api(params: ApiParams) -> Result<String, BenchError> {
+    let p = &params;
+    if p.posts < 1
+        || p.authors < p.follows
+        || p.follows < 1
+        || p.clients < 1
+        || p.pool < 1
+        || !(p.rate > 0.0 && p.seconds > 0.0)
+    {
+        return Err("need posts ≥ 1, authors ≥ follows ≥ 1, clients ≥ 1, pool ≥ 1, rate > 0 and seconds > 0".into());
+    }
     crate::federation::client::install_crypto_provider();
     let (url, name) =
         super::create_scratch_database(&params.database_url, "pinhole_bench_api").await?;
@@ -75,7 +96,8 @@ pub async fn run_api(params: ApiParams) -> Result<String, BenchError> {
     super::drop_scratch_database(&params.database_url, &name).await?;
     let _ = std::fs::remove_dir_all(&dir);
     let report = result?;
-    if let Some(path) = &params.output {
+    // Another build's numbers are not this build's: printed, never written.
+    if let Some(path) = params.output.as_ref().filter(|_| params.server.is_none()) {
         let (section, title) = if params.posts >= 1_000_000 {
             (
                 "api".to_string(),

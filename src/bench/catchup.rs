@@ -10,19 +10,29 @@ use std::{path::PathBuf, time::Duration, time::Instant};
 use super::{BenchError, err, process::Sink, signing_bound, write_named_section};
 use crate::db;
 
-/// What to run.
-#[derive(Debug, Clone)]
+/// `pinhole bench catchup`.
+#[derive(Debug, Clone, clap::Args)]
 pub struct CatchupParams {
+    #[arg(long, default_value_t = 100_000)]
     pub deliveries: usize,
+    #[arg(long, default_value_t = 100)]
     pub servers: usize,
+    #[arg(long, default_value_t = 150)]
     pub rtt_ms: u64,
     /// `federation.delivery_concurrency` of the sending instance.
+    #[arg(long, default_value_t = 128)]
     pub concurrency: usize,
+    /// Markdown file whose catch-up section is replaced with the results.
+    #[arg(long)]
     pub output: Option<PathBuf>,
 }
 
 /// Runs the benchmark on a fresh SQLite instance in a temporary directory.
 pub async fn run_catchup(params: CatchupParams) -> Result<String, BenchError> {
+    let p = &params;
+    if p.deliveries < 3 || p.servers < 1 || p.rtt_ms < 1 || p.concurrency < 1 {
+        return Err("need deliveries ≥ 3, servers ≥ 1, rtt-ms ≥ 1 and concurrency ≥ 1".into());
+    }
     let (bound, threads) = tokio::task::spawn_blocking(|| signing_bound(3.0))
         .await
         .map_err(err)??;

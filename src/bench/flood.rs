@@ -26,22 +26,30 @@ use super::{
 };
 use crate::{config::Config, db, db::entities::posts, domain};
 
-/// What to run.
-#[derive(Debug, Clone)]
+/// `pinhole bench flood`.
+#[derive(Debug, Clone, clap::Args)]
 pub struct FloodParams {
-    /// `None`: a SQLite file in a temporary directory. A `postgres://` URL whose user may
-    /// create databases: a scratch database beside it, dropped afterwards.
+    /// A postgres:// URL whose user may create databases (a scratch database is made
+    /// beside it and dropped afterwards); a SQLite file in a temporary directory when absent.
+    #[arg(long)]
     pub database_url: Option<String>,
+    #[arg(long, default_value_t = 1_000)]
     pub actors: usize,
     /// Deliveries sent as fast as taken to find the rate the server accepts.
+    #[arg(long, default_value_t = 2_000)]
     pub capacity_requests: usize,
     /// How many times that rate the flood offers.
+    #[arg(long, default_value_t = 10.0)]
     pub factor: f64,
     /// Seconds the flood lasts.
+    #[arg(long, default_value_t = 5.0)]
     pub seconds: f64,
     /// Size of each delivery's body in KiB (its note padded with prose); 0 for ordinary
     /// notes of a few hundred bytes.
+    #[arg(long, default_value_t = 0)]
     pub body_kib: usize,
+    /// Markdown file whose flood (per database) section is replaced with the results.
+    #[arg(long)]
     pub output: Option<PathBuf>,
 }
 
@@ -55,6 +63,10 @@ const LOCAL_POST_EVERY: Duration = Duration::from_millis(100);
 
 /// Runs the benchmark on one database; returns the report.
 pub async fn run_flood(params: FloodParams) -> Result<String, BenchError> {
+    let p = &params;
+    if p.actors == 0 || p.capacity_requests == 0 || p.factor <= 0.0 || p.seconds <= 0.0 {
+        return Err("need actors, capacity-requests, factor and seconds above 0".into());
+    }
     crate::federation::client::install_crypto_provider();
     let scratch = super::Scratch::new("flood", params.database_url.as_deref()).await?;
     let backend = scratch.backend();

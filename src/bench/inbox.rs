@@ -28,18 +28,25 @@ use crate::{
     state::AppState,
 };
 
-/// What to run.
-#[derive(Debug, Clone)]
+/// `pinhole bench inbox`.
+#[derive(Debug, Clone, clap::Args)]
 pub struct InboxParams {
-    /// `None`: a SQLite file in a temporary directory. A `postgres://` URL whose user may
-    /// create databases: a scratch database beside it, dropped afterwards.
+    /// A postgres:// URL whose user may create databases (a scratch database is made
+    /// beside it and dropped afterwards); a SQLite file in a temporary directory when absent.
+    #[arg(long)]
     pub database_url: Option<String>,
+    #[arg(long, default_value_t = 1_000)]
     pub actors: usize,
     /// Deliveries sent as fast as they are taken (the maximum rate).
+    #[arg(long, default_value_t = 4_000)]
     pub requests: usize,
+    #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
     /// Seconds of paced sending at half the maximum rate (latency).
+    #[arg(long, default_value_t = 10.0)]
     pub paced_seconds: f64,
+    /// Markdown file whose inbox (per database) section is replaced with the results.
+    #[arg(long)]
     pub output: Option<PathBuf>,
 }
 
@@ -177,6 +184,14 @@ struct Measured {
 
 /// Runs the benchmark on one database; returns the report.
 pub async fn run_inbox(params: InboxParams) -> Result<String, BenchError> {
+    let p = &params;
+    if p.actors == 0
+        || p.requests == 0
+        || p.concurrency == 0
+        || !(p.paced_seconds > 0.0 && p.paced_seconds <= 120.0)
+    {
+        return Err("need actors, requests and concurrency above 0, and paced-seconds above 0 and at most 120".into());
+    }
     let (pairs, keys) = key_pairs()?;
     let (verify_bound, threads) = {
         let key = keys[0].clone();

@@ -25,12 +25,68 @@ use crate::{
     federation::signatures::SigningKey,
 };
 
-/// What to run.
-#[derive(Debug, Clone)]
+/// `pinhole bench …`: each benchmark's parameters are its command line.
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Deliver one activity to many followers over a loopback sink.
+    Fanout(FanoutParams),
+    /// Read home timeline pages at a million posts on PostgreSQL (a scratch database is
+    /// created beside the one named and dropped afterwards).
+    Timeline(timeline::TimelineParams),
+    /// The Mastodon home timeline over HTTP on PostgreSQL with Pinhole in its own process:
+    /// maximum requests/s, CPU per page, latency when paced, clients hanging up.
+    Api(api::ApiParams),
+    /// Signed Creates from many remote actors to the shared inbox over loopback HTTP:
+    /// accepted/s beside the verification and storage bounds, latency at half load.
+    Inbox(inbox::InboxParams),
+    /// The shared inbox offered ten times what it accepts while a local user posts: every
+    /// answer by status, every 202 stored, local posting, the server's peak RSS.
+    Flood(flood::FloodParams),
+    /// Drain a backlog of deliveries after an outage (servers answering after a simulated
+    /// round trip): deliveries/s against min(concurrency ÷ RTT, signing bound), order kept.
+    Catchup(catchup::CatchupParams),
+    /// The loopback sink fan-out benchmarks deliver to (started by them as a process of
+    /// its own): 202 to every POST /inbox after --delay-ms; GET /count.
+    #[command(hide = true)]
+    Sink {
+        #[arg(long)]
+        port: u16,
+        #[arg(long, default_value_t = 0)]
+        delay_ms: u64,
+    },
+    /// Process a 4000×3000 photo to every stored size; compare with libvips.
+    Media(MediaParams),
+}
+
+/// Runs one benchmark and answers its report (the sink runs until stopped and has none).
+pub async fn run(command: BenchCommand) -> Result<String, BenchError> {
+    match command {
+        BenchCommand::Fanout(p) => run_fanout(p).await,
+        BenchCommand::Timeline(p) => timeline::run_timeline(p).await,
+        BenchCommand::Api(p) => api::run_api(p).await,
+        BenchCommand::Inbox(p) => inbox::run_inbox(p).await,
+        BenchCommand::Flood(p) => flood::run_flood(p).await,
+        BenchCommand::Catchup(p) => catchup::run_catchup(p).await,
+        BenchCommand::Sink { port, delay_ms } => {
+            process::run_sink(port, std::time::Duration::from_millis(delay_ms)).await?;
+            Ok(String::new())
+        }
+        BenchCommand::Media(p) => run_media(p).await,
+    }
+}
+
+/// `pinhole bench fanout`.
+#[derive(Debug, Clone, clap::Args)]
 pub struct FanoutParams {
+    #[arg(long, default_value_t = 10_000)]
     pub followers: usize,
+    #[arg(long, default_value_t = 2_000)]
     pub inboxes: usize,
+    /// Share of inboxes whose server is down.
+    #[arg(long, default_value_t = 5.0)]
     pub dead_percent: f64,
+    /// Markdown file whose fan-out section is replaced with the results.
+    #[arg(long)]
     pub output: Option<PathBuf>,
 }
 
@@ -317,6 +373,10 @@ async fn fanout_in(
 
 /// Runs the benchmark: the signing bound, then fan-out with and without dead inboxes.
 pub async fn run_fanout(params: FanoutParams) -> Result<String, BenchError> {
+    let p = &params;
+    if p.inboxes == 0 || p.followers < p.inboxes || !(0.0..=100.0).contains(&p.dead_percent) {
+        return Err("need followers ≥ inboxes ≥ 1 and 0 ≤ dead-percent ≤ 100".into());
+    }
     let (bound, threads) = tokio::task::spawn_blocking(|| signing_bound(3.0))
         .await
         .map_err(err)??;
@@ -483,11 +543,16 @@ fn write_named_section(
 type SizeRow = (String, u32, u32, usize);
 
 /// Parameters of `pinhole bench media`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct MediaParams {
+    #[arg(long, default_value_t = 10)]
     pub iterations: usize,
+    /// Markdown file whose media section is replaced with the results.
+    #[arg(long)]
     pub output: Option<PathBuf>,
-    /// A `benches/vips/bench.py` to run with this Python for the same-run libvips comparison.
+    /// Python with pyvips installed (see benches/vips/README.md) for the same-run libvips
+    /// comparison.
+    #[arg(long)]
     pub vips_python: Option<PathBuf>,
 }
 

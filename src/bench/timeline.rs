@@ -14,17 +14,24 @@ use crate::{
     domain::{self, accounts::NewUser},
 };
 
-/// What to run.
-#[derive(Debug, Clone)]
+/// `pinhole bench timeline`.
+#[derive(Debug, Clone, clap::Args)]
 pub struct TimelineParams {
     /// A PostgreSQL URL whose user may create databases; a scratch database is made
     /// beside it and dropped afterwards.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
     pub database_url: String,
+    #[arg(long, default_value_t = 1_000_000)]
     pub posts: i64,
+    #[arg(long, default_value_t = 10_000)]
     pub authors: i64,
+    #[arg(long, default_value_t = 500)]
     pub follows: i64,
     /// Page reads per method.
+    #[arg(long, default_value_t = 300)]
     pub pages: usize,
+    /// Markdown file whose timeline section is replaced with the results.
+    #[arg(long)]
     pub output: Option<PathBuf>,
 }
 
@@ -56,6 +63,10 @@ struct Samples {
 
 /// Runs the benchmark; returns the report.
 pub async fn run_timeline(params: TimelineParams) -> Result<String, BenchError> {
+    let p = &params;
+    if p.posts < 1 || p.authors < p.follows || p.follows < 1 || p.pages < 2 {
+        return Err("need posts ≥ 1, authors ≥ follows ≥ 1 and pages ≥ 2".into());
+    }
     let (url, name) = super::create_scratch_database(&params.database_url, "pinhole_bench").await?;
     let result = measure(&params, &url).await;
     super::drop_scratch_database(&params.database_url, &name).await?;

@@ -146,35 +146,6 @@ pub async fn create(
     one(&state, &caller.account, view).await
 }
 
-async fn set_bookmark(
-    state: AppState,
-    auth: Authenticated,
-    id: String,
-    on: bool,
-) -> Result<Json<Value>, ApiError> {
-    let caller = auth.require(&["write:bookmarks"])?;
-    let view = domain::posts::bookmark(&state.db, &caller.account, parse_id(&id)?, on).await?;
-    one(&state, &caller.account, view).await
-}
-
-/// `POST /api/v1/statuses/:id/bookmark`.
-pub async fn bookmark(
-    State(state): State<AppState>,
-    auth: Authenticated,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    set_bookmark(state, auth, id, true).await
-}
-
-/// `POST /api/v1/statuses/:id/unbookmark`.
-pub async fn unbookmark(
-    State(state): State<AppState>,
-    auth: Authenticated,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    set_bookmark(state, auth, id, false).await
-}
-
 /// `GET /api/v1/statuses/:id`.
 pub async fn show(
     State(state): State<AppState>,
@@ -295,35 +266,30 @@ pub async fn history(
     Ok(Json(versions).into_response())
 }
 
-/// Which interaction a `POST /api/v1/statuses/:id/<action>` performs.
-#[derive(Clone, Copy)]
-enum Action {
-    Favourite,
-    Unfavourite,
-    Reblog,
-    Unreblog,
-}
-
-async fn act(
-    state: AppState,
+/// `POST /api/v1/statuses/:id/ACTION`: favourite, unfavourite, reblog, unreblog,
+/// bookmark or unbookmark, answering the status as the caller now sees it (a reblog
+/// answers the boost, which wraps the original).
+pub async fn act(
+    State(state): State<AppState>,
     auth: Authenticated,
-    id: String,
-    action: Action,
+    Path((id, action)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let scope = match action {
-        Action::Favourite | Action::Unfavourite => "write:favourites",
-        Action::Reblog | Action::Unreblog => "write:statuses",
+    let scope = match action.as_str() {
+        "favourite" | "unfavourite" => "write:favourites",
+        "reblog" | "unreblog" => "write:statuses",
+        "bookmark" | "unbookmark" => "write:bookmarks",
+        _ => return Err(ApiError::NotFound("Record not found".into())),
     };
     let caller = auth.require(&[scope])?;
     let me = &caller.account;
     let id = parse_id(&id)?;
     let directory = StateDirectory(&state.federation);
     let ctx = posting(&state.federation, &directory);
-    let view = match action {
-        Action::Favourite => domain::posts::favourite(&ctx, me, id).await?,
-        Action::Unfavourite => domain::posts::unfavourite(&ctx, me, id).await?,
-        Action::Reblog => domain::posts::reblog(&ctx, me, id).await?,
-        Action::Unreblog => {
+    let view = match action.as_str() {
+        "favourite" => domain::posts::favourite(&ctx, me, id).await?,
+        "unfavourite" => domain::posts::unfavourite(&ctx, me, id).await?,
+        "reblog" => domain::posts::reblog(&ctx, me, id).await?,
+        "unreblog" => {
             domain::posts::unreblog(&ctx, me, id).await?;
             let view = domain::posts::get_visible(&state.db, Some(me), id).await?;
             match view.reblog {
@@ -331,45 +297,10 @@ async fn act(
                 None => view,
             }
         }
+        on => domain::posts::bookmark(&state.db, me, id, on == "bookmark").await?,
     };
     state.federation.wake.notify_one();
     one(&state, me, view).await
-}
-
-/// `POST /api/v1/statuses/:id/favourite`.
-pub async fn favourite(
-    State(state): State<AppState>,
-    auth: Authenticated,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    act(state, auth, id, Action::Favourite).await
-}
-
-/// `POST /api/v1/statuses/:id/unfavourite`.
-pub async fn unfavourite(
-    State(state): State<AppState>,
-    auth: Authenticated,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    act(state, auth, id, Action::Unfavourite).await
-}
-
-/// `POST /api/v1/statuses/:id/reblog`: answers the boost, which wraps the original.
-pub async fn reblog(
-    State(state): State<AppState>,
-    auth: Authenticated,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    act(state, auth, id, Action::Reblog).await
-}
-
-/// `POST /api/v1/statuses/:id/unreblog`.
-pub async fn unreblog(
-    State(state): State<AppState>,
-    auth: Authenticated,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    act(state, auth, id, Action::Unreblog).await
 }
 
 /// `GET /api/v1/timelines/home`.

@@ -81,80 +81,33 @@ pub(super) async fn relationship_now(
     Ok(Json(relationship(target, r)))
 }
 
-/// `POST /api/v1/accounts/:id/follow`.
-pub async fn follow(
+/// `POST /api/v1/accounts/:id/ACTION`: follow, unfollow, block or unblock, answering
+/// the new relationship. Undoing what is not there is not an error (as in Mastodon); a
+/// block follows the same rules as a Block sent to the outbox.
+pub async fn change_relationship(
     State(state): State<AppState>,
     auth: Authenticated,
-    Path(id): Path<String>,
+    Path((id, action)): Path<(String, String)>,
 ) -> Result<Json<Relationship>, ApiError> {
-    let caller = auth.require(&["write:follows", "follow"])?;
+    let scope = match action.as_str() {
+        "follow" | "unfollow" => "write:follows",
+        "block" | "unblock" => "write:blocks",
+        _ => return Err(ApiError::NotFound("Record not found".into())),
+    };
+    let caller = auth.require(&[scope, "follow"])?;
     let target = find(&state, &id).await?;
-    domain::follows::follow(
-        &state.db,
-        &state.federation.publisher,
-        &caller.account,
-        &target,
-    )
-    .await?;
-    relationship_now(&state, &caller.account, &target).await
-}
-
-/// `POST /api/v1/accounts/:id/unfollow` (not following is not an error).
-pub async fn unfollow(
-    State(state): State<AppState>,
-    auth: Authenticated,
-    Path(id): Path<String>,
-) -> Result<Json<Relationship>, ApiError> {
-    let caller = auth.require(&["write:follows", "follow"])?;
-    let target = find(&state, &id).await?;
-    already_done(
-        domain::follows::unfollow(
-            &state.db,
-            &state.federation.publisher,
-            &caller.account,
-            &target,
-        )
-        .await,
-    )?;
-    relationship_now(&state, &caller.account, &target).await
-}
-
-/// `POST /api/v1/accounts/:id/block`: the same rules as a Block sent to the outbox.
-pub async fn block(
-    State(state): State<AppState>,
-    auth: Authenticated,
-    Path(id): Path<String>,
-) -> Result<Json<Relationship>, ApiError> {
-    let caller = auth.require(&["write:blocks", "follow"])?;
-    let target = find(&state, &id).await?;
-    domain::blocks::block(
-        &state.db,
-        &state.federation.publisher,
-        &caller.account,
-        &target,
-    )
-    .await?;
-    relationship_now(&state, &caller.account, &target).await
-}
-
-/// `POST /api/v1/accounts/:id/unblock` (not blocking is not an error).
-pub async fn unblock(
-    State(state): State<AppState>,
-    auth: Authenticated,
-    Path(id): Path<String>,
-) -> Result<Json<Relationship>, ApiError> {
-    let caller = auth.require(&["write:blocks", "follow"])?;
-    let target = find(&state, &id).await?;
-    already_done(
-        domain::blocks::unblock(
-            &state.db,
-            &state.federation.publisher,
-            &caller.account,
-            &target,
-        )
-        .await,
-    )?;
-    relationship_now(&state, &caller.account, &target).await
+    let (db, publisher, me) = (&state.db, &state.federation.publisher, &caller.account);
+    match action.as_str() {
+        "follow" => domain::follows::follow(db, publisher, me, &target)
+            .await
+            .map(drop)?,
+        "unfollow" => already_done(domain::follows::unfollow(db, publisher, me, &target).await)?,
+        "block" => domain::blocks::block(db, publisher, me, &target)
+            .await
+            .map(drop)?,
+        _ => already_done(domain::blocks::unblock(db, publisher, me, &target).await)?,
+    }
+    relationship_now(&state, me, &target).await
 }
 
 /// `GET /api/v1/blocks`: the accounts the caller blocks, newest first.
@@ -221,39 +174,24 @@ pub async fn follow_requests(
     ))
 }
 
-pub(super) async fn answer(
-    state: AppState,
+/// `POST /api/v1/follow_requests/:id/authorize` or `…/reject`.
+pub async fn answer_request(
+    State(state): State<AppState>,
     auth: Authenticated,
-    id: String,
-    accept: bool,
+    Path((id, action)): Path<(String, String)>,
 ) -> Result<Json<Relationship>, ApiError> {
+    let accept = match action.as_str() {
+        "authorize" => true,
+        "reject" => false,
+        _ => return Err(ApiError::NotFound("Record not found".into())),
+    };
     let caller = auth.require(&["write:follows", "follow"])?;
     let follower = find(&state, &id).await?;
-    let publisher = &state.federation.publisher;
+    let (db, publisher, me) = (&state.db, &state.federation.publisher, &caller.account);
     if accept {
-        domain::follows::approve(&state.db, publisher, &caller.account, &follower).await?;
+        domain::follows::approve(db, publisher, me, &follower).await?;
     } else {
-        domain::follows::reject(&state.db, publisher, &caller.account, &follower).await?;
+        domain::follows::reject(db, publisher, me, &follower).await?;
     }
-    state.federation.wake.notify_one();
-    let r = domain::follows::relationship(&state.db, &caller.account, &follower).await?;
-    Ok(Json(relationship(&follower, r)))
-}
-
-/// `POST /api/v1/follow_requests/:id/authorize`.
-pub async fn authorize_request(
-    State(state): State<AppState>,
-    auth: Authenticated,
-    Path(id): Path<String>,
-) -> Result<Json<Relationship>, ApiError> {
-    answer(state, auth, id, true).await
-}
-
-/// `POST /api/v1/follow_requests/:id/reject`.
-pub async fn reject_request(
-    State(state): State<AppState>,
-    auth: Authenticated,
-    Path(id): Path<String>,
-) -> Result<Json<Relationship>, ApiError> {
-    answer(state, auth, id, false).await
+    relationship_now(&state, me, &follower).await
 }
