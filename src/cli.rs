@@ -288,18 +288,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
         Command::Follows(FollowsCommand::Approve { name, handle }) => {
-            let state = app::prepare_state(config).await?;
-            let me = domain::accounts::get_local(&state.db, &name).await?;
-            let follower = resolve::resolve_handle(&state.federation, &handle).await?;
-            domain::follows::approve(&state.db, &state.federation.publisher, &me, &follower)
-                .await?;
+            answer_request(config, &name, &handle, true).await?;
             println!("{handle} now follows {name}");
         }
         Command::Follows(FollowsCommand::Reject { name, handle }) => {
-            let state = app::prepare_state(config).await?;
-            let me = domain::accounts::get_local(&state.db, &name).await?;
-            let follower = resolve::resolve_handle(&state.federation, &handle).await?;
-            domain::follows::reject(&state.db, &state.federation.publisher, &me, &follower).await?;
+            answer_request(config, &name, &handle, false).await?;
             println!("refused {handle}'s request to follow {name}");
         }
         Command::Post {
@@ -353,6 +346,21 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("{token}");
         }
     }
+    Ok(())
+}
+
+/// `pinhole follows approve|reject NAME HANDLE`.
+async fn answer_request(
+    config: Config,
+    name: &str,
+    handle: &str,
+    approve: bool,
+) -> Result<(), CliError> {
+    let state = app::prepare_state(config).await?;
+    let me = domain::accounts::get_local(&state.db, name).await?;
+    let follower = resolve::resolve_handle(&state.federation, handle).await?;
+    let publisher = &state.federation.publisher;
+    domain::follows::answer(&state.db, publisher, &me, &follower, approve).await?;
     Ok(())
 }
 

@@ -525,7 +525,7 @@ async fn blocks_hide_posts_boosts_and_notifications() {
     pinhole::domain::posts::reblog(&ctx, &app.local("carol").await, bobs.post.id)
         .await
         .unwrap();
-    pinhole::domain::posts::favourite(&ctx, &app.local("bob").await, alices.post.id)
+    pinhole::domain::posts::favourite(&ctx, &app.local("bob").await, alices.post.id, true)
         .await
         .unwrap();
     let (_, home) = api_get(&app, Some(&alice), "/api/v1/timelines/home").await;

@@ -64,11 +64,12 @@ async fn follow_accept_request_approve_and_undo_across_three_instances() {
         .await
         .unwrap()
         .unwrap();
-    domain::follows::approve(
+    domain::follows::answer(
         &b.state.db,
         &b.state.federation.publisher,
         &bob_account,
         &carol_at_b,
+        true,
     )
     .await
     .unwrap();

@@ -172,7 +172,7 @@ async fn posts_replies_likes_boosts_edits_and_deletes_cross_instances() {
     {
         let dir = StateDirectory(&b.state.federation);
         let ctx = posting(&b.state.federation, &dir);
-        domain::posts::favourite(&ctx, &bob, copy.post.id)
+        domain::posts::favourite(&ctx, &bob, copy.post.id, true)
             .await
             .unwrap();
         domain::posts::reblog(&ctx, &bob, copy.post.id)

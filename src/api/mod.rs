@@ -81,7 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/users/{username}/inbox",
             get(activitypub::c2s::inbox).post(
-                activitypub::inbox::user_inbox
+                activitypub::inbox::inbox
                     .layer(DefaultBodyLimit::max(inbox_limit))
                     .layer(from_fn_with_state(
                         state.clone(),
@@ -91,7 +91,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/inbox",
-            post(activitypub::inbox::shared_inbox)
+            post(activitypub::inbox::inbox)
                 .layer(DefaultBodyLimit::max(inbox_limit))
                 .route_layer(from_fn_with_state(
                     state.clone(),

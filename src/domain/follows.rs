@@ -207,42 +207,37 @@ pub async fn receive_follow<C: Conn>(
     Ok(FollowState::Accepted)
 }
 
-/// Local `target` approves a pending request from `follower`.
-pub async fn approve(
+/// Local `target` answers a pending request from `follower`: approved (Accept sent, a
+/// follow notification as for an open account) or refused (Reject sent, the request
+/// forgotten).
+pub async fn answer(
     db: &Pool,
     publisher: &dyn Publisher,
     target: &Account,
     follower: &Account,
+    approve: bool,
 ) -> Result<(), DomainError> {
     let txn = db::begin_write(db).await?;
     let follow = pending(&txn, follower, target).await?;
-    let now = chrono::Utc::now();
-    let follow = db::follows::set_accepted(&txn, follow, now).await?;
-    db::posts::notify(&txn, target.id, follower.id, "follow", None, now).await?;
-    let event = Event::FollowAccepted {
-        follow: &follow,
-        follower,
-        target,
+    let follow = if approve {
+        let now = chrono::Utc::now();
+        db::posts::notify(&txn, target.id, follower.id, "follow", None, now).await?;
+        db::follows::set_accepted(&txn, follow, now).await?
+    } else {
+        db::follows::delete(&txn, follow.id).await?;
+        follow
     };
-    tell(&txn, publisher, event, follower).await?;
-    db::commit(txn).await?;
-    Ok(())
-}
-
-/// Local `target` refuses a pending request from `follower` (Reject is sent).
-pub async fn reject(
-    db: &Pool,
-    publisher: &dyn Publisher,
-    target: &Account,
-    follower: &Account,
-) -> Result<(), DomainError> {
-    let txn = db::begin_write(db).await?;
-    let follow = pending(&txn, follower, target).await?;
-    db::follows::delete(&txn, follow.id).await?;
-    let event = Event::FollowRejected {
-        follow: &follow,
-        follower,
-        target,
+    let event = match approve {
+        true => Event::FollowAccepted {
+            follow: &follow,
+            follower,
+            target,
+        },
+        false => Event::FollowRejected {
+            follow: &follow,
+            follower,
+            target,
+        },
     };
     tell(&txn, publisher, event, follower).await?;
     db::commit(txn).await?;

@@ -47,47 +47,24 @@ fn path_and_query(uri: &Uri) -> &str {
     uri.path_and_query().map_or("/", |p| p.as_str())
 }
 
-/// The shared inbox.
-pub async fn shared_inbox(
+/// `POST /inbox` (the shared inbox) and `POST /users/NAME/inbox` (one local account's
+/// own, which also tells who a silently addressed delivery is for).
+pub async fn inbox(
     State(state): State<AppState>,
+    owner: Option<Path<String>>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    respond(
-        inbox::receive(
-            &state.federation,
-            path_and_query(&uri),
-            &headers,
-            &body,
-            None,
-        )
-        .await,
-    )
-}
-
-/// A local account's own inbox.
-pub async fn user_inbox(
-    State(state): State<AppState>,
-    Path(username): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let owner = match domain::accounts::get_local(&state.db, &username).await {
-        Ok(a) => a,
-        Err(e) => return crate::api::ApiError::from(e).into_response(),
+    let owner = match owner {
+        Some(Path(username)) => match domain::accounts::get_local(&state.db, &username).await {
+            Ok(a) => Some(a),
+            Err(e) => return ApiError::from(e).into_response(),
+        },
+        None => None,
     };
-    respond(
-        inbox::receive(
-            &state.federation,
-            path_and_query(&uri),
-            &headers,
-            &body,
-            Some(&owner),
-        )
-        .await,
-    )
+    let path = path_and_query(&uri);
+    respond(inbox::receive(&state.federation, path, &headers, &body, owner.as_ref()).await)
 }
 
 /// Lets an inbox POST in, in steps each bounded so that no sender can hold what others

@@ -286,8 +286,8 @@ pub async fn act(
     let directory = StateDirectory(&state.federation);
     let ctx = posting(&state.federation, &directory);
     let view = match action.as_str() {
-        "favourite" => domain::posts::favourite(&ctx, me, id).await?,
-        "unfavourite" => domain::posts::unfavourite(&ctx, me, id).await?,
+        "favourite" => domain::posts::favourite(&ctx, me, id, true).await?,
+        "unfavourite" => domain::posts::favourite(&ctx, me, id, false).await?,
         "reblog" => domain::posts::reblog(&ctx, me, id).await?,
         "unreblog" => {
             domain::posts::unreblog(&ctx, me, id).await?;

@@ -18,66 +18,58 @@ pub async fn bookmark(
     Ok(view)
 }
 
-/// `account` likes a post it can see; the author hears about it (Like, or a notification
-/// when local). Liking twice changes nothing.
+/// `account` likes (`on`) or stops liking a post it can see; the author hears about it
+/// (Like or Undo{Like} when remote, a notification given or withdrawn when local). Doing
+/// either twice changes nothing.
 pub async fn favourite(
     ctx: &Posting<'_>,
     account: &Account,
     post_id: i64,
-) -> Result<PostView, DomainError> {
-    let view = get_visible(ctx.db, Some(account), post_id).await?;
-    let post = match &view.reblog {
-        Some(original) => original.post.clone(),
-        None => view.post.clone(),
-    };
-    let txn = db::begin_write(ctx.db).await?;
-    if db::posts::find_favourite(&txn, account.id, post.id)
-        .await?
-        .is_none()
-    {
-        let now = chrono::Utc::now();
-        let uri = ctx.publisher.new_activity_id(account);
-        let fav = db::posts::insert_favourite(&txn, account.id, post.id, uri, now).await?;
-        let author = author_of(&txn, &post).await?;
-        let event = Event::Liked {
-            like_uri: &fav.uri,
-            liker: account,
-            post: &post,
-            author: &author,
-        };
-        if author.id != account.id {
-            if author.is_local() {
-                db::posts::notify(&txn, author.id, account.id, "favourite", Some(post.id), now)
-                    .await?;
-            }
-            tell(&txn, ctx.publisher, event, &author).await?;
-        }
-    }
-    db::commit(txn).await?;
-    load_view(ctx.db, post).await
-}
-
-/// Withdraws a like (Undo{Like} to a remote author).
-pub async fn unfavourite(
-    ctx: &Posting<'_>,
-    account: &Account,
-    post_id: i64,
+    on: bool,
 ) -> Result<PostView, DomainError> {
     let view = get_visible(ctx.db, Some(account), post_id).await?;
     let post = view.reblog.map(|r| r.post).unwrap_or(view.post);
     let txn = db::begin_write(ctx.db).await?;
-    if let Some(fav) = db::posts::find_favourite(&txn, account.id, post.id).await? {
-        db::posts::delete_favourite(&txn, fav.id).await?;
-        db::posts::unnotify(&txn, account.id, "favourite", post.id).await?;
+    let now = chrono::Utc::now();
+    let changed = match (
+        on,
+        db::posts::find_favourite(&txn, account.id, post.id).await?,
+    ) {
+        (true, None) => {
+            let uri = ctx.publisher.new_activity_id(account);
+            Some(db::posts::insert_favourite(&txn, account.id, post.id, uri, now).await?)
+        }
+        (false, Some(fav)) => {
+            db::posts::delete_favourite(&txn, fav.id).await?;
+            db::posts::unnotify(&txn, account.id, "favourite", post.id).await?;
+            Some(fav)
+        }
+        _ => None,
+    };
+    if let Some(fav) = changed {
         let author = author_of(&txn, &post).await?;
-        let event = Event::Unliked {
-            like_uri: &fav.uri,
-            liker: account,
-            post: &post,
-            author: &author,
-        };
         if author.id != account.id {
-            tell(&txn, ctx.publisher, event, &author).await?;
+            if on && author.is_local() {
+                db::posts::notify(&txn, author.id, account.id, "favourite", Some(post.id), now)
+                    .await?;
+            }
+            let (like_uri, liker) = (&fav.uri, account);
+            let (post, author) = (&post, &author);
+            let event = match on {
+                true => Event::Liked {
+                    like_uri,
+                    liker,
+                    post,
+                    author,
+                },
+                false => Event::Unliked {
+                    like_uri,
+                    liker,
+                    post,
+                    author,
+                },
+            };
+            tell(&txn, ctx.publisher, event, author).await?;
         }
     }
     db::commit(txn).await?;

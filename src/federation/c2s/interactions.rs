@@ -40,7 +40,7 @@ pub(super) async fn like(
     let post = named_post(fed, activity, "Like").await?;
     let directory = StateDirectory(fed);
     let ctx = posting(fed, &directory);
-    let view = domain::posts::favourite(&ctx, owner, post.id).await?;
+    let view = domain::posts::favourite(&ctx, owner, post.id, true).await?;
     let Some(domain::undo::Undoable::Like(fav)) =
         domain::undo::like(&fed.db, owner.id, view.post.id).await?
     else {

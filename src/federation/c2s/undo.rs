@@ -98,7 +98,7 @@ pub(super) async fn undo(
         Undoable::Like(fav) => {
             let post = post_by_id(fed, fav.post_id).await?;
             let author = account(fed, post.account_id).await?;
-            domain::posts::unfavourite(&ctx, owner, post.id).await?;
+            domain::posts::favourite(&ctx, owner, post.id, false).await?;
             publisher.document(Event::Unliked {
                 like_uri: &fav.uri,
                 liker: owner,

@@ -188,10 +188,6 @@ pub async fn answer_request(
     let caller = auth.require(&["write:follows", "follow"])?;
     let follower = find(&state, &id).await?;
     let (db, publisher, me) = (&state.db, &state.federation.publisher, &caller.account);
-    if accept {
-        domain::follows::approve(db, publisher, me, &follower).await?;
-    } else {
-        domain::follows::reject(db, publisher, me, &follower).await?;
-    }
+    domain::follows::answer(db, publisher, me, &follower, accept).await?;
     relationship_now(&state, me, &follower).await
 }
