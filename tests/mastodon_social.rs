@@ -379,6 +379,26 @@ async fn an_unknown_verb_on_an_account_or_status_is_not_found() {
         assert_eq!(status, 404, "{path}");
         assert!(body["error"].is_string(), "{path}: {body}");
     }
+    // Without a token too (an unknown route needs none), and for other methods; a known
+    // verb asked with the wrong method is 405, as a route of its own answers.
+    let res = common::client()
+        .post(app.url(&format!("/api/v1/accounts/{lena_id}/befriend")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let (status, _) = call(&app, &bob, M::GET, "/api/v1/statuses/1/source").await;
+    assert_eq!(status, 404);
+    let (status, _) = call(
+        &app,
+        &bob,
+        M::GET,
+        &format!("/api/v1/accounts/{lena_id}/lists"),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = call(&app, &bob, M::GET, "/api/v1/statuses/1/favourite").await;
+    assert_eq!(status, 405);
     let (_, rel) = call(
         &app,
         &bob,

@@ -13,10 +13,11 @@ pub mod wellknown;
 
 use axum::{
     Router,
-    extract::DefaultBodyLimit,
+    extract::{DefaultBodyLimit, Path},
     handler::Handler,
-    http::{HeaderMap, header},
+    http::{HeaderMap, StatusCode, header},
     middleware::from_fn_with_state,
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 
@@ -137,7 +138,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/v1/statuses/{id}/{action}",
-            post(mastodon::statuses::act),
+            post(mastodon::statuses::act).fallback(|verb: Path<(String, String)>| {
+                other_method(mastodon::statuses::VERBS, verb)
+            }),
         )
         .route("/api/v1/timelines/home", get(mastodon::statuses::home))
         .route("/api/v1/timelines/public", get(mastodon::statuses::public))
@@ -177,7 +180,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/accounts/{id}", get(mastodon::social::show))
         .route(
             "/api/v1/accounts/{id}/{action}",
-            post(mastodon::social::change_relationship),
+            post(mastodon::social::change_relationship).fallback(|verb: Path<(String, String)>| {
+                other_method(mastodon::social::RELATIONSHIP_VERBS, verb)
+            }),
         )
         .route("/api/v1/blocks", get(mastodon::social::blocks))
         .route(
@@ -194,7 +199,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/v1/follow_requests/{id}/{action}",
-            post(mastodon::social::answer_request),
+            post(mastodon::social::answer_request).fallback(|verb: Path<(String, String)>| {
+                other_method(mastodon::social::REQUEST_VERBS, verb)
+            }),
         )
         .route(
             "/api/v1/statuses/{id}/favourited_by",
@@ -237,6 +244,19 @@ pub fn router(state: AppState) -> Router {
         .route("/{handle}", get(web::profile))
         .fallback(error::not_found)
         .with_state(state)
+}
+
+/// Another method than POST on a `…/:id/VERB` route: 405 for a verb the route knows (what
+/// a route of its own would answer), and the API's 404 for anything else.
+async fn other_method(
+    verbs: &'static [&'static str],
+    Path((_, verb)): Path<(String, String)>,
+) -> Response {
+    if verbs.contains(&verb.as_str()) {
+        StatusCode::METHOD_NOT_ALLOWED.into_response()
+    } else {
+        ApiError::NotFound("Record not found".into()).into_response()
+    }
 }
 
 /// Whether the client asked for an ActivityPub document rather than a web page. Mastodon

@@ -221,8 +221,9 @@ pub async fn answer(
     let follow = pending(&txn, follower, target).await?;
     let follow = if approve {
         let now = chrono::Utc::now();
+        let follow = db::follows::set_accepted(&txn, follow, now).await?;
         db::posts::notify(&txn, target.id, follower.id, "follow", None, now).await?;
-        db::follows::set_accepted(&txn, follow, now).await?
+        follow
     } else {
         db::follows::delete(&txn, follow.id).await?;
         follow

@@ -266,20 +266,32 @@ pub async fn history(
     Ok(Json(versions).into_response())
 }
 
+/// The verbs of `POST /api/v1/statuses/:id/ACTION`.
+pub const VERBS: &[&str] = &[
+    "favourite",
+    "unfavourite",
+    "reblog",
+    "unreblog",
+    "bookmark",
+    "unbookmark",
+];
+
 /// `POST /api/v1/statuses/:id/ACTION`: favourite, unfavourite, reblog, unreblog,
 /// bookmark or unbookmark, answering the status as the caller now sees it (a reblog
 /// answers the boost, which wraps the original).
 pub async fn act(
     State(state): State<AppState>,
-    auth: Authenticated,
+    auth: Result<Authenticated, ApiError>,
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
+    // An unknown verb is an unknown route: 404 before anything else, token or not.
     let scope = match action.as_str() {
         "favourite" | "unfavourite" => "write:favourites",
         "reblog" | "unreblog" => "write:statuses",
         "bookmark" | "unbookmark" => "write:bookmarks",
         _ => return Err(ApiError::NotFound("Record not found".into())),
     };
+    let auth = auth?;
     let caller = auth.require(&[scope])?;
     let me = &caller.account;
     let id = parse_id(&id)?;

@@ -188,13 +188,32 @@ pub async fn create(
     {
         db::posts::notify(&txn, account.id, author.id, "mention", Some(post.id), now).await?;
     }
+    tell_everyone(txn, ctx, post, true).await
+}
+
+/// Tells everyone who must hear of a stored post, created or edited (followers' servers,
+/// mentioned accounts, local inboxes), then commits: the post and its deliveries land
+/// together or not at all.
+async fn tell_everyone(
+    txn: db::Transaction,
+    ctx: &Posting<'_>,
+    post: Post,
+    created: bool,
+) -> Result<PostView, DomainError> {
     let view = load_view(&txn, post).await?;
     let inboxes = audience(&txn, &view).await?;
-    let event = Event::PostCreated {
-        view: &view,
-        inboxes: &inboxes,
+    let (view_ref, inboxes) = (&view, &inboxes);
+    let event = match created {
+        true => Event::PostCreated {
+            view: view_ref,
+            inboxes,
+        },
+        false => Event::PostUpdated {
+            view: view_ref,
+            inboxes,
+        },
     };
-    let locals = local_audience(&txn, &view).await?;
+    let locals = local_audience(&txn, view_ref).await?;
     broadcast(&txn, ctx.publisher, event, &locals).await?;
     db::commit(txn).await?;
     Ok(view)
@@ -350,16 +369,7 @@ pub async fn edit(
     let silent_ids: Vec<i64> = before.silent.iter().map(|a| a.id).collect();
     db::posts::set_mentions(&txn, post.id, &mention_ids, &silent_ids).await?;
     db::posts::set_tags(&txn, post.id, &hashtags, now).await?;
-    let view = load_view(&txn, post).await?;
-    let inboxes = audience(&txn, &view).await?;
-    let event = Event::PostUpdated {
-        view: &view,
-        inboxes: &inboxes,
-    };
-    let locals = local_audience(&txn, &view).await?;
-    broadcast(&txn, ctx.publisher, event, &locals).await?;
-    db::commit(txn).await?;
-    Ok(view)
+    tell_everyone(txn, ctx, post, false).await
 }
 
 /// Deletes a local post (or boost): a tombstone stays at its id and Delete goes to

@@ -81,19 +81,27 @@ pub(super) async fn relationship_now(
     Ok(Json(relationship(target, r)))
 }
 
+/// The verbs of `POST /api/v1/accounts/:id/ACTION`.
+pub const RELATIONSHIP_VERBS: &[&str] = &["follow", "unfollow", "block", "unblock"];
+
+/// The verbs of `POST /api/v1/follow_requests/:id/ACTION`.
+pub const REQUEST_VERBS: &[&str] = &["authorize", "reject"];
+
 /// `POST /api/v1/accounts/:id/ACTION`: follow, unfollow, block or unblock, answering
 /// the new relationship. Undoing what is not there is not an error (as in Mastodon); a
 /// block follows the same rules as a Block sent to the outbox.
 pub async fn change_relationship(
     State(state): State<AppState>,
-    auth: Authenticated,
+    auth: Result<Authenticated, ApiError>,
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Json<Relationship>, ApiError> {
+    // An unknown verb is an unknown route: 404 before anything else, token or not.
     let scope = match action.as_str() {
         "follow" | "unfollow" => "write:follows",
         "block" | "unblock" => "write:blocks",
         _ => return Err(ApiError::NotFound("Record not found".into())),
     };
+    let auth = auth?;
     let caller = auth.require(&[scope, "follow"])?;
     let target = find(&state, &id).await?;
     let (db, publisher, me) = (&state.db, &state.federation.publisher, &caller.account);
@@ -177,7 +185,7 @@ pub async fn follow_requests(
 /// `POST /api/v1/follow_requests/:id/authorize` or `…/reject`.
 pub async fn answer_request(
     State(state): State<AppState>,
-    auth: Authenticated,
+    auth: Result<Authenticated, ApiError>,
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Json<Relationship>, ApiError> {
     let accept = match action.as_str() {
@@ -185,6 +193,7 @@ pub async fn answer_request(
         "reject" => false,
         _ => return Err(ApiError::NotFound("Record not found".into())),
     };
+    let auth = auth?;
     let caller = auth.require(&["write:follows", "follow"])?;
     let follower = find(&state, &id).await?;
     let (db, publisher, me) = (&state.db, &state.federation.publisher, &caller.account);
