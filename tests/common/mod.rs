@@ -6,6 +6,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod peer;
+pub mod scene;
 
 use std::{net::SocketAddr, path::PathBuf, process::Output, time::Duration};
 
