@@ -17,7 +17,10 @@ use crate::{
     federation::{
         activities::actor_uri,
         objects::note,
-        protocol::context::{ACTIVITYSTREAMS, note_context},
+        protocol::{
+            context::{ACTIVITYSTREAMS, note_context},
+            outgoing::OrderedCollection,
+        },
     },
     state::AppState,
 };
@@ -58,71 +61,72 @@ pub struct Collection<'a> {
 
 impl Collection<'_> {
     /// The collection itself: its size and where its pages start (and end).
-    pub fn document(&self, first: String, last: Option<String>) -> Value {
-        let mut doc = json!({
-            "@context": ACTIVITYSTREAMS,
-            "id": self.id,
-            "type": "OrderedCollection",
-            "totalItems": self.total,
-            "first": first,
-        });
-        if let Some(last) = last {
-            doc["last"] = json!(last);
+    pub fn document(&self, first: String, last: Option<String>) -> OrderedCollection<()> {
+        OrderedCollection {
+            context: json!(ACTIVITYSTREAMS),
+            id: self.id.to_string(),
+            kind: "OrderedCollection",
+            part_of: None,
+            total_items: self.total,
+            first: Some(first),
+            last,
+            next: None,
+            prev: None,
+            ordered_items: None,
         }
-        doc
     }
 
     /// Page `n` (from 1) of `size` items, with `next`/`prev` where they exist.
-    fn numbered(&self, n: u64, size: u64, items: Vec<Value>) -> Value {
+    fn numbered<I>(&self, n: u64, size: u64, items: Vec<I>) -> OrderedCollection<I> {
         let id = self.id;
-        let mut page = self.page(json!(ACTIVITYSTREAMS), format!("{id}?page={n}"), items);
-        if n * size < self.total {
-            page["next"] = json!(format!("{id}?page={}", n + 1));
+        OrderedCollection {
+            next: (n * size < self.total).then(|| format!("{id}?page={}", n + 1)),
+            prev: (n > 1).then(|| format!("{id}?page={}", n - 1)),
+            ..self.page(json!(ACTIVITYSTREAMS), format!("{id}?page={n}"), items)
         }
-        if n > 1 {
-            page["prev"] = json!(format!("{id}?page={}", n - 1));
-        }
-        page
     }
 
     /// The page below `max_id` (from the top without one); `next_max_id` continues it.
-    pub fn below(
+    pub fn below<I>(
         &self,
         context: Value,
         max_id: Option<i64>,
-        items: Vec<Value>,
+        items: Vec<I>,
         next_max_id: Option<i64>,
-    ) -> Value {
+    ) -> OrderedCollection<I> {
         let id = self.id;
         let page_id = match max_id {
             Some(m) => format!("{id}?max_id={m}&page=true"),
             None => format!("{id}?page=true"),
         };
-        let mut page = self.page(context, page_id, items);
-        if let Some(next) = next_max_id {
-            page["next"] = json!(format!("{id}?max_id={next}&page=true"));
+        OrderedCollection {
+            next: next_max_id.map(|next| format!("{id}?max_id={next}&page=true")),
+            ..self.page(context, page_id, items)
         }
-        page
     }
 
-    fn page(&self, context: Value, page_id: String, items: Vec<Value>) -> Value {
-        json!({
-            "@context": context,
-            "id": page_id,
-            "type": "OrderedCollectionPage",
-            "partOf": self.id,
-            "totalItems": self.total,
-            "orderedItems": items,
-        })
+    fn page<I>(&self, context: Value, page_id: String, items: Vec<I>) -> OrderedCollection<I> {
+        OrderedCollection {
+            context,
+            id: page_id,
+            kind: "OrderedCollectionPage",
+            part_of: Some(self.id.to_string()),
+            total_items: self.total,
+            first: None,
+            last: None,
+            next: None,
+            prev: None,
+            ordered_items: Some(items),
+        }
     }
 }
 
 /// A numbered collection: the document, or page `page` of it.
-fn render(id: &str, total: u64, page: Option<u64>, items: Vec<Value>) -> Value {
+fn render<I: serde::Serialize>(id: &str, total: u64, page: Option<u64>, items: Vec<I>) -> Response {
     let collection = Collection { id, total };
     match page {
-        None => collection.document(format!("{id}?page=1"), None),
-        Some(n) => collection.numbered(n, PAGE_SIZE, items),
+        None => ActivityJson(collection.document(format!("{id}?page=1"), None)).into_response(),
+        Some(n) => ActivityJson(collection.numbered(n, PAGE_SIZE, items)).into_response(),
     }
 }
 
@@ -140,15 +144,15 @@ async fn follow_collection(
     };
     let id = state.config.uris().actor_part(&account.username, suffix);
     let total = domain::follows::count(&state.db, &account, side).await?;
-    let items = match page {
+    let items: Vec<String> = match page {
         Some(n) => domain::follows::page(&state.db, &account, side, (n - 1) * PAGE_SIZE, PAGE_SIZE)
             .await?
             .iter()
-            .map(|a| json!(actor_uri(&state.config, a)))
+            .map(|a| actor_uri(&state.config, a))
             .collect(),
         None => vec![],
     };
-    Ok(ActivityJson(render(&id, total, page, items)).into_response())
+    Ok(render(&id, total, page, items))
 }
 
 /// `GET /users/NAME/followers`.
@@ -180,7 +184,7 @@ async fn empty_collection(
     let account = domain::accounts::get_local(&state.db, username).await?;
     let page = query.number()?;
     let id = state.config.uris().actor_part(&account.username, suffix);
-    Ok(ActivityJson(render(&id, 0, page, vec![])).into_response())
+    Ok(render::<()>(&id, 0, page, vec![]))
 }
 
 /// `GET /users/NAME/outbox`: the account's posts (Create) and boosts (Announce) that the

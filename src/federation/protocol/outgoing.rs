@@ -134,3 +134,28 @@ pub struct Tombstone {
     pub kind: &'static str,
     pub atom_uri: String,
 }
+
+/// An `OrderedCollection` (`first`/`last` set, no items) or one of its pages (`partOf`,
+/// `orderedItems`, `next`/`prev`), as Pinhole serves every collection.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderedCollection<I> {
+    #[serde(rename = "@context")]
+    pub context: Value,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part_of: Option<String>,
+    pub total_items: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ordered_items: Option<Vec<I>>,
+}
