@@ -291,15 +291,6 @@ pub async fn remote_ids<C: ConnectionTrait>(db: &C) -> Result<Vec<i64>, StoreErr
         .await?)
 }
 
-/// Writes the columns where `after` differs from `before`.
-pub async fn update<C: ConnectionTrait>(
-    db: &C,
-    before: Model,
-    after: Model,
-) -> Result<Model, StoreError> {
-    Ok(super::rows::update::<ActiveModel, _>(db, before, after).await?)
-}
-
 /// Accounts whose username starts with `prefix` (case-insensitive), local ones first.
 pub async fn search_by_username<C: ConnectionTrait>(
     db: &C,

@@ -12,15 +12,6 @@ pub async fn insert<C: ConnectionTrait>(db: &C, row: Model) -> Result<Model, Sto
     Ok(super::rows::fresh::<ActiveModel>(row).insert(db).await?)
 }
 
-/// Writes the columns where `after` differs from `before`.
-pub async fn update<C: ConnectionTrait>(
-    db: &C,
-    before: Model,
-    after: Model,
-) -> Result<Model, StoreError> {
-    Ok(super::rows::update::<ActiveModel, _>(db, before, after).await?)
-}
-
 /// An attachment by id.
 pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Model>, StoreError> {
     Ok(Entity::find_by_id(id).one(db).await?)

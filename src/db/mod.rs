@@ -11,6 +11,8 @@ pub mod media;
 pub mod oauth;
 pub mod posts;
 mod rows;
+
+pub use rows::update;
 pub mod seed;
 pub mod tokens;
 

@@ -40,20 +40,20 @@ where
     row
 }
 
-/// Writes the [`changes`] from `before` to `after` and returns the row as stored.
-pub(crate) async fn update<A, C>(
-    db: &C,
-    before: ModelOf<A>,
-    after: ModelOf<A>,
-) -> Result<ModelOf<A>, sea_orm::DbErr>
+/// Writes the [`changes`] from `before` to `after` of any entity's row and returns the row
+/// as stored: one update for every aggregate, so none needs a function of its own.
+pub async fn update<M, C>(db: &C, before: M, after: M) -> Result<M, super::StoreError>
 where
-    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + From<ModelOf<A>> + Send,
-    ModelOf<A>: sea_orm::IntoActiveModel<A>,
+    M: sea_orm::ModelTrait + sea_orm::IntoActiveModel<ActiveOf<M>>,
+    M::Entity: EntityTrait<Model = M>,
+    ActiveOf<M>: ActiveModelTrait<Entity = M::Entity> + From<M> + Send,
     C: sea_orm::ConnectionTrait,
 {
-    let row = changes::<A>(before, &after);
+    let row = changes::<ActiveOf<M>>(before, &after);
     if !row.is_changed() {
         return Ok(after);
     }
-    row.update(db).await
+    Ok(row.update(db).await?)
 }
+
+type ActiveOf<M> = <<M as sea_orm::ModelTrait>::Entity as EntityTrait>::ActiveModel;

@@ -352,7 +352,7 @@ pub async fn update_profile(
     }
     row.updated_at = chrono::Utc::now();
     let txn = db::begin_write(db).await?;
-    let updated = db::accounts::update(&txn, account.clone(), row).await?;
+    let updated = db::update(&txn, account.clone(), row).await?;
     let inboxes = db::follows::follower_inboxes(&txn, updated.id).await?;
     let event = super::publish::Event::ProfileUpdated {
         account: &updated,

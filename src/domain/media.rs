@@ -215,7 +215,7 @@ pub async fn apply_change<C: Conn>(
         row.focus_y = y;
     }
     row.updated_at = chrono::Utc::now();
-    Ok(db::media::update(db, existing, row).await?)
+    Ok(db::update(db, existing, row).await?)
 }
 
 /// Changes an upload's alt text and focal point (Mastodon's `PUT /api/v1/media/:id`).

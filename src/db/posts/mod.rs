@@ -70,15 +70,6 @@ fn as_stored(backend: sea_orm::DatabaseBackend, mut post: Model) -> Model {
     post
 }
 
-/// Writes the columns where `after` differs from `before`.
-pub async fn update<C: ConnectionTrait>(
-    db: &C,
-    before: Model,
-    after: Model,
-) -> Result<Model, StoreError> {
-    Ok(crate::db::rows::update::<ActiveModel, _>(db, before, after).await?)
-}
-
 /// A post by id.
 pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Model>, StoreError> {
     Ok(Entity::find_by_id(id).one(db).await?)

@@ -359,7 +359,7 @@ pub async fn edit(
     row.has_media = !media.is_empty();
     row.edited_at = Some(now);
     row.updated_at = now;
-    let post = db::posts::update(&txn, post, row).await?;
+    let post = db::update(&txn, post, row).await?;
     let media_ids: Vec<i64> = media.iter().map(|m| m.id).collect();
     db::posts::detach_media(&txn, post.id, &media_ids).await?;
     db::posts::attach_media(&txn, post.id, &media_ids).await?;

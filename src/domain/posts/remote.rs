@@ -290,7 +290,7 @@ pub(super) async fn update_received<C: Conn>(
     row.has_media = !remote.media.is_empty();
     row.edited_at = Some(changed_at);
     row.updated_at = now;
-    let post = db::posts::update(db, existing, row).await?;
+    let post = db::update(db, existing, row).await?;
     db::posts::take_media(db, post.id).await?;
     db::posts::insert_media(db, media_rows(post.id, author, &remote.media, now)).await?;
     let mention_ids: Vec<i64> = remote.mentions.iter().map(|a| a.id).collect();
