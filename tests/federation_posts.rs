@@ -712,7 +712,7 @@ async fn timelines_page_without_gaps_or_repeats() {
     let mut tagged = Vec::new();
     let mut max_id = None;
     loop {
-        let views = timelines::hashtag(db, None, "#DAILY", page(max_id, None, None))
+        let views = timelines::hashtag(db, None, "#DAILY", None, page(max_id, None, None))
             .await
             .unwrap();
         let Some(last) = views.last() else { break };

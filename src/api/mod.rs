@@ -238,7 +238,11 @@ pub fn router(state: AppState) -> Router {
             get(mastodon::media::show).put(mastodon::media::update),
         )
         .route("/media/{dir}/{file}", get(media::file))
+        .route("/", get(web::home))
         .route("/about", get(web::about))
+        .route("/explore", get(web::explore))
+        .route("/tags/{tag}", get(web::tag))
+        .route("/assets/{file}", get(web::asset))
         .route("/avatars/original/missing.png", get(web::missing_avatar))
         .route("/headers/original/missing.png", get(web::missing_header))
         .route("/{handle}", get(web::profile))

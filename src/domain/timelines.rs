@@ -93,6 +93,8 @@ pub async fn public(
 pub struct AccountFilter {
     /// Only posts with media: the photo grid.
     pub only_media: bool,
+    /// Only posts without media: the notes beside the grid.
+    pub no_media: bool,
     pub exclude_replies: bool,
     pub exclude_reblogs: bool,
 }
@@ -111,6 +113,7 @@ pub async fn account(
         visible_to: Some(viewer.map(|v| v.id)),
         unblocked: unblocked(&txn, viewer).await?,
         only_media: filter.only_media,
+        no_media: filter.no_media,
         no_replies_to_others: filter.exclude_replies,
         no_boosts: filter.exclude_reblogs || filter.only_media,
         ..Default::default()
@@ -133,17 +136,21 @@ pub async fn account_count(
     Ok(db::posts::count(db, &filter).await?)
 }
 
-/// Public posts carrying a hashtag.
+/// Public posts carrying a hashtag; `media`: `Some(true)` only those with photos (the
+/// tag's grid), `Some(false)` only those without (its notes), `None` all.
 pub async fn hashtag(
     db: &Pool,
     viewer: Option<&Account>,
     tag: &str,
+    media: Option<bool>,
     page: Page,
 ) -> Result<Vec<PostView>, DomainError> {
     let txn = db::begin_read(db).await?;
     let filter = PostFilter {
         tag: Some(tag.trim_start_matches('#').to_lowercase()),
         public_only: true,
+        only_media: media == Some(true),
+        no_media: media == Some(false),
         unblocked: unblocked(&txn, viewer).await?,
         ..Default::default()
     };

@@ -85,7 +85,7 @@ pub async fn status(
     if wants_activity_json(&headers) {
         return Ok(ActivityJson(note::note_document(&state.config, &view)).into_response());
     }
-    Ok(web::post_page(&state.config, &view).into_response())
+    web::post_page(&state, reader.as_ref(), view).await
 }
 
 /// `GET /users/NAME/statuses/ID/activity`: the Create, as Mastodon serves it.

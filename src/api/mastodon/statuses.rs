@@ -351,7 +351,7 @@ pub async fn public(
     timeline_response(&state, viewer, "/api/v1/timelines/public", views).await
 }
 
-/// `GET /api/v1/timelines/tag/:hashtag`.
+/// `GET /api/v1/timelines/tag/:hashtag` (`only_media`).
 pub async fn tag(
     State(state): State<AppState>,
     auth: MaybeAuthenticated,
@@ -359,7 +359,8 @@ pub async fn tag(
     params: Params,
 ) -> Result<Response, ApiError> {
     let viewer = auth.0.as_ref().map(|c| &c.account);
-    let views = domain::timelines::hashtag(&state.db, viewer, &tag, page(&params)?).await?;
+    let media = params.flag("only_media").then_some(true);
+    let views = domain::timelines::hashtag(&state.db, viewer, &tag, media, page(&params)?).await?;
     let path = format!("/api/v1/timelines/tag/{tag}");
     timeline_response(&state, viewer, &path, views).await
 }
@@ -377,6 +378,7 @@ pub async fn account_statuses(
         only_media: params.flag("only_media"),
         exclude_replies: params.flag("exclude_replies"),
         exclude_reblogs: params.flag("exclude_reblogs"),
+        no_media: false,
     };
     // Pinned posts are not supported yet: none are pinned.
     if params.flag("pinned") {

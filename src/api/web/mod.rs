@@ -1,77 +1,432 @@
-//! Server-rendered pages. Plain for now: enough for a person who clicks a profile link.
+//! Server-rendered pages, for people who arrive from a link or a Mastodon profile: the
+//! instance, profiles with their photo grid, post pages with a carousel, hashtags, explore,
+//! and Atom feeds. They call the same domain functions as the Mastodon API, render with
+//! maud (compiled templates, escaped by default) and work with JavaScript off.
+
+mod assets;
+mod feed;
+mod layout;
+mod parts;
 
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{HeaderMap, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
 };
+use maud::{Markup, html};
+use serde::Deserialize;
 
 use super::{ApiError, activitypub::ActivityJson, wants_activity_json};
 use crate::{
-    domain,
+    db::{entities::accounts::Model as Account, follows::Side, posts::Page},
+    domain::{
+        self,
+        posts::PostView,
+        sanitize,
+        timelines::{self, AccountFilter},
+    },
     federation::objects::actor::{local_actor_urls, person},
     state::AppState,
 };
+pub use assets::serve as asset;
+use layout::{Head, Image, document};
+use parts::{ProfileCounts, display_name, grid, handle, notes};
 
 const MISSING_AVATAR: &[u8] = include_bytes!("assets/avatar-missing.png");
 const MISSING_HEADER: &[u8] = include_bytes!("assets/header-missing.png");
 
+/// Photos per grid page (whole rows of three).
+const GRID_PAGE: u64 = 30;
+/// Notes per page.
+const NOTES_PAGE: u64 = 20;
+/// Posts in a feed.
+const FEED_PAGE: u64 = 20;
+
 /// Pages escape with the renderer's escaper: one for the whole server.
 pub use crate::domain::text::escape;
 
-fn page(title: &str, head: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title>{head}</head><body>{body}</body></html>\n",
-        escape(title)
-    ))
+/// The query a page understands: which tab, and where an "older" link continues.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    max_id: Option<String>,
+    tab: Option<String>,
 }
 
-/// `GET /@NAME`: the profile page (or the actor document for ActivityPub clients, since
-/// some servers dereference the profile URL they found in WebFinger).
-pub async fn profile(
-    State(state): State<AppState>,
-    Path(handle): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let Some(username) = handle.strip_prefix('@') else {
-        return Err(ApiError::NotFound("Record not found".into()));
-    };
-    let account = domain::accounts::get_local(&state.db, username).await?;
-    if wants_activity_json(&headers) {
-        return Ok(ActivityJson(person(&state.config, &account)).into_response());
+impl PageQuery {
+    fn page(&self, limit: u64) -> Result<Page, ApiError> {
+        let max_id = match self.max_id.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(
+                s.parse::<i64>()
+                    .map_err(|_| ApiError::BadRequest("max_id must be a post id".into()))?,
+            ),
+        };
+        Ok(Page {
+            max_id,
+            limit,
+            ..Default::default()
+        })
     }
-    let urls = local_actor_urls(&state.config, &account.username);
-    let handle = format!("@{}@{}", account.username, state.config.domain());
-    let head = format!(
-        "<link rel=\"alternate\" type=\"application/activity+json\" href=\"{}\">",
-        escape(urls.id.as_str())
-    );
-    let body = format!(
-        "<main><h1>{}</h1><p>{}</p><p>{}</p></main>",
-        escape(&account.display_name),
-        escape(&handle),
-        escape(&account.summary)
-    );
-    Ok(page(
-        &format!("{} ({handle})", account.display_name),
-        &head,
-        &body,
-    )
-    .into_response())
+
+    fn notes(&self) -> bool {
+        self.tab.as_deref() == Some("notes")
+    }
+}
+
+/// A query string the page cannot read is the visitor's mistake, said plainly.
+fn query(
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<PageQuery, ApiError> {
+    q.map(|Query(q)| q)
+        .map_err(|e| ApiError::BadRequest(e.body_text()))
+}
+
+/// A short plain-text description for link previews.
+fn describe(html: &str) -> Option<String> {
+    let text = sanitize::plain(html);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return None;
+    }
+    let mut short: String = text.chars().take(200).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    Some(short)
+}
+
+/// An "older" link when the page was full.
+fn older(base: &str, tab: Option<&str>, views: &[PostView], limit: u64) -> Markup {
+    let last = views.last().map(|v| v.post.id);
+    html! {
+        @if let Some(last) = last.filter(|_| views.len() as u64 >= limit) {
+            a.more rel="next" href=(match tab {
+                Some(t) => format!("{base}?tab={t}&max_id={last}"),
+                None => format!("{base}?max_id={last}"),
+            }) { "Older posts" }
+        }
+    }
+}
+
+/// Grid / notes tabs.
+fn tabs(base: &str, notes: bool) -> Markup {
+    html! {
+        nav.tabs aria-label="Posts" {
+            a href=(base) aria-current=[(!notes).then_some("page")] { "Photos" }
+            a href=(format!("{base}?tab=notes")) aria-current=[notes.then_some("page")] { "Notes" }
+        }
+    }
+}
+
+/// `GET /`: the instance, and a grid of its newest public photo posts.
+pub async fn home(
+    State(state): State<AppState>,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Markup, ApiError> {
+    let q = query(q)?;
+    let config = &state.config;
+    let views = timelines::public(&state.db, None, true, false, true, q.page(GRID_PAGE)?).await?;
+    let base = config.uris().route("/");
+    let instance = &config.instance;
+    let head = Head {
+        title: instance.title.clone(),
+        description: describe(&escape(&instance.description)),
+        canonical: base.clone(),
+        og_type: "website",
+        ..Default::default()
+    };
+    let body = html! {
+        h1 { (instance.title) }
+        @if !instance.description.is_empty() { p { (instance.description) } }
+        h2 { "Recent photos" }
+        (grid(config, &views, "Nobody here has posted photos yet."))
+        (older(&base, None, &views, GRID_PAGE))
+    };
+    Ok(document(config, &head, body))
 }
 
 /// `GET /about`: what this instance is.
-pub async fn about(State(state): State<AppState>) -> Html<String> {
-    let instance = &state.config.instance;
-    let body = format!(
-        "<main><h1>{}</h1><p>{}</p><p>Powered by Pinhole {}</p></main>",
-        escape(&instance.title),
-        escape(&instance.description),
-        crate::VERSION
-    );
-    page(&instance.title, "", &body)
+pub async fn about(State(state): State<AppState>) -> Result<Markup, ApiError> {
+    let config = &state.config;
+    let instance = &config.instance;
+    let usage = domain::instance::usage(&state.db).await?;
+    let head = Head {
+        title: format!("About {}", instance.title),
+        description: describe(&escape(&instance.description)),
+        canonical: config.uris().route("/about"),
+        ..Default::default()
+    };
+    let body = html! {
+        h1 { (instance.title) }
+        @if !instance.description.is_empty() { p { (instance.description) } }
+        ul.counts {
+            li { b { (usage.users_total) } "People" }
+            li { b { (usage.local_posts) } "Posts" }
+        }
+        @if !instance.contact_email.is_empty() {
+            p { "Contact: " a href=(format!("mailto:{}", instance.contact_email)) { (instance.contact_email) } }
+        }
+        p.muted { "Powered by Pinhole " (crate::VERSION) }
+    };
+    Ok(document(config, &head, body))
+}
+
+/// `GET /explore`: public photo posts from this server, or (`?tab=federated`) from
+/// everywhere it knows.
+pub async fn explore(
+    State(state): State<AppState>,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Markup, ApiError> {
+    let q = query(q)?;
+    let config = &state.config;
+    let federated = q.tab.as_deref() == Some("federated");
+    let views =
+        timelines::public(&state.db, None, !federated, false, true, q.page(GRID_PAGE)?).await?;
+    let base = config.uris().route("/explore");
+    let head = Head {
+        title: format!("Explore · {}", config.instance.title),
+        canonical: base.clone(),
+        ..Default::default()
+    };
+    let body = html! {
+        h1 { "Explore" }
+        nav.tabs aria-label="Where from" {
+            a href=(base) aria-current=[(!federated).then_some("page")] { "This server" }
+            a href=(format!("{base}?tab=federated")) aria-current=[federated.then_some("page")] { "Federated" }
+        }
+        (grid(config, &views, "No public photos yet."))
+        (older(&base, federated.then_some("federated"), &views, GRID_PAGE))
+    };
+    Ok(document(config, &head, body))
+}
+
+/// `GET /@NAME`: the profile page (photo grid or notes), `/@NAME.atom` its feed, or the
+/// actor document for ActivityPub clients, since some servers dereference the profile URL
+/// they found in WebFinger.
+pub async fn profile(
+    State(state): State<AppState>,
+    Path(handle_path): Path<String>,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(name) = handle_path.strip_prefix('@') else {
+        return Err(ApiError::NotFound("Record not found".into()));
+    };
+    let config = &state.config;
+    if let Some(name) = name.strip_suffix(".atom") {
+        let account = domain::accounts::get_local(&state.db, name).await?;
+        let filter = AccountFilter {
+            exclude_replies: true,
+            exclude_reblogs: true,
+            ..Default::default()
+        };
+        let page = Page {
+            limit: FEED_PAGE,
+            ..Default::default()
+        };
+        let views = timelines::account(&state.db, None, &account, filter, page).await?;
+        let profile = config.uris().profile(&account.username);
+        return Ok(feed::response(
+            config,
+            &feed::Feed {
+                title: format!("{} ({})", display_name(&account), handle(config, &account)),
+                url: format!("{profile}.atom"),
+                page: profile,
+                posts: &views,
+            },
+        ));
+    }
+    let account = domain::accounts::get_local(&state.db, name).await?;
+    if wants_activity_json(&headers) {
+        return Ok(ActivityJson(person(config, &account)).into_response());
+    }
+    let q = query(q)?;
+    let notes_tab = q.notes();
+    let limit = if notes_tab { NOTES_PAGE } else { GRID_PAGE };
+    let filter = AccountFilter {
+        only_media: !notes_tab,
+        no_media: notes_tab,
+        exclude_replies: true,
+        exclude_reblogs: true,
+    };
+    let views = timelines::account(&state.db, None, &account, filter, q.page(limit)?).await?;
+    let counts = profile_counts(&state, &account).await?;
+    let base = config.uris().profile(&account.username);
+    let avatar = crate::api::mastodon::entities::account(config, &account).avatar;
+    let head = Head {
+        title: format!("{} ({})", display_name(&account), handle(config, &account)),
+        description: describe(&account.summary),
+        canonical: if notes_tab {
+            format!("{base}?tab=notes")
+        } else {
+            base.clone()
+        },
+        activity_json: Some(local_actor_urls(config, &account.username).id.to_string()),
+        atom: Some(format!("{base}.atom")),
+        image: Some(Image {
+            url: avatar,
+            alt: format!("{}'s profile picture", display_name(&account)),
+            width: None,
+            height: None,
+        }),
+        og_type: "profile",
+        noindex: !account.indexable,
+    };
+    let body = html! {
+        (parts::profile_header(config, &account, counts))
+        (tabs(&base, notes_tab))
+        @if notes_tab {
+            (notes(config, &views, "No notes yet."))
+        } @else {
+            (grid(config, &views, "No photos yet."))
+        }
+        (older(&base, notes_tab.then_some("notes"), &views, limit))
+    };
+    Ok(document(config, &head, body).into_response())
+}
+
+async fn profile_counts(state: &AppState, account: &Account) -> Result<ProfileCounts, ApiError> {
+    Ok(ProfileCounts {
+        posts: domain::accounts::statuses_count(&state.db, account).await?,
+        followers: domain::follows::count(&state.db, account, Side::Followers).await?,
+        following: domain::follows::count(&state.db, account, Side::Following).await?,
+    })
+}
+
+/// `GET /tags/NAME`: public photo posts with the hashtag (or its notes, `?tab=notes`);
+/// `/tags/NAME.atom` its feed.
+pub async fn tag(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let q = query(q)?;
+    let config = &state.config;
+    let (name, atom) = match name.strip_suffix(".atom") {
+        Some(n) => (n.to_string(), true),
+        None => (name, false),
+    };
+    let tag = name.trim_start_matches('#').to_lowercase();
+    if tag.is_empty()
+        || tag.chars().count() > 100
+        || !tag.chars().all(|c| c.is_alphanumeric() || c == '_')
+    {
+        return Err(ApiError::NotFound("Record not found".into()));
+    }
+    let base = config.uris().tag(&tag);
+    if atom {
+        let page = Page {
+            limit: FEED_PAGE,
+            ..Default::default()
+        };
+        let views = timelines::hashtag(&state.db, None, &tag, None, page).await?;
+        return Ok(feed::response(
+            config,
+            &feed::Feed {
+                title: format!("#{tag} on {}", config.instance.title),
+                url: format!("{base}.atom"),
+                page: base,
+                posts: &views,
+            },
+        ));
+    }
+    let notes_tab = q.notes();
+    let limit = if notes_tab { NOTES_PAGE } else { GRID_PAGE };
+    let views = timelines::hashtag(&state.db, None, &tag, Some(!notes_tab), q.page(limit)?).await?;
+    let head = Head {
+        title: format!("#{tag} · {}", config.instance.title),
+        canonical: base.clone(),
+        atom: Some(format!("{base}.atom")),
+        ..Default::default()
+    };
+    let body = html! {
+        h1 { "#" (tag) }
+        (tabs(&base, notes_tab))
+        @if notes_tab {
+            (notes(config, &views, "No notes with this hashtag yet."))
+        } @else {
+            (grid(config, &views, "No photos with this hashtag yet."))
+        }
+        (older(&base, notes_tab.then_some("notes"), &views, limit))
+    };
+    Ok(document(config, &head, body).into_response())
+}
+
+/// A post's page: the photos in a carousel, the caption behind its content warning, counts,
+/// the date, and the thread around it as `reader` may see it.
+pub async fn post_page(
+    state: &AppState,
+    reader: Option<&Account>,
+    view: PostView,
+) -> Result<Response, ApiError> {
+    let config = &state.config;
+    let (ancestors, replies) = domain::posts::context(&state.db, reader, view.post.id).await?;
+    let seen = domain::posts::interactions(&state.db, reader, std::slice::from_ref(&view)).await?;
+    let (replies_n, boosts, likes) = seen.counts.get(&view.post.id).copied().unwrap_or_default();
+    let post = &view.post;
+    let author = &view.author;
+    let first = view
+        .media
+        .iter()
+        .find_map(|m| parts::picture(config, m, false).map(|p| (m, p)));
+    let photos = view.media.len();
+    let description = if !post.summary.is_empty() {
+        describe(&escape(&post.summary))
+    } else {
+        describe(&post.content).or_else(|| {
+            (photos > 0).then(|| {
+                if photos == 1 {
+                    "1 photo".into()
+                } else {
+                    format!("{photos} photos")
+                }
+            })
+        })
+    };
+    let head = Head {
+        title: format!("{} ({})", display_name(author), handle(config, author)),
+        description,
+        canonical: parts::post_url(config, &view).unwrap_or_else(|| post.uri.clone()),
+        activity_json: Some(post.uri.clone()),
+        image: first.map(|(m, p)| Image {
+            url: p.src,
+            alt: parts::alt(m),
+            width: Some(p.width),
+            height: Some(p.height),
+        }),
+        og_type: "article",
+        noindex: !author.indexable,
+        ..Default::default()
+    };
+    let body = html! {
+        @if !ancestors.is_empty() {
+            ol.thread aria-label="Earlier in the thread" { @for a in &ancestors { li { (parts::note(config, a)) } } }
+        }
+        article.post {
+            header { (parts::note_byline(config, author)) }
+            @if post.summary.is_empty() {
+                @if photos > 0 { (parts::carousel(config, &view)) }
+                div.content { (parts::content(&view)) }
+            } @else {
+                details.cw {
+                    summary { (post.summary) span.show { "Show" } }
+                    @if photos > 0 { (parts::carousel(config, &view)) }
+                    div.content { (parts::content(&view)) }
+                }
+            }
+            p.stats {
+                span { (replies_n) " replies" }
+                span { (boosts) " boosts" }
+                span { (likes) " likes" }
+                (parts::time(post.published_at))
+            }
+        }
+        @if !replies.is_empty() {
+            h2 { "Replies" }
+            ol.thread { @for r in &replies { li { (parts::note(config, r)) } } }
+        }
+    };
+    Ok(document(config, &head, body).into_response())
 }
 
 /// Placeholder avatar for accounts without one (Mastodon apps expect a URL, never null).
@@ -93,70 +448,4 @@ fn png(bytes: &'static [u8]) -> Response {
         bytes,
     )
         .into_response()
-}
-
-/// A post's page: text, content warning, photos with their alt text.
-pub fn post_page(
-    config: &crate::config::Config,
-    view: &crate::domain::posts::PostView,
-) -> Html<String> {
-    use crate::federation::objects::note::media_url;
-    let author = &view.author;
-    let handle = format!("@{}@{}", author.username, config.domain());
-    let mut body = format!(
-        "<main><article><header><a href=\"{}\">{}</a> {}</header>",
-        escape(local_actor_urls(config, &author.username).profile.as_str()),
-        escape(&author.display_name),
-        escape(&handle)
-    );
-    let post = &view.post;
-    if !post.summary.is_empty() {
-        body.push_str(&format!(
-            "<details><summary>{}</summary>",
-            escape(&post.summary)
-        ));
-    }
-    // Stored content is our own rendering or sanitized remote HTML.
-    body.push_str(&post.content);
-    for m in &view.media {
-        if let Some(url) = media_url(
-            config,
-            m,
-            m.display_name.as_ref().or(m.original_name.as_ref()),
-        ) {
-            if matches!(m.kind.as_str(), "image" | "gifv") {
-                body.push_str(&format!(
-                    "<figure><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\"></figure>",
-                    escape(&url),
-                    escape(&m.description),
-                    m.display_width.or(m.width).unwrap_or_default(),
-                    m.display_height.or(m.height).unwrap_or_default()
-                ));
-            } else {
-                // Sound, video or a document from another server: a link, not a broken image.
-                let label = if m.description.is_empty() {
-                    &url
-                } else {
-                    &m.description
-                };
-                body.push_str(&format!(
-                    "<p><a href=\"{}\" rel=\"nofollow noopener noreferrer\">{}</a></p>",
-                    escape(&url),
-                    escape(label)
-                ));
-            }
-        }
-    }
-    if !post.summary.is_empty() {
-        body.push_str("</details>");
-    }
-    body.push_str(&format!(
-        "<footer><time datetime=\"{0}\">{0}</time></footer></article></main>",
-        post.published_at.to_rfc3339()
-    ));
-    let head = format!(
-        "<link rel=\"alternate\" type=\"application/activity+json\" href=\"{}\">",
-        escape(&post.uri)
-    );
-    page(&format!("{} ({handle})", author.display_name), &head, &body)
 }

@@ -35,6 +35,8 @@ pub struct PostFilter {
     pub local: Option<bool>,
     /// Only posts with media.
     pub only_media: bool,
+    /// Only posts without media (a profile's or hashtag's notes, beside its photo grid).
+    pub no_media: bool,
     /// No replies, except the author's replies to itself (needs `author`).
     pub no_replies_to_others: bool,
     /// Nothing across a block with a reader: the reader and its block partners (see
@@ -71,6 +73,9 @@ impl PostFilter {
         }
         if self.only_media {
             cond = cond.add(Column::HasMedia.eq(true));
+        }
+        if self.no_media {
+            cond = cond.add(Column::HasMedia.eq(false));
         }
         if self.no_replies_to_others
             && let Some(author) = self.author
