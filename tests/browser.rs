@@ -27,7 +27,9 @@ fn chromium() -> Option<PathBuf> {
 #[tokio::test]
 async fn a_visitor_browses_a_profile_a_post_and_its_carousel() {
     let Some(chromium) = chromium() else {
-        eprintln!("skipping browser scenarios: /usr/bin/chromium is missing (apt install chromium)");
+        eprintln!(
+            "skipping browser scenarios: /usr/bin/chromium is missing (apt install chromium)"
+        );
         return;
     };
     if !browser_dir().join("node_modules/playwright-core").is_dir() {
@@ -38,7 +40,11 @@ async fn a_visitor_browses_a_profile_a_post_and_its_carousel() {
     }
     let app = TestApp::spawn().await;
     app.create_user("alice").await;
-    let alts = ["A red sunset over the bay", "A green hill", "Blue hour, long exposure"];
+    let alts = [
+        "A red sunset over the bay",
+        "A green hill",
+        "Blue hour, long exposure",
+    ];
     app.post(
         "alice",
         note("Morning walk #meadow", Visibility::Public),
@@ -59,10 +65,18 @@ async fn a_visitor_browses_a_profile_a_post_and_its_carousel() {
     let mut warned = note("The ending, spoiled", Visibility::Public);
     warned.spoiler_text = Some("Film spoilers".into());
     let cw = app
-        .post("alice", warned, vec![(solid_jpeg(400, 400, [9, 9, 9]), "A dark frame")])
+        .post(
+            "alice",
+            warned,
+            vec![(solid_jpeg(400, 400, [9, 9, 9]), "A dark frame")],
+        )
         .await;
-    app.post("alice", note("Words only, #beach again", Visibility::Public), vec![])
-        .await;
+    app.post(
+        "alice",
+        note("Words only, #beach again", Visibility::Public),
+        vec![],
+    )
+    .await;
 
     let shots: PathBuf = [env!("CARGO_MANIFEST_DIR"), "target", "browser-shots"]
         .iter()
@@ -78,12 +92,11 @@ async fn a_visitor_browses_a_profile_a_post_and_its_carousel() {
         ("SHOTS", shots.display().to_string()),
         ("CHROMIUM", chromium.display().to_string()),
     ];
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node").arg(script).envs(env).output()
-    })
-    .await
-    .unwrap()
-    .expect("node runs");
+    let out =
+        tokio::task::spawn_blocking(move || Command::new("node").arg(script).envs(env).output())
+            .await
+            .unwrap()
+            .expect("node runs");
     let report = format!(
         "{}\n{}",
         String::from_utf8_lossy(&out.stdout),

@@ -41,6 +41,9 @@ async function open(context, path, errors) {
     if (m.type() === "error") errors.push(`${path}: ${m.text()}`);
   });
   page.on("pageerror", (e) => errors.push(`${path}: ${e.message}`));
+  page.on("response", (r) => {
+    if (r.status() >= 400) errors.push(`${path}: ${r.status()} for ${r.url()}`);
+  });
   const res = await page.goto(base + path, { waitUntil: "load" });
   check(res && res.status() === 200, `${path} answers 200 (got ${res && res.status()})`);
   return page;
@@ -118,6 +121,7 @@ const shot = (page, file) => page.screenshot({ path: `${shots}/${file}.png`, ful
     "the alt text opens on demand",
   );
   await allImagesLabelled(profile, "post");
+  await profile.waitForTimeout(600); // let the scroll settle before the picture
   await shot(profile, "post");
   await axe(profile, "post");
 

@@ -49,10 +49,20 @@ pub static JS: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+/// The site icon (SVG: one small file for every size).
+pub static ICON: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "pinhole",
+        "svg",
+        "image/svg+xml",
+        include_bytes!("assets/pinhole.svg"),
+    )
+});
+
 /// `GET /assets/FILE`: only the current names exist; anything else is 404, so a stale
 /// name is never answered with new content under a year-long cache lifetime.
 pub async fn serve(Path(file): Path<String>) -> Result<Response, ApiError> {
-    let found = [&*CSS, &*JS].into_iter().find(|a| a.name == file);
+    let found = [&*CSS, &*JS, &*ICON].into_iter().find(|a| a.name == file);
     let Some(a) = found else {
         return Err(ApiError::NotFound("Record not found".into()));
     };

@@ -3,7 +3,7 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-use super::assets::{CSS, JS};
+use super::assets::{CSS, ICON, JS};
 use crate::config::Config;
 
 /// What a page says about itself to browsers, search engines and link previews (Mastodon,
@@ -44,6 +44,7 @@ pub fn document(config: &Config, head: &Head, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (head.title) }
+                link rel="icon" type="image/svg+xml" href=(uris.route(&format!("/assets/{}", ICON.name)));
                 link rel="stylesheet" href=(uris.route(&format!("/assets/{}", CSS.name)));
                 script src=(uris.route(&format!("/assets/{}", JS.name))) defer {}
                 link rel="canonical" href=(head.canonical);

@@ -8,8 +8,10 @@ document.querySelectorAll(".carousel").forEach(function (carousel) {
   var dots = carousel.querySelectorAll("ol.dots a");
   var prev = carousel.querySelector(".prev");
   var next = carousel.querySelector(".next");
+  // The photo in view; kept here, since mid-scroll the position is between two photos.
+  var index = 0;
   function current() {
-    return Math.round(slides.scrollLeft / Math.max(1, slides.clientWidth));
+    return index;
   }
   function show(i) {
     i = Math.max(0, Math.min(items.length - 1, i));
@@ -17,6 +19,7 @@ document.querySelectorAll(".carousel").forEach(function (carousel) {
     mark(i);
   }
   function mark(i) {
+    index = i;
     dots.forEach(function (d, n) {
       if (n === i) d.setAttribute("aria-current", "true");
       else d.removeAttribute("aria-current");
@@ -38,6 +41,8 @@ document.querySelectorAll(".carousel").forEach(function (carousel) {
   var timer;
   slides.addEventListener("scroll", function () {
     clearTimeout(timer);
-    timer = setTimeout(function () { mark(current()); }, 60);
+    timer = setTimeout(function () {
+      mark(Math.round(slides.scrollLeft / Math.max(1, slides.clientWidth)));
+    }, 120);
   });
 });
