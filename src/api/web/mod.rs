@@ -118,6 +118,26 @@ fn tabs(base: &str, notes: bool) -> Markup {
     }
 }
 
+/// The Photos / Notes tabs, the chosen one's posts, and the "older" link.
+fn tabbed(
+    config: &crate::config::Config,
+    base: &str,
+    notes_tab: bool,
+    views: &[PostView],
+    limit: u64,
+    with: &str,
+) -> Markup {
+    html! {
+        (tabs(base, notes_tab))
+        @if notes_tab {
+            (notes(config, views, &format!("No notes{with} yet.")))
+        } @else {
+            (grid(config, views, &format!("No photos{with} yet.")))
+        }
+        (older(base, notes_tab.then_some("notes"), views, limit))
+    }
+}
+
 /// `GET /`: the instance, and a grid of its newest public photo posts.
 pub async fn home(
     State(state): State<AppState>,
@@ -274,13 +294,7 @@ pub async fn profile(
     };
     let body = html! {
         (parts::profile_header(config, &account, counts))
-        (tabs(&base, notes_tab))
-        @if notes_tab {
-            (notes(config, &views, "No notes yet."))
-        } @else {
-            (grid(config, &views, "No photos yet."))
-        }
-        (older(&base, notes_tab.then_some("notes"), &views, limit))
+        (tabbed(config, &base, notes_tab, &views, limit, ""))
     };
     Ok(document(config, &head, body).into_response())
 }
@@ -341,13 +355,7 @@ pub async fn tag(
     };
     let body = html! {
         h1 { "#" (tag) }
-        (tabs(&base, notes_tab))
-        @if notes_tab {
-            (notes(config, &views, "No notes with this hashtag yet."))
-        } @else {
-            (grid(config, &views, "No photos with this hashtag yet."))
-        }
-        (older(&base, notes_tab.then_some("notes"), &views, limit))
+        (tabbed(config, &base, notes_tab, &views, limit, " with this hashtag"))
     };
     Ok(document(config, &head, body).into_response())
 }
