@@ -310,6 +310,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             for (n, path) in image.iter().enumerate() {
                 let bytes = std::fs::read(path).map_err(|e| CliError::File(path.clone(), e))?;
                 images.push(NewMedia {
+                    label: Some(path.display().to_string()),
                     bytes,
                     description: alt_for.get(n).cloned().flatten(),
                     focus: None,

@@ -397,11 +397,13 @@ async fn refused_posts_leave_nothing() {
                 bytes: solid_jpeg(16, 16, [0, 0, 0]),
                 description: None,
                 focus: None,
+                ..Default::default()
             },
             domain::media::NewMedia {
                 bytes: b"not an image".to_vec(),
                 description: None,
                 focus: None,
+                ..Default::default()
             },
         ],
     )

@@ -97,6 +97,7 @@ async fn upload(app: &TestApp, bytes: Vec<u8>) -> Result<Attachment, DomainError
             bytes,
             description: Some("a test picture".into()),
             focus: Some((0.5, -0.25)),
+            ..Default::default()
         },
     )
     .await
@@ -501,6 +502,7 @@ async fn refusals_have_the_right_status_and_leave_nothing() {
             bytes: halves_jpeg(20, 20),
             description: Some("x".repeat(1501)),
             focus: None,
+            ..Default::default()
         },
     )
     .await
@@ -514,6 +516,7 @@ async fn refusals_have_the_right_status_and_leave_nothing() {
             bytes: halves_jpeg(20, 20),
             description: None,
             focus: Some((1.5, 0.0)),
+            ..Default::default()
         },
     )
     .await

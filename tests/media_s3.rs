@@ -105,6 +105,7 @@ async fn s3_backend_round_trips() {
             bytes: jpeg.clone(),
             description: None,
             focus: None,
+            ..Default::default()
         },
     )
     .await

@@ -243,6 +243,19 @@ pub fn router(state: AppState) -> Router {
         .route("/explore", get(web::explore))
         .route("/tags/{tag}", get(web::tag))
         .route("/assets/{file}", get(web::asset))
+        .route("/login", get(web::login_form).post(web::login))
+        .route("/logout", post(web::logout))
+        .route("/home", get(web::home_timeline))
+        .route(
+            "/compose",
+            get(web::compose_form)
+                .post(web::compose)
+                .layer(DefaultBodyLimit::max(
+                    media_limit * state.config.instance.max_media_attachments.max(1) as usize,
+                )),
+        )
+        .route("/web/statuses/{id}/{action}", post(web::act))
+        .route("/web/accounts/{id}/{action}", post(web::relationship))
         .route("/avatars/original/missing.png", get(web::missing_avatar))
         .route("/headers/original/missing.png", get(web::missing_header))
         .route("/{handle}", get(web::profile))

@@ -43,7 +43,10 @@ impl MediaService {
 }
 
 /// What an uploader sends.
+#[derive(Debug, Default)]
 pub struct NewMedia {
+    /// The file's name as the uploader knows it, so a refusal can say which file it was.
+    pub label: Option<String>,
     pub bytes: Vec<u8>,
     pub description: Option<String>,
     /// Focal point `(x, y)`, each in −1..1.
@@ -203,6 +206,7 @@ pub async fn apply_change<C: Conn>(
             bytes: vec![],
             description: change.description.clone(),
             focus: change.focus,
+            ..Default::default()
         },
         &service.config,
     )?;

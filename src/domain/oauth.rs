@@ -248,6 +248,57 @@ pub struct Consent<'a> {
     pub from: &'a str,
 }
 
+/// A password check under the sign-in throttle, shared by the OAuth form and the web's
+/// sign-in: the same limits whichever door a guesser knocks on.
+async fn checked_password(
+    db: &Pool,
+    throttle: &Throttle,
+    username: &str,
+    password: &str,
+    from: &str,
+) -> Result<Account, DomainError> {
+    if accounts::validate_username(username).is_err() {
+        // No such account can exist: refused without costing a throttle entry or a hash.
+        return Err(DomainError::Unauthorized(
+            "Invalid username or password".into(),
+        ));
+    }
+    let Some(attempt) = throttle.begin(username, &address_key(from)) else {
+        return Err(DomainError::TooMany(
+            "Too many failed sign-in attempts; try again in a few minutes".into(),
+        ));
+    };
+    let account = accounts::check_password(db, username, password).await?;
+    throttle.succeeded(attempt);
+    Ok(account)
+}
+
+/// What a web session may do: everything its owner can do in a Mastodon app.
+const WEB_SCOPES: &str = "read write follow";
+
+/// Signs a person in on the web: the password checked under the throttle, then a session
+/// token (a bearer token with the web's scopes; only its hash is stored) for the cookie.
+pub async fn sign_in(
+    db: &Pool,
+    throttle: &Throttle,
+    username: &str,
+    password: &str,
+    from: &str,
+) -> Result<(Account, String), DomainError> {
+    let account = checked_password(db, throttle, username, password, from).await?;
+    let token = super::tokens::create(db, &account.username, WEB_SCOPES).await?;
+    Ok((account, token))
+}
+
+/// Ends a web session: its token stops working at once. An unknown token is no error
+/// (signing out twice, or after the token was revoked elsewhere).
+pub async fn sign_out(db: &Pool, token: &str) -> Result<(), DomainError> {
+    if let Some(t) = db::oauth::user_token(db, &hash(token)).await? {
+        db::oauth::delete_user_token(db, t.id).await?;
+    }
+    Ok(())
+}
+
 /// Signs the user in and issues an authorization code for the app.
 pub async fn authorize(
     db: &Pool,
@@ -274,19 +325,7 @@ pub async fn authorize(
             )));
         }
     };
-    if accounts::validate_username(c.username).is_err() {
-        // No such account can exist: refused without costing a throttle entry or a hash.
-        return Err(DomainError::Unauthorized(
-            "Invalid username or password".into(),
-        ));
-    }
-    let Some(attempt) = throttle.begin(c.username, &address_key(c.from)) else {
-        return Err(DomainError::TooMany(
-            "Too many failed sign-in attempts; try again in a few minutes".into(),
-        ));
-    };
-    let account = accounts::check_password(db, c.username, c.password).await?;
-    throttle.succeeded(attempt);
+    let account = checked_password(db, throttle, c.username, c.password, c.from).await?;
     let code = secret();
     let now = chrono::Utc::now();
     db::oauth::insert_code(

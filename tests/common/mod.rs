@@ -420,6 +420,7 @@ impl TestApp {
                 bytes,
                 description: Some(alt.to_string()),
                 focus: Some((0.25, -0.5)),
+                ..Default::default()
             })
             .collect();
         let view = domain::posts::create_with_uploads(&ctx, &author, new, images)

@@ -76,16 +76,22 @@ async fn visible_post(
 /// `GET /users/NAME/statuses/ID`.
 pub async fn status(
     State(state): State<AppState>,
+    visitor: web::Visitor,
     Path((username, id)): Path<(String, String)>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let reader = reader(&state, &uri, &headers).await?;
+    let mut reader = reader(&state, &uri, &headers).await?;
+    let json = wants_activity_json(&headers);
+    if !json && reader.is_none() {
+        // A browser: the person signed in to the web, if any.
+        reader = visitor.me.clone();
+    }
     let view = visible_post(&state, &username, &id, reader.as_ref()).await?;
-    if wants_activity_json(&headers) {
+    if json {
         return Ok(ActivityJson(note::note_document(&state.config, &view)).into_response());
     }
-    web::post_page(&state, reader.as_ref(), view).await
+    web::post_page(&state, &visitor, reader.as_ref(), view).await
 }
 
 /// `GET /users/NAME/statuses/ID/activity`: the Create, as Mastodon serves it.
@@ -103,6 +109,7 @@ pub async fn activity(
 /// `GET /@NAME/ID`: the post page (or the Note, for ActivityPub clients).
 pub async fn page(
     State(state): State<AppState>,
+    visitor: web::Visitor,
     Path((handle, id)): Path<(String, String)>,
     uri: Uri,
     headers: HeaderMap,
@@ -110,5 +117,12 @@ pub async fn page(
     let Some(username) = handle.strip_prefix('@') else {
         return Err(ApiError::NotFound("Record not found".into()));
     };
-    status(State(state), Path((username.to_string(), id)), uri, headers).await
+    status(
+        State(state),
+        visitor,
+        Path((username.to_string(), id)),
+        uri,
+        headers,
+    )
+    .await
 }

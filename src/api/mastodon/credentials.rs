@@ -47,6 +47,7 @@ async fn picture(state: &AppState, owner: &Account, bytes: Vec<u8>) -> Result<St
             bytes,
             description: None,
             focus: None,
+            ..Default::default()
         },
     )
     .await?;

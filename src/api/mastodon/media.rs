@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// Mastodon's `focus` parameter: `"x,y"`, each −1..1.
-fn focus(value: Option<&str>) -> Result<Option<(f64, f64)>, ApiError> {
+pub(crate) fn focus(value: Option<&str>) -> Result<Option<(f64, f64)>, ApiError> {
     let Some(v) = value.filter(|v| !v.trim().is_empty()) else {
         return Ok(None);
     };
@@ -46,6 +46,7 @@ async fn upload(state: &AppState, auth: Authenticated, form: Multipart) -> Resul
             bytes,
             description: description.filter(|d| !d.is_empty()),
             focus: focus(focus_text.as_deref())?,
+            ..Default::default()
         },
     )
     .await?;

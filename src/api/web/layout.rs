@@ -3,7 +3,11 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-use super::assets::{CSS, ICON, JS};
+use super::{
+    assets::{CSS, ICON, JS},
+    session::Visitor,
+    signed_in::csrf_field,
+};
 use crate::config::Config;
 
 /// What a page says about itself to browsers, search engines and link previews (Mastodon,
@@ -34,7 +38,7 @@ pub struct Image {
 }
 
 /// A whole HTML document around `body`.
-pub fn document(config: &Config, head: &Head, body: Markup) -> Markup {
+pub fn document(config: &Config, visitor: &Visitor, head: &Head, body: Markup) -> Markup {
     let site = &config.instance.title;
     let uris = config.uris();
     html! {
@@ -83,9 +87,21 @@ pub fn document(config: &Config, head: &Head, body: Markup) -> Markup {
                 header.bar {
                     a.home href=(uris.route("/")) { (site) }
                     nav aria-label="Site" {
+                        @if let Some(me) = &visitor.me {
+                            a href=(uris.route("/home")) { "Home" }
+                            a href=(uris.route("/compose")) { "New post" }
+                            a href=(uris.profile(&me.username)) { "Profile" }
+                        }
                         a href=(uris.route("/explore")) { "Explore" }
-                        " "
                         a href=(uris.route("/about")) { "About" }
+                        @if visitor.me.is_some() {
+                            form.inline method="post" action=(uris.route("/logout")) {
+                                (csrf_field(visitor))
+                                button.link type="submit" { "Sign out" }
+                            }
+                        } @else {
+                            a href=(uris.route("/login")) { "Sign in" }
+                        }
                     }
                 }
                 main #main { (body) }

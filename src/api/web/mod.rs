@@ -7,6 +7,8 @@ mod assets;
 mod feed;
 mod layout;
 mod parts;
+mod session;
+mod signed_in;
 
 use axum::{
     extract::{Path, Query, State},
@@ -31,6 +33,10 @@ use crate::{
 pub use assets::serve as asset;
 use layout::{Head, Image, document};
 use parts::{ProfileCounts, display_name, grid, handle, notes};
+pub use session::Visitor;
+pub use signed_in::{
+    act, compose, compose_form, home as home_timeline, login, login_form, logout, relationship,
+};
 
 const MISSING_AVATAR: &[u8] = include_bytes!("assets/avatar-missing.png");
 const MISSING_HEADER: &[u8] = include_bytes!("assets/header-missing.png");
@@ -141,8 +147,9 @@ fn tabbed(
 /// `GET /`: the instance, and a grid of its newest public photo posts.
 pub async fn home(
     State(state): State<AppState>,
+    visitor: Visitor,
     q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Markup, ApiError> {
+) -> Result<Response, ApiError> {
     let q = query(q)?;
     let config = &state.config;
     let views = timelines::public(&state.db, None, true, false, true, q.page(GRID_PAGE)?).await?;
@@ -162,11 +169,11 @@ pub async fn home(
         (grid(config, &views, "Nobody here has posted photos yet."))
         (older(&base, None, &views, GRID_PAGE))
     };
-    Ok(document(config, &head, body))
+    Ok(visitor.answer(document(config, &visitor, &head, body)))
 }
 
 /// `GET /about`: what this instance is.
-pub async fn about(State(state): State<AppState>) -> Result<Markup, ApiError> {
+pub async fn about(State(state): State<AppState>, visitor: Visitor) -> Result<Response, ApiError> {
     let config = &state.config;
     let instance = &config.instance;
     let usage = domain::instance::usage(&state.db).await?;
@@ -188,20 +195,28 @@ pub async fn about(State(state): State<AppState>) -> Result<Markup, ApiError> {
         }
         p.muted { "Powered by Pinhole " (crate::VERSION) }
     };
-    Ok(document(config, &head, body))
+    Ok(visitor.answer(document(config, &visitor, &head, body)))
 }
 
 /// `GET /explore`: public photo posts from this server, or (`?tab=federated`) from
 /// everywhere it knows.
 pub async fn explore(
     State(state): State<AppState>,
+    visitor: Visitor,
     q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Markup, ApiError> {
+) -> Result<Response, ApiError> {
     let q = query(q)?;
     let config = &state.config;
     let federated = q.tab.as_deref() == Some("federated");
-    let views =
-        timelines::public(&state.db, None, !federated, false, true, q.page(GRID_PAGE)?).await?;
+    let views = timelines::public(
+        &state.db,
+        visitor.me.as_ref(),
+        !federated,
+        false,
+        true,
+        q.page(GRID_PAGE)?,
+    )
+    .await?;
     let base = config.uris().route("/explore");
     let head = Head {
         title: format!("Explore · {}", config.instance.title),
@@ -217,7 +232,7 @@ pub async fn explore(
         (grid(config, &views, "No public photos yet."))
         (older(&base, federated.then_some("federated"), &views, GRID_PAGE))
     };
-    Ok(document(config, &head, body))
+    Ok(visitor.answer(document(config, &visitor, &head, body)))
 }
 
 /// `GET /@NAME`: the profile page (photo grid or notes), `/@NAME.atom` its feed, or the
@@ -225,6 +240,7 @@ pub async fn explore(
 /// they found in WebFinger.
 pub async fn profile(
     State(state): State<AppState>,
+    visitor: Visitor,
     Path(handle_path): Path<String>,
     q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
@@ -269,8 +285,11 @@ pub async fn profile(
         exclude_replies: true,
         exclude_reblogs: true,
     };
-    let views = timelines::account(&state.db, None, &account, filter, q.page(limit)?).await?;
+    let viewer = visitor.me.as_ref();
+    let views = timelines::account(&state.db, viewer, &account, filter, q.page(limit)?).await?;
     let counts = profile_counts(&state, &account).await?;
+    let back_to = format!("/@{}", account.username);
+    let follow = signed_in::follow_button(&state, &visitor, &account, &back_to).await?;
     let base = config.uris().profile(&account.username);
     let avatar = crate::api::mastodon::entities::account(config, &account).avatar;
     let head = Head {
@@ -294,9 +313,10 @@ pub async fn profile(
     };
     let body = html! {
         (parts::profile_header(config, &account, counts))
+        (follow)
         (tabbed(config, &base, notes_tab, &views, limit, ""))
     };
-    Ok(document(config, &head, body).into_response())
+    Ok(visitor.answer(document(config, &visitor, &head, body)))
 }
 
 async fn profile_counts(state: &AppState, account: &Account) -> Result<ProfileCounts, ApiError> {
@@ -311,6 +331,7 @@ async fn profile_counts(state: &AppState, account: &Account) -> Result<ProfileCo
 /// `/tags/NAME.atom` its feed.
 pub async fn tag(
     State(state): State<AppState>,
+    visitor: Visitor,
     Path(name): Path<String>,
     q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -346,7 +367,14 @@ pub async fn tag(
     }
     let notes_tab = q.notes();
     let limit = if notes_tab { NOTES_PAGE } else { GRID_PAGE };
-    let views = timelines::hashtag(&state.db, None, &tag, Some(!notes_tab), q.page(limit)?).await?;
+    let views = timelines::hashtag(
+        &state.db,
+        visitor.me.as_ref(),
+        &tag,
+        Some(!notes_tab),
+        q.page(limit)?,
+    )
+    .await?;
     let head = Head {
         title: format!("#{tag} · {}", config.instance.title),
         canonical: base.clone(),
@@ -357,13 +385,14 @@ pub async fn tag(
         h1 { "#" (tag) }
         (tabbed(config, &base, notes_tab, &views, limit, " with this hashtag"))
     };
-    Ok(document(config, &head, body).into_response())
+    Ok(visitor.answer(document(config, &visitor, &head, body)))
 }
 
 /// A post's page: the photos in a carousel, the caption behind its content warning, counts,
 /// the date, and the thread around it as `reader` may see it.
 pub async fn post_page(
     state: &AppState,
+    visitor: &Visitor,
     reader: Option<&Account>,
     view: PostView,
 ) -> Result<Response, ApiError> {
@@ -422,6 +451,16 @@ pub async fn post_page(
                     div.content { (parts::content(&view)) }
                 }
             }
+            @if visitor.me.is_some() {
+                (signed_in::post_buttons(
+                    state,
+                    visitor,
+                    post.id,
+                    seen.favourited.contains(&post.id),
+                    seen.reblogged.contains(&post.id),
+                    &format!("/@{}/{}", author.username, post.id),
+                ))
+            }
             p.stats {
                 span { (replies_n) " replies" }
                 span { (boosts) " boosts" }
@@ -434,7 +473,7 @@ pub async fn post_page(
             ol.thread { @for r in &replies { li { (parts::note(config, r)) } } }
         }
     };
-    Ok(document(config, &head, body).into_response())
+    Ok(visitor.answer(document(config, visitor, &head, body)))
 }
 
 /// Placeholder avatar for accounts without one (Mastodon apps expect a URL, never null).

@@ -238,16 +238,16 @@ pub async fn create_with_uploads(
     let mut uploaded: Vec<Attachment> = Vec::new();
     let mut failure = None;
     for (n, image) in images.into_iter().enumerate() {
+        let which = match &image.label {
+            Some(name) => format!("image {} ({name})", n + 1),
+            None => format!("image {}", n + 1),
+        };
         match crate::domain::media::upload(ctx.db, ctx.media, author, image).await {
             Ok(a) => uploaded.push(a),
             Err(e) => {
                 failure = Some(match e {
-                    DomainError::Invalid(m) => {
-                        DomainError::Invalid(format!("image {}: {m}", n + 1))
-                    }
-                    DomainError::TooLarge(m) => {
-                        DomainError::TooLarge(format!("image {}: {m}", n + 1))
-                    }
+                    DomainError::Invalid(m) => DomainError::Invalid(format!("{which}: {m}")),
+                    DomainError::TooLarge(m) => DomainError::TooLarge(format!("{which}: {m}")),
                     other => other,
                 });
                 break;

@@ -138,6 +138,7 @@ pub async fn upload_media(
             bytes,
             description: object.alt_text(),
             focus: focal_point(&object)?,
+            ..Default::default()
         },
     )
     .await?;

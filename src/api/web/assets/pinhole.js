@@ -46,3 +46,32 @@ document.querySelectorAll(".carousel").forEach(function (carousel) {
     }, 120);
   });
 });
+
+// Compose: a preview of each chosen photo before posting; a click on it sets its focal
+// point (the field stays editable, and works without this).
+document.querySelectorAll("form.compose .slot").forEach(function (slot) {
+  var file = slot.querySelector("input[type=file]");
+  var preview = slot.querySelector("img.preview");
+  var focus = slot.querySelector("input[name^=focus_]");
+  var alt = slot.querySelector("textarea");
+  if (!file || !preview) return;
+  file.addEventListener("change", function () {
+    var f = file.files && file.files[0];
+    if (!f) {
+      preview.hidden = true;
+      return;
+    }
+    preview.src = URL.createObjectURL(f);
+    preview.alt = "Preview of " + f.name;
+    preview.hidden = false;
+  });
+  alt.addEventListener("input", function () {
+    if (!preview.hidden && alt.value) preview.alt = alt.value;
+  });
+  preview.addEventListener("click", function (e) {
+    var r = preview.getBoundingClientRect();
+    var x = ((e.clientX - r.left) / r.width) * 2 - 1;
+    var y = 1 - ((e.clientY - r.top) / r.height) * 2;
+    focus.value = x.toFixed(2) + "," + y.toFixed(2);
+  });
+});
