@@ -8,8 +8,11 @@ mod common;
 
 use std::{path::PathBuf, process::Command};
 
-use common::{TestApp, note, solid_jpeg};
-use pinhole::domain::posts::Visibility;
+use common::{TestApp, eventually, note, solid_jpeg};
+use pinhole::{
+    db::follows::Side,
+    domain::{self, posts::Visibility},
+};
 
 fn browser_dir() -> PathBuf {
     [env!("CARGO_MANIFEST_DIR"), "tests", "browser"]
@@ -22,6 +25,44 @@ fn chromium() -> Option<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| "/usr/bin/chromium".into());
     path.exists().then_some(path)
+}
+
+/// Runs a scenario script with `env` (and `SHOTS`); its output, after asserting it passed.
+async fn run(script: &str, mut env: Vec<(&'static str, String)>) -> String {
+    let shots: PathBuf = [env!("CARGO_MANIFEST_DIR"), "target", "browser-shots"]
+        .iter()
+        .collect();
+    env.push(("SHOTS", shots.display().to_string()));
+    let script = browser_dir().join(script);
+    let out =
+        tokio::task::spawn_blocking(move || Command::new("node").arg(script).envs(env).output())
+            .await
+            .unwrap()
+            .expect("node runs");
+    let report = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "browser scenarios failed:\n{report}");
+    report
+}
+
+/// Chromium and the npm packages, or why the test skips.
+fn ready() -> Option<PathBuf> {
+    let Some(chromium) = chromium() else {
+        eprintln!(
+            "skipping browser scenarios: /usr/bin/chromium is missing (apt install chromium)"
+        );
+        return None;
+    };
+    if !browser_dir().join("node_modules/playwright-core").is_dir() {
+        eprintln!(
+            "skipping browser scenarios: tests/browser/node_modules is missing (run `npm ci --prefix tests/browser`)"
+        );
+        return None;
+    }
+    Some(chromium)
 }
 
 #[tokio::test]
@@ -78,31 +119,97 @@ async fn a_visitor_browses_a_profile_a_post_and_its_carousel() {
     )
     .await;
 
-    let shots: PathBuf = [env!("CARGO_MANIFEST_DIR"), "target", "browser-shots"]
-        .iter()
-        .collect();
-    let script = browser_dir().join("visitor.mjs");
-    let env = [
-        ("PINHOLE_URL", app.public.clone()),
-        ("NAME", "alice".to_string()),
-        ("POST_ID", album.post.id.to_string()),
-        ("CW_ID", cw.post.id.to_string()),
-        ("TAG", "beach".to_string()),
-        ("ALTS", serde_json::to_string(&alts).unwrap()),
-        ("SHOTS", shots.display().to_string()),
-        ("CHROMIUM", chromium.display().to_string()),
-    ];
-    let out =
-        tokio::task::spawn_blocking(move || Command::new("node").arg(script).envs(env).output())
-            .await
-            .unwrap()
-            .expect("node runs");
-    let report = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "browser scenarios failed:\n{report}");
+    let report = run(
+        "visitor.mjs",
+        vec![
+            ("PINHOLE_URL", app.public.clone()),
+            ("NAME", "alice".to_string()),
+            ("POST_ID", album.post.id.to_string()),
+            ("CW_ID", cw.post.id.to_string()),
+            ("TAG", "beach".to_string()),
+            ("ALTS", serde_json::to_string(&alts).unwrap()),
+            ("CHROMIUM", chromium.display().to_string()),
+        ],
+    )
+    .await;
     assert!(report.contains("all browser checks passed"), "{report}");
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_member_signs_in_and_posts_photos_that_reach_a_follower() {
+    let Some(chromium) = ready() else { return };
+    let (a, other) = tokio::join!(TestApp::spawn(), TestApp::spawn());
+    a.create_user("alice").await;
+    a.create_user("carol").await;
+    other.create_user("bob").await;
+    other.follow("bob", &a.handle("alice")).await;
+    a.follow("carol", &a.handle("alice")).await;
+    let alice = a.local("alice").await;
+    eventually(10, "both follows arrive", || async {
+        domain::follows::count(&a.state.db, &alice, Side::Followers)
+            .await
+            .unwrap()
+            == 2
+    })
+    .await;
+    let secret = a
+        .post(
+            "alice",
+            note("Only for my followers", Visibility::Private),
+            vec![(solid_jpeg(300, 300, [90, 60, 30]), "A private view")],
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut photos = Vec::new();
+    for (i, rgb) in [[220, 180, 90], [200, 120, 60], [90, 110, 200]]
+        .iter()
+        .enumerate()
+    {
+        let path = dir.path().join(format!("dune-{}.jpg", i + 1));
+        std::fs::write(&path, solid_jpeg(800 + 100 * i as u32, 600, *rgb)).unwrap();
+        photos.push(path.display().to_string());
+    }
+    let alts = [
+        "Ripples of sand at sunrise",
+        "A lone walker on the crest",
+        "Evening shadows & \"quotes\"",
+    ];
+    let report = run(
+        "member.mjs",
+        vec![
+            ("PINHOLE_URL", a.public.clone()),
+            ("NAME", "alice".to_string()),
+            ("PASSWORD", "secret-pw".to_string()),
+            ("FOLLOWER", "carol".to_string()),
+            ("FOLLOWER_PASSWORD", "secret-pw".to_string()),
+            ("SECRET_ID", secret.post.id.to_string()),
+            ("PHOTOS", serde_json::to_string(&photos).unwrap()),
+            ("ALTS", serde_json::to_string(&alts).unwrap()),
+            ("CHROMIUM", chromium.display().to_string()),
+        ],
+    )
+    .await;
+    assert!(report.contains("all browser checks passed"), "{report}");
+    let posted = report
+        .lines()
+        .find_map(|l| l.strip_prefix("POSTED "))
+        .expect("the script names the post");
+    let id: i64 = posted.rsplit('/').next().unwrap().parse().unwrap();
+    let view = domain::posts::get_visible(&a.state.db, None, id)
+        .await
+        .unwrap();
+    assert_eq!(view.post.summary, "Very bright");
+    assert_eq!((view.media[0].focus_x, view.media[0].focus_y), (0.5, 0.5));
+    // Bob's server receives it with every alt text, in order.
+    let uri = view.post.uri.clone();
+    eventually(15, "the post reaches bob's server", || async {
+        other.post_by_uri(&uri).await.is_some()
+    })
+    .await;
+    let there = other.post_by_uri(&uri).await.unwrap();
+    let received: Vec<&str> = there.media.iter().map(|m| m.description.as_str()).collect();
+    assert_eq!(received, alts);
+    a.stop().await;
+    other.stop().await;
 }

@@ -462,9 +462,9 @@ pub async fn post_page(
                 ))
             }
             p.stats {
-                span { (replies_n) " replies" }
-                span { (boosts) " boosts" }
-                span { (likes) " likes" }
+                span { (counted(replies_n, "reply", "replies")) }
+                span { (counted(boosts, "boost", "boosts")) }
+                span { (counted(likes, "like", "likes")) }
                 (parts::time(post.published_at))
             }
         }
@@ -474,6 +474,11 @@ pub async fn post_page(
         }
     };
     Ok(visitor.answer(document(config, visitor, &head, body)))
+}
+
+/// "1 like", "2 likes".
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Placeholder avatar for accounts without one (Mastodon apps expect a URL, never null).

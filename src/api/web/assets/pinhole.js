@@ -75,3 +75,28 @@ document.querySelectorAll("form.compose .slot").forEach(function (slot) {
     focus.value = x.toFixed(2) + "," + y.toFixed(2);
   });
 });
+
+// Compose: only the chosen photos and one empty slot are shown; choosing a photo shows the
+// next slot. Without the script every slot is there.
+(function () {
+  var slots = Array.prototype.slice.call(document.querySelectorAll("form.compose .slot"));
+  if (!slots.length) return;
+  function reveal() {
+    var emptyShown = false;
+    slots.forEach(function (slot) {
+      var file = slot.querySelector("input[type=file]");
+      var filled = file && file.files && file.files.length > 0;
+      if (filled) {
+        slot.hidden = false;
+      } else {
+        slot.hidden = emptyShown;
+        emptyShown = true;
+      }
+    });
+  }
+  slots.forEach(function (slot) {
+    var file = slot.querySelector("input[type=file]");
+    if (file) file.addEventListener("change", reveal);
+  });
+  reveal();
+})();
