@@ -246,6 +246,9 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(web::login_form).post(web::login))
         .route("/logout", post(web::logout))
         .route("/home", get(web::home_timeline))
+        .route("/search", get(web::search))
+        .route("/remote_follow", get(web::remote_follow))
+        .route("/authorize_interaction", get(web::authorize_interaction))
         .route(
             "/compose",
             get(web::compose_form)

@@ -128,6 +128,12 @@ pub async fn webfinger(
                     urls.profile.clone(),
                 ),
                 link("self", ACTIVITY_JSON, urls.id.clone()),
+                // Where someone who found this account elsewhere can follow it from here.
+                WebfingerLink {
+                    rel: Some(crate::federation::resolve::SUBSCRIBE_REL.into()),
+                    template: Some(config.uris().route("/authorize_interaction?uri={uri}")),
+                    ..Default::default()
+                },
             ];
             if let Some(avatar) = account
                 .avatar_url

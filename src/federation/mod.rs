@@ -8,6 +8,7 @@ pub mod c2s;
 pub mod client;
 pub mod deliver;
 pub mod inbox;
+pub mod lookup;
 pub mod objects;
 pub mod posts;
 pub mod protocol;

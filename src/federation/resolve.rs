@@ -33,6 +33,8 @@ pub enum ResolveError {
     BadHandle(String),
     #[error("no ActivityPub actor found for {0}")]
     NotFound(String),
+    #[error("the server of {0} offers no page to follow from")]
+    NoInteraction(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -204,19 +206,7 @@ pub async fn resolve_handle(fed: &Federation, handle: &str) -> Result<Account, R
     {
         return actor(fed, &uri).await;
     }
-    let scheme = webfinger_scheme(host, fed.config.allow_private_network());
-    let url = Url::parse(&format!("{scheme}://{host}/.well-known/webfinger"))
-        .map_err(|_| ResolveError::BadHandle(handle.into()))?;
-    let mut url = url;
-    url.query_pairs_mut()
-        .append_pair("resource", &format!("acct:{user}@{host}"));
-    let signer = fed.instance_signer()?;
-    let (_, value) = fed
-        .client
-        .get_json(&url, "application/jrd+json, application/json", &signer)
-        .await?;
-    let jrd: Webfinger = serde_json::from_value(value)
-        .map_err(|e| ResolveError::Invalid(url.to_string(), e.to_string()))?;
+    let jrd = webfinger(fed, user, host).await?;
     let self_link = jrd
         .links
         .iter()
@@ -229,6 +219,50 @@ pub async fn resolve_handle(fed: &Federation, handle: &str) -> Result<Account, R
         .and_then(|l| l.href.clone())
         .ok_or_else(|| ResolveError::NotFound(handle.into()))?;
     actor(fed, &self_link).await
+}
+
+/// `user@host`'s WebFinger document, fetched from `host`.
+async fn webfinger(fed: &Federation, user: &str, host: &str) -> Result<Webfinger, ResolveError> {
+    let handle = format!("{user}@{host}");
+    let scheme = webfinger_scheme(host, fed.config.allow_private_network());
+    let mut url = Url::parse(&format!("{scheme}://{host}/.well-known/webfinger"))
+        .map_err(|_| ResolveError::BadHandle(handle.clone()))?;
+    url.query_pairs_mut()
+        .append_pair("resource", &format!("acct:{handle}"));
+    let signer = fed.instance_signer()?;
+    let (_, value) = fed
+        .client
+        .get_json(&url, "application/jrd+json, application/json", &signer)
+        .await?;
+    serde_json::from_value(value).map_err(|e| ResolveError::Invalid(url.to_string(), e.to_string()))
+}
+
+/// The WebFinger link a server advertises for "interact with this from your account"
+/// (Mastodon's `authorize_interaction`, GoToSocial's and Pixelfed's equivalents).
+pub const SUBSCRIBE_REL: &str = "http://ostatus.org/schema/1.0/subscribe";
+
+/// Where the owner of `handle` (`@user@host`) can follow `target` on their own server: the
+/// `{uri}` template from their WebFinger document, filled in. Only an http(s) URL is
+/// returned, so a hostile server cannot send the browser to a `javascript:` URL.
+pub async fn interaction_url(
+    fed: &Federation,
+    handle: &str,
+    target: &str,
+) -> Result<String, ResolveError> {
+    let bare = handle.trim().trim_start_matches('@');
+    let (user, host) = bare
+        .split_once('@')
+        .filter(|(u, h)| !u.is_empty() && !h.is_empty() && !h.contains('/') && !h.contains('@'))
+        .ok_or_else(|| ResolveError::BadHandle(handle.into()))?;
+    let jrd = webfinger(fed, user, host).await?;
+    let encoded: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
+    jrd.links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some(SUBSCRIBE_REL))
+        .find_map(|l| l.template.as_deref().filter(|t| t.contains("{uri}")))
+        .map(|t| t.replace("{uri}", &encoded))
+        .and_then(|u| domain::sanitize::web_url(&u))
+        .ok_or_else(|| ResolveError::NoInteraction(handle.into()))
 }
 
 /// WebFinger is https, except for loopback hosts when private networks are allowed (local

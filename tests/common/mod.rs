@@ -5,6 +5,7 @@
 //! database created through that URL and dropped afterwards, so tests stay parallel.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
 pub mod peer;
 pub mod scene;
 

@@ -117,6 +117,13 @@ pub async fn page(
     let Some(username) = handle.strip_prefix('@') else {
         return Err(ApiError::NotFound("Record not found".into()));
     };
+    if username.contains('@') {
+        // Another server's post, as we keep it: a page for browsers only.
+        if wants_activity_json(&headers) {
+            return Err(ApiError::NotFound("Record not found".into()));
+        }
+        return web::remote_post(&state, &visitor, username, &id).await;
+    }
     status(
         State(state),
         visitor,

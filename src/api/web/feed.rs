@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::parts::{self, post_url};
+use super::parts;
 use crate::{
     config::Config,
     domain::{posts::PostView, sanitize, text::escape},
@@ -103,7 +103,7 @@ pub fn render(config: &Config, feed: &Feed) -> String {
                 );
             }
         }
-        let link = post_url(config, view).unwrap_or_else(|| p.uri.clone());
+        let link = parts::origin_url(config, view).unwrap_or_else(|| p.uri.clone());
         let _ = write!(
             out,
             "<entry><id>{id}</id><title>{title}</title><published>{published}</published>\

@@ -93,6 +93,7 @@ pub fn document(config: &Config, visitor: &Visitor, head: &Head, body: Markup) -
                             a href=(uris.profile(&me.username)) { "Profile" }
                         }
                         a href=(uris.route("/explore")) { "Explore" }
+                        a href=(uris.route("/search")) { "Search" }
                         a href=(uris.route("/about")) { "About" }
                         @if visitor.me.is_some() {
                             form.inline method="post" action=(uris.route("/logout")) {

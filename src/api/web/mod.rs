@@ -7,32 +7,30 @@ mod assets;
 mod feed;
 mod layout;
 mod parts;
+mod profile;
+mod remote;
 mod session;
 mod signed_in;
 
 use axum::{
     extract::{Path, Query, State},
-    http::{HeaderMap, header},
+    http::header,
     response::{IntoResponse, Response},
 };
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{ApiError, activitypub::ActivityJson, wants_activity_json};
+use super::ApiError;
 use crate::{
-    db::{entities::accounts::Model as Account, follows::Side, posts::Page},
-    domain::{
-        self,
-        posts::PostView,
-        sanitize,
-        timelines::{self, AccountFilter},
-    },
-    federation::objects::actor::{local_actor_urls, person},
+    db::{entities::accounts::Model as Account, posts::Page},
+    domain::{self, posts::PostView, sanitize, timelines},
     state::AppState,
 };
 pub use assets::serve as asset;
 use layout::{Head, Image, document};
-use parts::{ProfileCounts, display_name, grid, handle, notes};
+use parts::{display_name, grid, handle, notes};
+pub use profile::profile;
+pub use remote::{authorize_interaction, remote_follow, remote_post, search};
 pub use session::Visitor;
 pub use signed_in::{
     act, compose, compose_form, home as home_timeline, login, login_form, logout, relationship,
@@ -235,98 +233,6 @@ pub async fn explore(
     Ok(visitor.answer(document(config, &visitor, &head, body)))
 }
 
-/// `GET /@NAME`: the profile page (photo grid or notes), `/@NAME.atom` its feed, or the
-/// actor document for ActivityPub clients, since some servers dereference the profile URL
-/// they found in WebFinger.
-pub async fn profile(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    Path(handle_path): Path<String>,
-    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let Some(name) = handle_path.strip_prefix('@') else {
-        return Err(ApiError::NotFound("Record not found".into()));
-    };
-    let config = &state.config;
-    if let Some(name) = name.strip_suffix(".atom") {
-        let account = domain::accounts::get_local(&state.db, name).await?;
-        let filter = AccountFilter {
-            exclude_replies: true,
-            exclude_reblogs: true,
-            ..Default::default()
-        };
-        let page = Page {
-            limit: FEED_PAGE,
-            ..Default::default()
-        };
-        let views = timelines::account(&state.db, None, &account, filter, page).await?;
-        let profile = config.uris().profile(&account.username);
-        return Ok(feed::response(
-            config,
-            &feed::Feed {
-                title: format!("{} ({})", display_name(&account), handle(config, &account)),
-                url: format!("{profile}.atom"),
-                page: profile,
-                posts: &views,
-            },
-        ));
-    }
-    let account = domain::accounts::get_local(&state.db, name).await?;
-    if wants_activity_json(&headers) {
-        return Ok(ActivityJson(person(config, &account)).into_response());
-    }
-    let q = query(q)?;
-    let notes_tab = q.notes();
-    let limit = if notes_tab { NOTES_PAGE } else { GRID_PAGE };
-    let filter = AccountFilter {
-        only_media: !notes_tab,
-        no_media: notes_tab,
-        exclude_replies: true,
-        exclude_reblogs: true,
-    };
-    let viewer = visitor.me.as_ref();
-    let views = timelines::account(&state.db, viewer, &account, filter, q.page(limit)?).await?;
-    let counts = profile_counts(&state, &account).await?;
-    let back_to = format!("/@{}", account.username);
-    let follow = signed_in::follow_button(&state, &visitor, &account, &back_to).await?;
-    let base = config.uris().profile(&account.username);
-    let avatar = crate::api::mastodon::entities::account(config, &account).avatar;
-    let head = Head {
-        title: format!("{} ({})", display_name(&account), handle(config, &account)),
-        description: describe(&account.summary),
-        canonical: if notes_tab {
-            format!("{base}?tab=notes")
-        } else {
-            base.clone()
-        },
-        activity_json: Some(local_actor_urls(config, &account.username).id.to_string()),
-        atom: Some(format!("{base}.atom")),
-        image: Some(Image {
-            url: avatar,
-            alt: format!("{}'s profile picture", display_name(&account)),
-            width: None,
-            height: None,
-        }),
-        og_type: "profile",
-        noindex: !account.indexable,
-    };
-    let body = html! {
-        (parts::profile_header(config, &account, counts))
-        (follow)
-        (tabbed(config, &base, notes_tab, &views, limit, ""))
-    };
-    Ok(visitor.answer(document(config, &visitor, &head, body)))
-}
-
-async fn profile_counts(state: &AppState, account: &Account) -> Result<ProfileCounts, ApiError> {
-    Ok(ProfileCounts {
-        posts: domain::accounts::statuses_count(&state.db, account).await?,
-        followers: domain::follows::count(&state.db, account, Side::Followers).await?,
-        following: domain::follows::count(&state.db, account, Side::Following).await?,
-    })
-}
-
 /// `GET /tags/NAME`: public photo posts with the hashtag (or its notes, `?tab=notes`);
 /// `/tags/NAME.atom` its feed.
 pub async fn tag(
@@ -423,7 +329,7 @@ pub async fn post_page(
     let head = Head {
         title: format!("{} ({})", display_name(author), handle(config, author)),
         description,
-        canonical: parts::post_url(config, &view).unwrap_or_else(|| post.uri.clone()),
+        canonical: parts::origin_url(config, &view).unwrap_or_else(|| post.uri.clone()),
         activity_json: Some(post.uri.clone()),
         image: first.map(|(m, p)| Image {
             url: p.src,

@@ -14,15 +14,27 @@ use crate::{
     federation::objects::note::media_url,
 };
 
-/// Where a post is read in a browser: its page here for local posts, its own server's page
+/// Where a post is read in a browser here: `/@name/ID` for local posts, `/@name@host/ID`
+/// (our copy, with the buttons) for others'.
+pub fn post_url(config: &Config, view: &PostView) -> String {
+    config
+        .uris()
+        .status_page(&page_name(&view.author), view.post.id)
+}
+
+/// How an account is named in our page addresses: `name` here, `name@host` from elsewhere.
+pub fn page_name(account: &Account) -> String {
+    match &account.domain {
+        None => account.username.clone(),
+        Some(host) => format!("{}@{host}", account.username),
+    }
+}
+
+/// A post's own address at its origin: ours for local posts, the other server's page
 /// (http(s) only) for others.
-pub fn post_url(config: &Config, view: &PostView) -> Option<String> {
+pub fn origin_url(config: &Config, view: &PostView) -> Option<String> {
     if view.author.is_local() {
-        return Some(
-            config
-                .uris()
-                .status_page(&view.author.username, view.post.id),
-        );
+        return Some(post_url(config, view));
     }
     let p = &view.post;
     p.url
@@ -142,7 +154,7 @@ pub fn tile(config: &Config, view: &PostView, lazy: bool) -> Markup {
     let count = view.media.len();
     let cw = hidden(view);
     html! {
-        a.tile.cw[cw] href=[post_url(config, view)] {
+        a.tile.cw[cw] href=(post_url(config, view)) {
             @if let Some((m, pic)) = &first {
                 @if let Some(ph) = placeholder(m.blurhash.as_deref()) {
                     img.ph src=(ph) alt="" aria-hidden="true";
@@ -224,7 +236,7 @@ pub fn note(config: &Config, view: &PostView) -> Markup {
                 @for m in &view.media {
                     @if let Some(p) = picture(config, m, true) {
                         li {
-                            a.tile href=[post_url(config, view)] {
+                            a.tile href=(post_url(config, view)) {
                                 img src=(p.src) width=(p.width) height=(p.height) alt=(alt(m)) loading="lazy";
                             }
                         }
@@ -245,7 +257,7 @@ pub fn note(config: &Config, view: &PostView) -> Markup {
                 }
             }
             footer.muted {
-                a href=[post_url(config, view)] { (time(view.post.published_at)) }
+                a href=(post_url(config, view)) { (time(view.post.published_at)) }
             }
         }
     }
@@ -322,7 +334,7 @@ pub struct ProfileCounts {
 
 /// A profile's header: picture, avatar, name, handle, bio, fields (links with `rel="me"`),
 /// counts.
-pub fn profile_header(config: &Config, account: &Account, counts: ProfileCounts) -> Markup {
+pub fn profile_header(config: &Config, account: &Account, counts: Option<ProfileCounts>) -> Markup {
     let e: MastodonAccount = crate::api::mastodon::entities::account(config, account);
     html! {
         img.cover src=(e.header) alt="" width="1500" height="500";
@@ -338,14 +350,20 @@ pub fn profile_header(config: &Config, account: &Account, counts: ProfileCounts)
             dl.fields {
                 @for f in &e.fields {
                     dt { (f.name) }
-                    dd { (PreEscaped(rel_me(&f.value))) }
+                    @if account.is_local() {
+                        dd { (PreEscaped(rel_me(&f.value))) }
+                    } @else {
+                        dd { (PreEscaped(&f.value)) }
+                    }
                 }
             }
         }
-        ul.counts {
-            li { b { (counts.posts) } "Posts" }
-            li { b { (counts.followers) } "Followers" }
-            li { b { (counts.following) } "Following" }
+        @if let Some(counts) = counts {
+            ul.counts {
+                li { b { (counts.posts) } "Posts" }
+                li { b { (counts.followers) } "Followers" }
+                li { b { (counts.following) } "Following" }
+            }
         }
     }
 }

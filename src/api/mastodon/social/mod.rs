@@ -35,7 +35,7 @@ use crate::{
     api::ApiError,
     db::entities::accounts::Model as Account,
     domain::{self, follows::Side, posts::interactions},
-    federation::{posts as fed_posts, resolve},
+    federation::resolve,
     state::AppState,
 };
 

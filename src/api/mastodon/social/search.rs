@@ -1,6 +1,7 @@
 //! `GET /api/v2/search`: accounts, statuses and hashtags, resolving remote ones on request.
 
 use super::*;
+use crate::federation::lookup::{Wanted, lookup};
 
 /// `GET /api/v2/search?q=…[&resolve=true][&type=accounts|statuses|hashtags]`: with
 /// `resolve`, `@user@host` is looked up by WebFinger and a post URL fetched from its origin.
@@ -14,41 +15,22 @@ pub async fn search(
     let kind = params.get("type").unwrap_or_default();
     // Resolving reaches other servers: only for signed-in readers, as Mastodon does.
     let resolve = params.flag("resolve") && viewer.is_some();
-    let mut accounts = Vec::new();
+    let wanted = Wanted {
+        accounts: kind.is_empty() || kind == "accounts",
+        posts: kind.is_empty() || kind == "statuses",
+    };
+    let found = lookup(&state.federation, &q, wanted, resolve).await?;
+    let accounts = found
+        .account
+        .iter()
+        .map(|a| account(&state.config, a))
+        .collect();
     let mut statuses = Vec::new();
-    if !q.is_empty() && (kind.is_empty() || kind == "accounts") {
-        let handle = q.trim_start_matches('@');
-        let found = if handle.contains('@') && resolve {
-            resolve::resolve_handle(&state.federation, handle)
-                .await
-                .ok()
-        } else if let Some((user, host)) = handle.split_once('@') {
-            domain::accounts::find_remote(&state.db, user, host).await?
-        } else {
-            domain::accounts::get_local(&state.db, handle).await.ok()
-        };
-        if let Some(a) = found {
-            accounts.push(account(&state.config, &a));
-        }
-    }
-    if (q.starts_with("https://") || q.starts_with("http://"))
-        && (kind.is_empty() || kind == "statuses")
+    if let Some(p) = found.post
+        && let Ok(view) = domain::posts::get_visible(&state.db, viewer, p.id).await
     {
-        let post = match domain::posts::find_by_uri(&state.db, &q).await? {
-            Some(p) => Some(p),
-            None if resolve => {
-                fed_posts::fetch_post(&state.federation, &q, fed_posts::MAX_PARENT_DEPTH)
-                    .await
-                    .ok()
-            }
-            None => None,
-        };
-        if let Some(p) = post
-            && let Ok(view) = domain::posts::get_visible(&state.db, viewer, p.id).await
-        {
-            let seen = interactions(&state.db, viewer, std::slice::from_ref(&view)).await?;
-            statuses.push(status_value(&state.config, &view, &seen));
-        }
+        let seen = interactions(&state.db, viewer, std::slice::from_ref(&view)).await?;
+        statuses.push(status_value(&state.config, &view, &seen));
     }
     Ok(Json(SearchResults {
         accounts,
