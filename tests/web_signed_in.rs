@@ -372,3 +372,133 @@ async fn followers_only_posts_buttons_and_follows() {
     assert_eq!(carol.get(&secret_page).await.status, 404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn settings_password_and_notifications() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    app.create_user("carol").await;
+    let post = app
+        .post("alice", note("Like me", Visibility::Public), vec![])
+        .await;
+    let mut alice = Browser::new(&app);
+    assert_eq!(alice.sign_in("alice", "secret-pw").await.status, 303);
+    let form = alice.get("/settings").await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("name=\"display_name\""), "{}", form.body);
+
+    // Without the token nothing changes.
+    let forged = multipart::Form::new().text("display_name", "Mallory");
+    assert_eq!(alice.post_multipart("/settings", forged).await.status, 403);
+    assert_eq!(app.local("alice").await.display_name, "alice");
+
+    // Too long a name: said, nothing changed.
+    let long = multipart::Form::new()
+        .text("csrf", alice.csrf())
+        .text("display_name", "x".repeat(40));
+    let res = alice.post_multipart("/settings", long).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("longer than 30"), "{}", res.body);
+
+    let change = multipart::Form::new()
+        .text("csrf", alice.csrf())
+        .text("display_name", "Alice A.")
+        .text("note", "Hello #world")
+        .text("field_name_1", "Site")
+        .text("field_value_1", "https://example.com/alice")
+        .text("field_name_2", "")
+        .text("field_value_2", "")
+        .part(
+            "avatar",
+            photo("me.jpg", solid_jpeg(300, 300, [200, 100, 50])),
+        )
+        .part("header", multipart::Part::bytes(Vec::new()).file_name(""))
+        .text("indexable", "on");
+    let res = alice.post_multipart("/settings", change).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(res.body.contains("Saved."));
+    let me = app.local("alice").await;
+    assert_eq!(me.display_name, "Alice A.");
+    assert!(me.indexable);
+    assert!(!me.manually_approves_followers);
+    assert_eq!(
+        me.fields(),
+        vec![("Site".to_string(), "https://example.com/alice".to_string())]
+    );
+    let avatar = me.avatar_url.clone().expect("avatar");
+    assert!(
+        avatar.starts_with(&format!("{}/media/", app.public)),
+        "{avatar}"
+    );
+    // The bio comes back as written for the next edit.
+    let form = alice.get("/settings").await;
+    assert!(
+        form.body.contains(">Hello #world</textarea>"),
+        "{}",
+        form.body
+    );
+    let profile = alice.get("/@alice").await;
+    assert!(profile.body.contains("Alice A."));
+    assert!(profile.body.contains(&avatar));
+    assert!(
+        profile
+            .body
+            .contains("rel=\"me nofollow noopener noreferrer\"")
+    );
+    assert!(!profile.body.contains("noindex"));
+
+    // Password: the current one is needed; then only the new one signs in.
+    let wrong = alice
+        .post(
+            "/settings/password",
+            &[
+                ("csrf", &alice.csrf()),
+                ("current", "nope"),
+                ("new", "a-new-secret"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("current password is wrong"));
+    let short = alice
+        .post(
+            "/settings/password",
+            &[
+                ("csrf", &alice.csrf()),
+                ("current", "secret-pw"),
+                ("new", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, 422);
+    let ok = alice
+        .post(
+            "/settings/password",
+            &[
+                ("csrf", &alice.csrf()),
+                ("current", "secret-pw"),
+                ("new", "a-new-secret"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let mut again = Browser::new(&app);
+    assert_eq!(again.sign_in("alice", "secret-pw").await.status, 401);
+    assert_eq!(again.sign_in("alice", "a-new-secret").await.status, 303);
+
+    // Notifications: carol likes alice's post.
+    let mut carol = Browser::new(&app);
+    assert_eq!(carol.sign_in("carol", "secret-pw").await.status, 303);
+    carol.get(&format!("/@alice/{}", post.post.id)).await;
+    let like = format!("/web/statuses/{}/favourite", post.post.id);
+    assert_eq!(
+        carol.post(&like, &[("csrf", &carol.csrf())]).await.status,
+        303
+    );
+    let page = alice.get("/notifications").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("liked your post"), "{}", page.body);
+    assert!(page.body.contains("Like me"));
+    assert_eq!(Browser::new(&app).get("/notifications").await.status, 303);
+    app.stop().await;
+}

@@ -247,6 +247,14 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(web::logout))
         .route("/home", get(web::home_timeline))
         .route("/search", get(web::search))
+        .route("/notifications", get(web::notifications))
+        .route(
+            "/settings",
+            get(web::settings_form)
+                .post(web::settings)
+                .layer(DefaultBodyLimit::max(media_limit * 2)),
+        )
+        .route("/settings/password", post(web::password))
         .route("/remote_follow", get(web::remote_follow))
         .route("/authorize_interaction", get(web::authorize_interaction))
         .route(

@@ -267,6 +267,28 @@ pub async fn check_password(
     if ok { Ok(account) } else { Err(refused()) }
 }
 
+/// Changes a local account's password once the current one is given: someone at an
+/// unattended signed-in browser cannot lock the owner out.
+pub async fn change_password(
+    db: &Pool,
+    account: &Account,
+    current: &str,
+    new: &str,
+) -> Result<Account, DomainError> {
+    match check_password(db, &account.username, current).await {
+        Ok(_) => {}
+        Err(DomainError::Unauthorized(_)) => {
+            return Err(DomainError::Invalid("the current password is wrong".into()));
+        }
+        Err(e) => return Err(e),
+    }
+    validate_password(new)?;
+    let mut row = account.clone();
+    row.password_hash = Some(hash_password(new.to_string()).await?);
+    row.updated_at = chrono::Utc::now();
+    Ok(db::update(db, account.clone(), row).await?)
+}
+
 /// What a profile edit may change (`None`: keep).
 #[derive(Debug, Clone, Default)]
 pub struct ProfileChange {
@@ -275,6 +297,8 @@ pub struct ProfileChange {
     pub note: Option<String>,
     pub locked: Option<bool>,
     pub discoverable: Option<bool>,
+    /// Search engines may index the profile and posts (no `noindex`).
+    pub indexable: Option<bool>,
     pub avatar_url: Option<String>,
     pub header_url: Option<String>,
     /// Profile fields, replacing the old ones (Mastodon allows 4).
@@ -326,6 +350,9 @@ pub async fn update_profile(
     }
     if let Some(d) = change.discoverable {
         row.discoverable = d;
+    }
+    if let Some(i) = change.indexable {
+        row.indexable = i;
     }
     if let Some(url) = change.avatar_url {
         row.avatar_url = Some(url);

@@ -238,6 +238,17 @@ pub fn web_url(input: &str) -> Option<String> {
         .then(|| url.to_string())
 }
 
+/// HTML reduced to the plain text Pinhole renders from (paragraphs and line breaks kept as
+/// newlines): a client's HTML post, or a bio shown again for editing.
+pub fn html_to_text(html: &str) -> String {
+    plain(
+        &html
+            .replace("</p><p>", "\n\n")
+            .replace("<br>", "\n")
+            .replace("<br />", "\n"),
+    )
+}
+
 /// Plain text for a field that must not carry markup (content warnings, alt text).
 pub fn plain(input: &str) -> String {
     ammonia::Builder::empty()

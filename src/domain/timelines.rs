@@ -173,6 +173,48 @@ pub async fn notifications(
     Ok(db::posts::notifications(db, me.id, kinds, page).await?)
 }
 
+/// A notification with who caused it and the post it is about (if any).
+#[derive(Debug, Clone)]
+pub struct NotificationView {
+    pub row: notifications::Model,
+    pub from: Account,
+    pub post: Option<PostView>,
+}
+
+/// [`notifications`] with their accounts and posts, read in a few queries. A notification
+/// whose post is gone is left out (as Mastodon does); the rows' ids still page.
+pub async fn notification_views(
+    db: &Pool,
+    me: &Account,
+    kinds: &[String],
+    page: Page,
+) -> Result<(Vec<NotificationView>, Option<(i64, i64)>), DomainError> {
+    let rows = notifications(db, me, kinds, page).await?;
+    let bounds = rows.first().zip(rows.last()).map(|(f, l)| (f.id, l.id));
+    let account_ids: Vec<i64> = rows.iter().map(|n| n.from_account_id).collect();
+    let accounts = super::accounts::get_many(db, &account_ids).await?;
+    let post_ids: Vec<i64> = rows.iter().filter_map(|n| n.post_id).collect();
+    let views = super::posts::views_by_id(db, &post_ids).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(from) = accounts.iter().find(|a| a.id == row.from_account_id) else {
+            continue;
+        };
+        let post = row
+            .post_id
+            .and_then(|pid| views.iter().find(|v| v.post.id == pid).cloned());
+        if row.post_id.is_some() && post.is_none() {
+            continue;
+        }
+        out.push(NotificationView {
+            from: from.clone(),
+            post,
+            row,
+        });
+    }
+    Ok((out, bounds))
+}
+
 /// One of `me`'s notifications.
 pub async fn notification(
     db: &Pool,

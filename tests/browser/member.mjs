@@ -105,6 +105,16 @@ const browser = await chromium.launch({
 
   await page.goto(`${base}/@${name}`);
   check((await page.$$(`a.tile[href$="${posted}"]`)).length === 1, "the new post is on the profile");
+  await page.screenshot({ path: `${shots}/own-profile.png`, fullPage: true });
+  for (const [path, file] of [
+    ["/settings", "settings"],
+    ["/notifications", "notifications"],
+    ["/search", "search"],
+  ]) {
+    await page.goto(`${base}${path}`);
+    await page.screenshot({ path: `${shots}/${file}.png`, fullPage: true });
+    await axe(page, path);
+  }
 
   check(errors.length === 0, `no script errors (${errors.join(" | ")})`);
 

@@ -38,7 +38,11 @@ pub async fn verify_credentials(
 }
 
 /// An image for the profile, through the media pipeline; returns its URL.
-async fn picture(state: &AppState, owner: &Account, bytes: Vec<u8>) -> Result<String, ApiError> {
+pub(crate) async fn picture(
+    state: &AppState,
+    owner: &Account,
+    bytes: Vec<u8>,
+) -> Result<String, ApiError> {
     let m = domain::media::upload(
         &state.db,
         &state.media,
@@ -63,7 +67,7 @@ fn flag(v: &str) -> bool {
 }
 
 /// `PATCH /api/v1/accounts/update_credentials`: `display_name`, `note`, `locked`,
-/// `discoverable`, `avatar`, `header` (multipart, through the media pipeline) or a form.
+/// `discoverable`, `indexable`, `avatar`, `header` (multipart, through the media pipeline) or a form.
 pub async fn update_credentials(
     State(state): State<AppState>,
     auth: Authenticated,
@@ -133,6 +137,7 @@ pub async fn update_credentials(
                         "note" => change.note = Some(text),
                         "locked" => change.locked = Some(flag(&text)),
                         "discoverable" => change.discoverable = Some(flag(&text)),
+                        "indexable" => change.indexable = Some(flag(&text)),
                         key => {
                             field_part(key, text, &mut fields);
                         }
@@ -146,6 +151,7 @@ pub async fn update_credentials(
         change.note = params.get("note").map(str::to_string);
         change.locked = params.get("locked").map(flag);
         change.discoverable = params.get("discoverable").map(flag);
+        change.indexable = params.get("indexable").map(flag);
         for (key, values) in &params.0 {
             if let Some(v) = values.first() {
                 field_part(key, v.clone(), &mut fields);

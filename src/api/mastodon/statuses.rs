@@ -410,33 +410,23 @@ pub async fn notifications(
             return Ok(Json(Vec::<Value>::new()).into_response());
         }
     }
-    let rows = domain::timelines::notifications(&state.db, me, &kinds, page(&params)?).await?;
-    let account_ids: Vec<i64> = rows.iter().map(|n| n.from_account_id).collect();
-    let accounts = domain::accounts::get_many(&state.db, &account_ids).await?;
-    let post_ids: Vec<i64> = rows.iter().filter_map(|n| n.post_id).collect();
-    let views = domain::posts::views_by_id(&state.db, &post_ids).await?;
+    let (found, bounds) =
+        domain::timelines::notification_views(&state.db, me, &kinds, page(&params)?).await?;
+    let views: Vec<PostView> = found.iter().filter_map(|n| n.post.clone()).collect();
     let rendered = render(&state, Some(me), &views).await?;
-    let mut body = Vec::new();
-    for n in &rows {
-        let Some(from) = accounts.iter().find(|a| a.id == n.from_account_id) else {
-            continue;
-        };
-        let post = n.post_id.and_then(|pid| {
-            views
-                .iter()
-                .position(|v| v.post.id == pid)
-                .map(|i| rendered[i].clone())
-        });
-        if n.post_id.is_some() && post.is_none() {
-            continue;
-        }
-        body.push(notification(&state.config, n, from, post));
-    }
+    let mut rendered = rendered.into_iter();
+    let body: Vec<_> = found
+        .iter()
+        .map(|n| {
+            let post = n.post.as_ref().and_then(|_| rendered.next());
+            notification(&state.config, &n.row, &n.from, post)
+        })
+        .collect();
     let headers = link_header(
         &state,
         "/api/v1/notifications",
-        rows.first().map(|n| n.id),
-        rows.last().map(|n| n.id),
+        bounds.map(|b| b.0),
+        bounds.map(|b| b.1),
     );
     Ok((headers, Json(body)).into_response())
 }

@@ -90,7 +90,9 @@ pub fn document(config: &Config, visitor: &Visitor, head: &Head, body: Markup) -
                         @if let Some(me) = &visitor.me {
                             a href=(uris.route("/home")) { "Home" }
                             a href=(uris.route("/compose")) { "New post" }
+                            a href=(uris.route("/notifications")) { "Notifications" }
                             a href=(uris.profile(&me.username)) { "Profile" }
+                            a href=(uris.route("/settings")) { "Settings" }
                         }
                         a href=(uris.route("/explore")) { "Explore" }
                         a href=(uris.route("/search")) { "Search" }

@@ -10,6 +10,7 @@ mod parts;
 mod profile;
 mod remote;
 mod session;
+mod settings;
 mod signed_in;
 
 use axum::{
@@ -32,6 +33,7 @@ use parts::{display_name, grid, handle, notes};
 pub use profile::profile;
 pub use remote::{authorize_interaction, remote_follow, remote_post, search};
 pub use session::Visitor;
+pub use settings::{notifications, password, settings, settings_form};
 pub use signed_in::{
     act, compose, compose_form, home as home_timeline, login, login_form, logout, relationship,
 };

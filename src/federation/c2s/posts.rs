@@ -94,16 +94,7 @@ pub(super) fn text_of(object: &OutboxDocument) -> Option<String> {
         .or_else(|| object.content.as_deref().map(html_to_text))
 }
 
-/// Client HTML reduced to the plain text Pinhole renders from (paragraphs and line breaks
-/// kept as newlines).
-pub(super) fn html_to_text(html: &str) -> String {
-    sanitize::plain(
-        &html
-            .replace("</p><p>", "\n\n")
-            .replace("<br>", "\n")
-            .replace("<br />", "\n"),
-    )
-}
+pub(super) use crate::domain::sanitize::html_to_text;
 
 /// Upload ids of the object's `attachment`s (`None` when it has no such field), named by
 /// their object ids, and the alt text or focal points given there. Ownership and state are
@@ -257,6 +248,7 @@ pub(super) async fn update_profile(
         },
         locked: person.manually_approves_followers,
         discoverable: person.discoverable,
+        indexable: None,
         avatar_url: None,
         header_url: None,
         fields: None,
