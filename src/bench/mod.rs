@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod media;
 pub mod process;
 pub mod timeline;
+pub mod web;
 
 use std::{
     path::PathBuf,
@@ -57,6 +58,9 @@ pub enum BenchCommand {
     },
     /// Process a 4000×3000 photo to every stored size; compare with libvips.
     Media(media::MediaParams),
+    /// The profile page and a post page at a million posts on PostgreSQL over loopback
+    /// HTTP: p50/p99 request times and the page weight without images.
+    Web(web::WebParams),
 }
 
 /// Runs one benchmark and answers its report (the sink runs until stopped and has none).
@@ -73,6 +77,7 @@ pub async fn run(command: BenchCommand) -> Result<String, BenchError> {
             Ok(String::new())
         }
         BenchCommand::Media(p) => media::run_media(p).await,
+        BenchCommand::Web(p) => web::run_web(p).await,
     }
 }
 
