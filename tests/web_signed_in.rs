@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{TestApp, browser::Browser, eventually, note, solid_jpeg};
+use common::{TestApp, browser::Browser, client, eventually, note, solid_jpeg};
 use pinhole::domain::{self, posts::Visibility};
 use reqwest::multipart;
 
@@ -360,7 +360,7 @@ async fn followers_only_posts_buttons_and_follows() {
         404
     );
     let mut nobody = Browser::new(&app);
-    nobody.get("/").await;
+    nobody.get("/login").await;
     let csrf = nobody.csrf();
     assert_eq!(nobody.post(&like, &[("csrf", &csrf)]).await.status, 401);
 
@@ -430,6 +430,16 @@ async fn settings_password_and_notifications() {
         avatar.starts_with(&format!("{}/media/", app.public)),
         "{avatar}"
     );
+    // The janitor that removes unused uploads keeps a profile picture in use.
+    domain::media::remove_unattached(&app.state.db, &app.state.media, chrono::Duration::zero())
+        .await
+        .unwrap();
+    let served = client()
+        .get(avatar.replace(&app.public, &format!("http://{}", app.addr)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200, "{avatar}");
     // The bio comes back as written for the next edit.
     let form = alice.get("/settings").await;
     assert!(
@@ -500,5 +510,101 @@ async fn settings_password_and_notifications() {
     assert!(page.body.contains("liked your post"), "{}", page.body);
     assert!(page.body.contains("Like me"));
     assert_eq!(Browser::new(&app).get("/notifications").await.status, 303);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn form_tokens_sessions_and_odd_input() {
+    let app = TestApp::spawn().await;
+    app.create_user("alice").await;
+    app.create_user("carol").await;
+    let secret = app
+        .post("alice", note("Followers only", Visibility::Private), vec![])
+        .await;
+
+    // A public page for a new visitor sets no cookie and stays cacheable; a page with a
+    // form sets the form token and is never cached.
+    let mut v = Browser::new(&app);
+    let public = v.get("/@alice").await;
+    assert!(public.set_cookies.is_empty(), "{:?}", public.set_cookies);
+    let res = client().get(app.url("/login")).send().await.unwrap();
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+
+    // Signing in gives a new form token: one seen or planted before is no use afterwards.
+    let mut alice = Browser::new(&app);
+    alice.get("/login").await;
+    let before = alice.csrf();
+    assert_eq!(alice.sign_in("alice", "secret-pw").await.status, 303);
+    let after = alice.csrf();
+    assert_ne!(before, after);
+    assert_eq!(
+        alice.post("/logout", &[("csrf", &before)]).await.status,
+        403
+    );
+
+    // A request the browser marks as coming from another site is refused even with the
+    // token (a token leaked to another site is still no use there).
+    let cross = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/logout"))
+        .header(
+            "cookie",
+            format!(
+                "pinhole_session={}; pinhole_csrf={after}",
+                alice.cookies["pinhole_session"]
+            ),
+        )
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("csrf", after.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+
+    // A reply to a followers-only post starts followers-only, naming its author.
+    let mut carol = Browser::new(&app);
+    assert_eq!(carol.sign_in("carol", "secret-pw").await.status, 303);
+    let own = alice
+        .get(&format!("/compose?in_reply_to={}", secret.post.id))
+        .await;
+    assert!(
+        own.body.contains("value=\"private\" selected"),
+        "{}",
+        own.body
+    );
+    assert!(!own.body.contains("@alice "), "no mention of oneself");
+    app.post("carol", note("Public words", Visibility::Public), vec![])
+        .await;
+    let carol_post = app
+        .post(
+            "carol",
+            note("Unlisted words", Visibility::Unlisted),
+            vec![],
+        )
+        .await;
+    let reply = alice
+        .get(&format!("/compose?in_reply_to={}", carol_post.post.id))
+        .await;
+    assert!(reply.body.contains(">@carol </textarea>"), "{}", reply.body);
+    assert!(reply.body.contains("value=\"unlisted\" selected"));
+
+    // Odd input: a control character in `back` goes home instead of failing; slot 0 and
+    // slots past the limit are refused; nothing is kept.
+    let like = format!("/web/statuses/{}/favourite", carol_post.post.id);
+    let res = alice
+        .post(&like, &[("csrf", &alice.csrf()), ("back", "/\n\r")])
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert!(res.location.unwrap().ends_with("/home"));
+    for slot in ["photo_0", "photo_99"] {
+        let form = multipart::Form::new()
+            .text("csrf", alice.csrf())
+            .part(slot, photo("x.jpg", solid_jpeg(16, 16, [1, 1, 1])));
+        let res = alice.post_multipart("/compose", form).await;
+        assert_eq!(res.status, 400, "{slot}: {}", res.body);
+    }
+    assert_eq!(pinhole::db::media::count(&app.state.db).await.unwrap(), 0);
     app.stop().await;
 }

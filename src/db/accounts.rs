@@ -314,3 +314,18 @@ pub async fn search_by_username<C: ConnectionTrait>(
         .all(db)
         .await?)
 }
+
+/// Whether a local account shows the upload stored under `key` as its avatar or header
+/// (profile pictures are uploads no post uses; the janitor must keep them).
+pub async fn shows_picture<C: ConnectionTrait>(db: &C, key: &str) -> Result<bool, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::Domain.is_null())
+        .filter(
+            sea_orm::Condition::any()
+                .add(Column::AvatarUrl.contains(key))
+                .add(Column::HeaderUrl.contains(key)),
+        )
+        .one(db)
+        .await?
+        .is_some())
+}

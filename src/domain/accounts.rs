@@ -267,21 +267,9 @@ pub async fn check_password(
     if ok { Ok(account) } else { Err(refused()) }
 }
 
-/// Changes a local account's password once the current one is given: someone at an
-/// unattended signed-in browser cannot lock the owner out.
-pub async fn change_password(
-    db: &Pool,
-    account: &Account,
-    current: &str,
-    new: &str,
-) -> Result<Account, DomainError> {
-    match check_password(db, &account.username, current).await {
-        Ok(_) => {}
-        Err(DomainError::Unauthorized(_)) => {
-            return Err(DomainError::Invalid("the current password is wrong".into()));
-        }
-        Err(e) => return Err(e),
-    }
+/// Sets a local account's password (checked against the length rules, hashed with
+/// Argon2id). Callers check the current password first ([`super::oauth::change_password`]).
+pub async fn set_password(db: &Pool, account: &Account, new: &str) -> Result<Account, DomainError> {
     validate_password(new)?;
     let mut row = account.clone();
     row.password_hash = Some(hash_password(new.to_string()).await?);

@@ -265,16 +265,25 @@ pub fn file_keys(a: &Attachment) -> Vec<String> {
     names.into_iter().map(|n| format!("{key}/{n}")).collect()
 }
 
-/// Deletes uploads never attached to a post within `max_age`; returns how many.
+/// Deletes uploads never attached to a post within `max_age` (profile pictures in use
+/// excepted); returns how many.
 pub async fn remove_unattached(
     db: &Pool,
     service: &MediaService,
     max_age: chrono::Duration,
 ) -> Result<usize, DomainError> {
     let stale = db::media::unattached_before(db, chrono::Utc::now() - max_age).await?;
+    let mut removed = 0;
     for a in &stale {
+        // A profile picture is an upload no post uses, and stays while it is shown.
+        if let Some(key) = &a.storage_key
+            && db::accounts::shows_picture(db, key).await?
+        {
+            continue;
+        }
         remove_files(service, &file_keys(a)).await;
         db::media::delete(db, a.id).await?;
+        removed += 1;
     }
-    Ok(stale.len())
+    Ok(removed)
 }

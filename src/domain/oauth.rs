@@ -273,6 +273,25 @@ async fn checked_password(
     Ok(account)
 }
 
+/// How long a web session lasts; the browser is asked to sign in again after that.
+pub const SESSION_DAYS: i64 = 30;
+
+/// The account of a web session, or `None` when the token is unknown, revoked or older than
+/// [`SESSION_DAYS`] (a copied cookie stops working, whatever the browser keeps).
+pub async fn session(db: &Pool, token: &str) -> Result<Option<Account>, DomainError> {
+    let Some(row) = db::oauth::user_token(db, &hash(token)).await? else {
+        return Ok(None);
+    };
+    if row.created_at < chrono::Utc::now() - chrono::Duration::days(SESSION_DAYS) {
+        return Ok(None);
+    }
+    match super::tokens::authenticate(db, token).await {
+        Ok(caller) => Ok(Some(caller.account)),
+        Err(DomainError::Unauthorized(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// What a web session may do: everything its owner can do in a Mastodon app.
 const WEB_SCOPES: &str = "read write follow";
 
@@ -288,6 +307,27 @@ pub async fn sign_in(
     let account = checked_password(db, throttle, username, password, from).await?;
     let token = super::tokens::create(db, &account.username, WEB_SCOPES).await?;
     Ok((account, token))
+}
+
+/// Changes a password once the current one is given, under the sign-in throttle: someone at
+/// an unattended signed-in browser can neither lock the owner out nor guess the password
+/// faster than at the sign-in form.
+pub async fn change_password(
+    db: &Pool,
+    throttle: &Throttle,
+    account: &Account,
+    current: &str,
+    new: &str,
+    from: &str,
+) -> Result<Account, DomainError> {
+    match checked_password(db, throttle, &account.username, current, from).await {
+        Ok(_) => {}
+        Err(DomainError::Unauthorized(_)) => {
+            return Err(DomainError::Invalid("the current password is wrong".into()));
+        }
+        Err(e) => return Err(e),
+    }
+    accounts::set_password(db, account, new).await
 }
 
 /// Ends a web session: its token stops working at once. An unknown token is no error

@@ -193,11 +193,8 @@ pub async fn resolve_handle(fed: &Federation, handle: &str) -> Result<Account, R
         let url = Url::parse(handle).map_err(|_| ResolveError::BadHandle(handle.into()))?;
         return actor(fed, &url).await;
     }
-    let bare = handle.strip_prefix('@').unwrap_or(handle);
-    let (user, host) = bare
-        .split_once('@')
-        .filter(|(u, h)| !u.is_empty() && !h.is_empty() && !h.contains('/') && !h.contains('@'))
-        .ok_or_else(|| ResolveError::BadHandle(handle.into()))?;
+    let (user, host) =
+        handle_parts(handle).ok_or_else(|| ResolveError::BadHandle(handle.into()))?;
     if host.eq_ignore_ascii_case(&fed.config.domain()) {
         return Ok(domain::accounts::get_local(&fed.db, user).await?);
     }
@@ -249,11 +246,8 @@ pub async fn interaction_url(
     handle: &str,
     target: &str,
 ) -> Result<String, ResolveError> {
-    let bare = handle.trim().trim_start_matches('@');
-    let (user, host) = bare
-        .split_once('@')
-        .filter(|(u, h)| !u.is_empty() && !h.is_empty() && !h.contains('/') && !h.contains('@'))
-        .ok_or_else(|| ResolveError::BadHandle(handle.into()))?;
+    let (user, host) =
+        handle_parts(handle).ok_or_else(|| ResolveError::BadHandle(handle.into()))?;
     let jrd = webfinger(fed, user, host).await?;
     let encoded: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
     jrd.links
@@ -263,6 +257,28 @@ pub async fn interaction_url(
         .map(|t| t.replace("{uri}", &encoded))
         .and_then(|u| domain::sanitize::web_url(&u))
         .ok_or_else(|| ResolveError::NoInteraction(handle.into()))
+}
+
+/// `user` and `host[:port]` of `@user@host`, when both are plain: the user without `/`,
+/// `?`, `#` or `\`, the host letters, digits, dots and dashes (and a port), so a handle
+/// typed by a visitor cannot steer the WebFinger request to another path.
+pub fn handle_parts(handle: &str) -> Option<(&str, &str)> {
+    let bare = handle.trim().trim_start_matches('@');
+    let (user, host) = bare.split_once('@')?;
+    let (name, port) = host.split_once(':').unwrap_or((host, ""));
+    let plain_user = !user.is_empty()
+        && user.len() <= 256
+        && user
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '+'));
+    let plain_host = !name.is_empty()
+        && name.len() <= 253
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+        && port.chars().all(|c| c.is_ascii_digit())
+        && port.len() <= 5;
+    (plain_user && plain_host).then_some((user, host))
 }
 
 /// WebFinger is https, except for loopback hosts when private networks are allowed (local
@@ -408,4 +424,35 @@ async fn fetch_key(
     }
     let key = VerifyingKey::from_pem(&owner.public_key_pem)?;
     Ok((owner, key))
+}
+
+#[cfg(test)]
+mod handle_tests {
+    use super::handle_parts;
+
+    #[test]
+    fn only_plain_handles_are_taken_apart() {
+        assert_eq!(
+            handle_parts("@bob@example.org"),
+            Some(("bob", "example.org"))
+        );
+        assert_eq!(
+            handle_parts("bob@localhost:8080"),
+            Some(("bob", "localhost:8080"))
+        );
+        for bad in [
+            "bob",
+            "@bob@",
+            "@@example.org",
+            "bob@evil.example\\path",
+            "bob@evil.example?q",
+            "bob@evil.example#x",
+            "bob@evil.example/path",
+            "bo/b@example.org",
+            "bob@a@b",
+            "bob@host:80a",
+        ] {
+            assert_eq!(handle_parts(bad), None, "{bad}");
+        }
+    }
 }

@@ -25,6 +25,16 @@ pub struct Feed<'a> {
     pub posts: &'a [PostView],
 }
 
+/// Text as XML 1.0 allows it: the control characters it forbids (which a remote post may
+/// carry) are dropped, so one post cannot make the whole feed unreadable.
+fn xml(s: &str) -> String {
+    escape(
+        &s.chars()
+            .filter(|c| !c.is_control() || matches!(c, '\n' | '\t' | '\r'))
+            .collect::<String>(),
+    )
+}
+
 fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -69,16 +79,16 @@ pub fn render(config: &Config, feed: &Feed) -> String {
          <link rel=\"self\" type=\"application/atom+xml\" href=\"{url}\"/>\
          <link rel=\"alternate\" type=\"text/html\" href=\"{page}\"/>\
          <generator>Pinhole</generator>",
-        url = escape(&feed.url),
-        title = escape(&feed.title),
+        url = xml(&feed.url),
+        title = xml(&feed.title),
         updated = stamp(updated),
-        page = escape(&feed.page),
+        page = xml(&feed.page),
     );
     for view in feed.posts {
         let p = &view.post;
         let mut html = String::new();
         if !p.summary.is_empty() {
-            let _ = write!(html, "<p><strong>{}</strong></p>", escape(&p.summary));
+            let _ = write!(html, "<p><strong>{}</strong></p>", xml(&p.summary));
         }
         html.push_str(&parts::content(view).0);
         let mut enclosures = String::new();
@@ -87,8 +97,8 @@ pub fn render(config: &Config, feed: &Feed) -> String {
                 let _ = write!(
                     html,
                     "<p><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\"></p>",
-                    escape(&pic.src),
-                    escape(&parts::alt(m)),
+                    xml(&pic.src),
+                    xml(&parts::alt(m)),
                     pic.width,
                     pic.height
                 );
@@ -97,9 +107,9 @@ pub fn render(config: &Config, feed: &Feed) -> String {
                 let _ = write!(
                     enclosures,
                     "<link rel=\"enclosure\" type=\"{}\" length=\"{}\" href=\"{}\"/>",
-                    escape(&m.content_type),
+                    xml(&m.content_type),
                     m.size_bytes.max(0),
-                    escape(&url)
+                    xml(&url)
                 );
             }
         }
@@ -110,14 +120,14 @@ pub fn render(config: &Config, feed: &Feed) -> String {
              <updated>{updated}</updated><author><name>{author}</name><uri>{author_uri}</uri></author>\
              <link rel=\"alternate\" type=\"text/html\" href=\"{link}\"/>{enclosures}\
              <content type=\"html\">{content}</content></entry>",
-            id = escape(&p.uri),
-            title = escape(&entry_title(view)),
+            id = xml(&p.uri),
+            title = xml(&entry_title(view)),
             published = stamp(p.published_at),
             updated = stamp(p.edited_at.unwrap_or(p.published_at)),
-            author = escape(&parts::display_name(&view.author)),
-            author_uri = escape(&crate::api::mastodon::entities::account(config, &view.author).url),
-            link = escape(&link),
-            content = escape(&html),
+            author = xml(&parts::display_name(&view.author)),
+            author_uri = xml(&crate::api::mastodon::entities::account(config, &view.author).url),
+            link = xml(&link),
+            content = xml(&html),
         );
     }
     out.push_str("</feed>\n");

@@ -333,12 +333,15 @@ pub async fn post_page(
         description,
         canonical: parts::origin_url(config, &view).unwrap_or_else(|| post.uri.clone()),
         activity_json: Some(post.uri.clone()),
-        image: first.map(|(m, p)| Image {
-            url: p.src,
-            alt: parts::alt(m),
-            width: Some(p.width),
-            height: Some(p.height),
-        }),
+        // A sensitive photo is not put in other sites' link previews.
+        image: first
+            .filter(|_| !post.sensitive && post.summary.is_empty())
+            .map(|(m, p)| Image {
+                url: p.src,
+                alt: parts::alt(m),
+                width: Some(p.width),
+                height: Some(p.height),
+            }),
         og_type: "article",
         noindex: !author.indexable,
         ..Default::default()
@@ -366,7 +369,7 @@ pub async fn post_page(
                     post.id,
                     seen.favourited.contains(&post.id),
                     seen.reblogged.contains(&post.id),
-                    &format!("/@{}/{}", author.username, post.id),
+                    &format!("/@{}/{}", parts::page_name(author), post.id),
                 ))
             }
             p.stats {

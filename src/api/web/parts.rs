@@ -163,7 +163,7 @@ pub fn tile(config: &Config, view: &PostView, lazy: bool) -> Markup {
                     width=(pic.width) height=(pic.height) alt=(alt(m))
                     loading=[lazy.then_some("lazy")] decoding="async";
             } @else {
-                span.cwlabel { (sanitize::plain(&view.post.content)) }
+                @if !cw { span.cwlabel { (sanitize::plain(&view.post.content)) } }
             }
             span.badges {
                 @if count > 1 { span.badge title=(format!("{count} photos")) { (count) } }
@@ -229,6 +229,14 @@ pub fn display_name(account: &Account) -> String {
 
 /// A post in a list (notes, replies): author, content behind its warning, photo tiles.
 pub fn note(config: &Config, view: &PostView) -> Markup {
+    if let Some(boosted) = &view.reblog {
+        return html! {
+            div.boost {
+                p.muted { (display_name(&view.author)) " boosted" }
+                (note(config, boosted))
+            }
+        };
+    }
     let body = html! {
         div.content { (content(view)) }
         @if !view.media.is_empty() {

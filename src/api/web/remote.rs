@@ -23,7 +23,7 @@ use crate::{
     federation::{
         lookup::{Wanted, lookup},
         objects::actor::local_actor_urls,
-        resolve::{ResolveError, interaction_url},
+        resolve::{ResolveError, handle_parts, interaction_url},
     },
     state::AppState,
 };
@@ -62,7 +62,22 @@ pub async fn remote_follow(
             return Ok(to_sign_in(&state, &format!("/@{}", account.username)));
         }
         match interaction_url(&state.federation, handle, &actor).await {
-            Ok(url) => return Ok(Redirect::to(&url).into_response()),
+            Ok(url) => {
+                let home = handle_parts(handle).map(|(_, host)| host.to_ascii_lowercase());
+                let target = url::Url::parse(&url).ok().and_then(|u| {
+                    let host = u.host_str()?.to_ascii_lowercase();
+                    Some(match u.port() {
+                        Some(p) => format!("{host}:{p}"),
+                        None => host,
+                    })
+                });
+                // Straight there when it is the handle's own server; elsewhere (a server
+                // that delegates its WebFinger), the visitor sees where they are going.
+                if home.is_some() && home == target {
+                    return Ok(Redirect::to(&url).into_response());
+                }
+                return Ok(visitor.answer(continue_page(&state, &visitor, &url, target)));
+            }
             Err(e @ (ResolveError::BadHandle(_) | ResolveError::NoInteraction(_))) => {
                 error = Some(e.to_string())
             }
@@ -105,6 +120,29 @@ pub async fn remote_follow(
         StatusCode::OK
     };
     Ok(visitor.answer((status, document(config, &visitor, &head, body))))
+}
+
+/// "Continue to HOST": the visitor's server sent them to another host to follow from.
+fn continue_page(
+    state: &AppState,
+    visitor: &Visitor,
+    url: &str,
+    host: Option<String>,
+) -> maud::Markup {
+    let config = &state.config;
+    let head = Head {
+        title: format!("Follow · {}", config.instance.title),
+        canonical: config.uris().route("/remote_follow"),
+        noindex: true,
+        ..Default::default()
+    };
+    let host = host.unwrap_or_else(|| url.to_string());
+    let body = html! {
+        h1 { "Continue on your server" }
+        p { "Your server's follow page is at " strong { (host) } "." }
+        p { a.button href=(url) rel="nofollow noopener noreferrer" { "Continue to " (host) } }
+    };
+    document(config, visitor, &head, body)
 }
 
 #[derive(Debug, Default, Deserialize)]

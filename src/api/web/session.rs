@@ -7,6 +7,8 @@
 //! (double submit): another site can make a browser post a form, but cannot read or set
 //! the cookie, so it cannot know the value to put in the field.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use axum::{
     extract::FromRequestParts,
     http::{HeaderMap, HeaderValue, header, request::Parts},
@@ -17,7 +19,7 @@ use rand::RngCore;
 use crate::{
     api::ApiError,
     db::entities::accounts::Model as Account,
-    domain::{self, DomainError},
+    domain::{self, oauth::SESSION_DAYS},
     state::AppState,
 };
 
@@ -25,8 +27,6 @@ use crate::{
 pub const SESSION: &str = "pinhole_session";
 /// The form-token cookie's name.
 pub const CSRF: &str = "pinhole_csrf";
-/// How long a browser keeps a session (a new sign-in is asked after that).
-const SESSION_DAYS: i64 = 30;
 
 /// The person behind a page request.
 pub struct Visitor {
@@ -35,9 +35,14 @@ pub struct Visitor {
     /// The session token, to end the session with.
     pub session: Option<String>,
     /// The form token this page's forms carry.
-    pub csrf: String,
-    /// The form token is new: the answer must set its cookie.
+    csrf: String,
+    /// The form token is new: an answer whose page carries it must set its cookie.
     fresh: bool,
+    /// The page carries the form token (a form was rendered): the answer sets its cookie
+    /// when new and is never cached. Pages without forms set no cookie and stay cacheable.
+    used: AtomicBool,
+    /// The browser said the request comes from another site (`Sec-Fetch-Site`).
+    cross_site: bool,
     /// Cookies are marked `Secure` (the public URL is https).
     secure: bool,
 }
@@ -79,15 +84,15 @@ impl FromRequestParts<AppState> for Visitor {
         let session = cookie(&parts.headers, SESSION)
             .filter(|t| well_formed(t))
             .map(str::to_string);
+        // Signed out elsewhere, expired, or a stale cookie: a visitor.
         let me = match &session {
             None => None,
-            Some(token) => match domain::tokens::authenticate(&state.db, token).await {
-                Ok(caller) => Some(caller.account),
-                // Signed out elsewhere, or a stale cookie: a visitor.
-                Err(DomainError::Unauthorized(_)) => None,
-                Err(e) => return Err(e.into()),
-            },
+            Some(token) => domain::oauth::session(&state.db, token).await?,
         };
+        let cross_site = parts
+            .headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"));
         let (csrf, fresh) = match cookie(&parts.headers, CSRF).filter(|t| well_formed(t)) {
             Some(t) => (t.to_string(), false),
             None => (random_token(), true),
@@ -97,6 +102,8 @@ impl FromRequestParts<AppState> for Visitor {
             me,
             csrf,
             fresh,
+            used: AtomicBool::new(false),
+            cross_site,
             secure: state.config.public_url.scheme() == "https",
         })
     }
@@ -106,7 +113,7 @@ impl Visitor {
     /// Checks a submitted form's token; a form without it, or from an old or foreign page,
     /// changes nothing.
     pub fn check(&self, submitted: &str) -> Result<(), ApiError> {
-        if self.fresh || !same(submitted, &self.csrf) {
+        if self.fresh || self.cross_site || !same(submitted, &self.csrf) {
             return Err(ApiError::Forbidden(
                 "This form has expired or did not come from this site; reload the page and try again".into(),
             ));
@@ -121,6 +128,12 @@ impl Visitor {
             .ok_or_else(|| ApiError::Unauthorized("Sign in first".into()))
     }
 
+    /// The form token, for a form on this page.
+    pub fn form_token(&self) -> &str {
+        self.used.store(true, Ordering::Relaxed);
+        &self.csrf
+    }
+
     fn attributes(&self) -> &'static str {
         if self.secure { "; Secure" } else { "" }
     }
@@ -128,18 +141,12 @@ impl Visitor {
     /// `response`, with the form-token cookie when it is new.
     pub fn answer(&self, response: impl IntoResponse) -> Response {
         let mut response = response.into_response();
-        if self.fresh {
-            let value = format!(
-                "{CSRF}={}; Path=/; HttpOnly; SameSite=Strict{}",
-                self.csrf,
-                self.attributes()
-            );
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                response.headers_mut().append(header::SET_COOKIE, v);
-            }
+        let used = self.used.load(Ordering::Relaxed);
+        if self.fresh && used {
+            self.set_form_token(&mut response, &self.csrf);
         }
-        // Pages differ per person: never kept by a shared cache.
-        if self.me.is_some() || self.fresh {
+        // Pages that differ per person, or carry a form token: never kept by a shared cache.
+        if self.me.is_some() || used {
             response.headers_mut().insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("private, no-store"),
@@ -148,9 +155,26 @@ impl Visitor {
         response
     }
 
+    fn set_form_token(&self, response: &mut Response, token: &str) {
+        let value = format!(
+            "{CSRF}={token}; Path=/; HttpOnly; SameSite=Strict{}",
+            self.attributes()
+        );
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+
+    /// A new form token for the next pages: signing in or out never keeps one that might
+    /// have been planted or seen before.
+    fn rotate_form_token(&self, response: &mut Response) {
+        self.set_form_token(response, &random_token());
+    }
+
     /// `response`, starting a session with `token`.
     pub fn signed_in(&self, token: &str, response: impl IntoResponse) -> Response {
         let mut response = self.answer(response);
+        self.rotate_form_token(&mut response);
         let value = format!(
             "{SESSION}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
             SESSION_DAYS * 86_400,
@@ -165,6 +189,7 @@ impl Visitor {
     /// `response`, ending the session cookie.
     pub fn signed_out(&self, response: impl IntoResponse) -> Response {
         let mut response = self.answer(response);
+        self.rotate_form_token(&mut response);
         let value = format!(
             "{SESSION}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
             self.attributes()

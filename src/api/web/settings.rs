@@ -2,7 +2,7 @@
 //! avatar, header, locked, discoverable, indexable; password).
 
 use axum::{
-    Form,
+    Extension, Form,
     extract::{Multipart, Query, State},
     http::StatusCode,
     response::Response,
@@ -24,6 +24,7 @@ use crate::{
         accounts::{MAX_FIELDS, ProfileChange},
         timelines::{self, NotificationView},
     },
+    net::ClientAddress,
     state::AppState,
 };
 
@@ -237,9 +238,14 @@ pub async fn settings(
             let page = settings_page(&state, &visitor, &updated, Some(("Saved.", true)));
             Ok(visitor.answer(page))
         }
-        Err(DomainError::Invalid(m)) => {
-            let page = settings_page(&state, &visitor, &me, Some((&m, false)));
-            Ok(visitor.answer((StatusCode::UNPROCESSABLE_ENTITY, page)))
+        Err(e @ (DomainError::Invalid(_) | DomainError::TooMany(_))) => {
+            let status = if matches!(e, DomainError::TooMany(_)) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let page = settings_page(&state, &visitor, &me, Some((&e.to_string(), false)));
+            Ok(visitor.answer((status, page)))
         }
         Err(e) => Err(e.into()),
     }
@@ -258,12 +264,22 @@ pub struct PasswordForm {
 /// `POST /settings/password`.
 pub async fn password(
     State(state): State<AppState>,
+    Extension(ClientAddress(client)): Extension<ClientAddress>,
     visitor: Visitor,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, ApiError> {
     visitor.check(&form.csrf)?;
     let me = visitor.account()?.clone();
-    match domain::accounts::change_password(&state.db, &me, &form.current, &form.new).await {
+    let result = domain::oauth::change_password(
+        &state.db,
+        &state.login_throttle,
+        &me,
+        &form.current,
+        &form.new,
+        &client.to_string(),
+    )
+    .await;
+    match result {
         Ok(updated) => {
             let page = settings_page(
                 &state,
@@ -273,9 +289,14 @@ pub async fn password(
             );
             Ok(visitor.answer(page))
         }
-        Err(DomainError::Invalid(m)) => {
-            let page = settings_page(&state, &visitor, &me, Some((&m, false)));
-            Ok(visitor.answer((StatusCode::UNPROCESSABLE_ENTITY, page)))
+        Err(e @ (DomainError::Invalid(_) | DomainError::TooMany(_))) => {
+            let status = if matches!(e, DomainError::TooMany(_)) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let page = settings_page(&state, &visitor, &me, Some((&e.to_string(), false)));
+            Ok(visitor.answer((status, page)))
         }
         Err(e) => Err(e.into()),
     }

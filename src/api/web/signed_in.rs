@@ -41,14 +41,18 @@ const MAX_TEXT: usize = 20_000;
 /// link cannot send someone elsewhere after they sign in.
 fn local_path(next: Option<&str>) -> Option<String> {
     next.filter(|n| {
-        n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() <= 512
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && !n.chars().any(char::is_control)
+            && n.len() <= 2048
     })
     .map(str::to_string)
 }
 
 /// The hidden field every form carries.
 pub fn csrf_field(visitor: &Visitor) -> Markup {
-    html! { input type="hidden" name="csrf" value=(visitor.csrf); }
+    html! { input type="hidden" name="csrf" value=(visitor.form_token()); }
 }
 
 /// Sends a visitor who must sign in to the sign-in page, coming back to `here` afterwards.
@@ -139,6 +143,10 @@ pub async fn login(
     .await;
     match result {
         Ok((_, token)) => {
+            // A new session replaces the one this browser had.
+            if let Some(old) = &visitor.session {
+                domain::oauth::sign_out(&state.db, old).await?;
+            }
             let to = local_path(form.next.as_deref()).unwrap_or_else(|| "/home".into());
             let target = state.config.uris().route(&to);
             Ok(visitor.signed_in(&token, Redirect::to(&target)))
@@ -289,13 +297,20 @@ pub async fn compose_form(
     visitor: Visitor,
     Query(q): Query<ComposeQuery>,
 ) -> Response {
-    if visitor.me.is_none() {
+    let Some(me) = &visitor.me else {
         return to_sign_in(&state, "/compose");
-    }
-    let draft = Draft {
-        in_reply_to: q.in_reply_to.and_then(|s| s.parse().ok()),
-        ..Default::default()
     };
+    let mut draft = Draft::default();
+    // A reply names its author and is seen by no more people than the post it answers.
+    if let Some(id) = q.in_reply_to.and_then(|s| s.parse::<i64>().ok())
+        && let Ok(parent) = domain::posts::get_visible(&state.db, Some(me), id).await
+    {
+        draft.in_reply_to = Some(id);
+        if parent.author.id != me.id {
+            draft.text = format!("@{} ", parts::page_name(&parent.author));
+        }
+        draft.visibility = Visibility::of(&parent.post).as_str().to_string();
+    }
     visitor.answer(compose_page(&state, &visitor, &draft, None))
 }
 
@@ -315,6 +330,7 @@ pub async fn compose(
         _ => visitor.check("")?,
     }
     let me = visitor.account()?.clone();
+    let slots = state.config.instance.max_media_attachments.max(1) as usize;
     let mut draft = Draft::default();
     let mut files: Vec<(usize, String, Vec<u8>)> = Vec::new();
     while let Some(part) = next_part(&mut form).await? {
@@ -323,6 +339,9 @@ pub async fn compose(
             .strip_prefix("photo_")
             .and_then(|n| n.parse::<usize>().ok())
         {
+            if !(1..=slots).contains(&i) {
+                return Err(ApiError::BadRequest(format!("{name} is not a photo slot")));
+            }
             if !part.data.is_empty() {
                 let label = part
                     .file_name
@@ -351,7 +370,7 @@ pub async fn compose(
                     (_, Some(i)) => (&mut draft.focuses, i),
                     _ => continue,
                 };
-                if (1..=16).contains(&i) {
+                if (1..=slots).contains(&i) {
                     if list.len() < i {
                         list.resize(i, String::new());
                     }
