@@ -188,9 +188,10 @@ pub async fn notification_views(
     me: &Account,
     kinds: &[String],
     page: Page,
-) -> Result<(Vec<NotificationView>, Option<(i64, i64)>), DomainError> {
+) -> Result<NotificationPage, DomainError> {
     let rows = notifications(db, me, kinds, page).await?;
     let bounds = rows.first().zip(rows.last()).map(|(f, l)| (f.id, l.id));
+    let full = page.limit > 0 && rows.len() as u64 >= page.limit;
     let account_ids: Vec<i64> = rows.iter().map(|n| n.from_account_id).collect();
     let accounts = super::accounts::get_many(db, &account_ids).await?;
     let post_ids: Vec<i64> = rows.iter().filter_map(|n| n.post_id).collect();
@@ -212,7 +213,21 @@ pub async fn notification_views(
             row,
         });
     }
-    Ok((out, bounds))
+    Ok(NotificationPage {
+        items: out,
+        bounds,
+        full,
+    })
+}
+
+/// A page of [`NotificationView`]s.
+#[derive(Debug, Clone)]
+pub struct NotificationPage {
+    pub items: Vec<NotificationView>,
+    /// Ids of the newest and oldest notification read (also of left-out ones), to page on.
+    pub bounds: Option<(i64, i64)>,
+    /// The page was full: older ones may follow.
+    pub full: bool,
 }
 
 /// One of `me`'s notifications.

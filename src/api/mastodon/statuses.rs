@@ -410,8 +410,11 @@ pub async fn notifications(
             return Ok(Json(Vec::<Value>::new()).into_response());
         }
     }
-    let (found, bounds) =
-        domain::timelines::notification_views(&state.db, me, &kinds, page(&params)?).await?;
+    let domain::timelines::NotificationPage {
+        items: found,
+        bounds,
+        ..
+    } = domain::timelines::notification_views(&state.db, me, &kinds, page(&params)?).await?;
     let views: Vec<PostView> = found.iter().filter_map(|n| n.post.clone()).collect();
     let rendered = render(&state, Some(me), &views).await?;
     let mut rendered = rendered.into_iter();

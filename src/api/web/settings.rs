@@ -53,7 +53,11 @@ pub async fn notifications(
     };
     let q = query(q)?;
     let config = &state.config;
-    let (found, bounds) = timelines::notification_views(&state.db, me, &[], q.page(PAGE)?).await?;
+    let timelines::NotificationPage {
+        items: found,
+        bounds,
+        full,
+    } = timelines::notification_views(&state.db, me, &[], q.page(PAGE)?).await?;
     let base = config.uris().route("/notifications");
     let head = Head {
         title: format!("Notifications · {}", config.instance.title),
@@ -82,7 +86,7 @@ pub async fn notifications(
                 }
             }
         }
-        @if let Some((_, last)) = bounds.filter(|_| found.len() as u64 >= PAGE) {
+        @if let Some((_, last)) = bounds.filter(|_| full) {
             a.more rel="next" href=(format!("{base}?max_id={last}")) { "Older" }
         }
     };

@@ -197,13 +197,18 @@ pub async fn context(
     post_id: i64,
 ) -> Result<(Vec<PostView>, Vec<PostView>), DomainError> {
     const MAX: usize = 200;
+    // Posts looked at, shown or not: hidden replies cost a check each too, so a thread of
+    // thousands of hidden posts cannot make one page read them all.
+    const MAX_EXAMINED: usize = 4 * MAX;
+    let mut examined = 0usize;
     let view = get_visible(db, viewer, post_id).await?;
     let mut ancestors = Vec::new();
     let mut cursor = view.post.in_reply_to_id;
     while let Some(id) = cursor {
-        if ancestors.len() >= MAX {
+        if ancestors.len() >= MAX || examined >= MAX_EXAMINED {
             break;
         }
+        examined += 1;
         let Some(parent) = db::posts::find(db, id).await? else {
             break;
         };
@@ -215,10 +220,14 @@ pub async fn context(
     ancestors.reverse();
     let mut descendants = Vec::new();
     let mut frontier = vec![view.post.id];
-    while !frontier.is_empty() && descendants.len() < MAX {
+    while !frontier.is_empty() && descendants.len() < MAX && examined < MAX_EXAMINED {
         let children = db::posts::replies_to(db, &frontier).await?;
         frontier = children.iter().map(|c| c.id).collect();
         for child in children {
+            examined += 1;
+            if examined > MAX_EXAMINED {
+                break;
+            }
             if can_see(db, viewer, &child).await? {
                 descendants.push(child);
             }
