@@ -69,7 +69,17 @@ async fn webfinger_acct_returns_mastodon_shaped_jrd() {
     // The document parses as a JRD with activitypub_federation's types.
     let parsed: activitypub_federation::fetch::webfinger::Webfinger =
         serde_json::from_value(jrd).unwrap();
-    assert_eq!(parsed.links.len(), 2);
+    // profile-page, self and (as Mastodon) the subscribe template for remote follows.
+    assert_eq!(parsed.links.len(), 3);
+    let subscribe = parsed
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref() == Some("http://ostatus.org/schema/1.0/subscribe"))
+        .unwrap();
+    assert_eq!(
+        subscribe.template.as_deref(),
+        Some(format!("{}/authorize_interaction?uri={{uri}}", app.public).as_str())
+    );
     app.stop().await;
 }
 

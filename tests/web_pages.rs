@@ -301,7 +301,19 @@ async fn feeds_paging_assets_and_bad_input() {
 
     // Bad input: a clear 4xx, never a page of something else.
     assert_eq!(page(&app, "/@bob?max_id=abc").await.0, 400);
-    assert_eq!(page(&app, "/@nobody").await.0, 404);
+    let (status, html) = page(&app, "/@nobody").await;
+    assert_eq!(status, 404);
+    // A browser gets a page saying so; apps and servers keep the API's JSON.
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("no account named `nobody`"), "{html}");
+    let res = app
+        .get_accept("/@nobody", "application/activity+json")
+        .await;
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().starts_with('{'));
+    let res = app.get_accept("/api/v1/accounts/999", BROWSER).await;
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().starts_with('{'));
     assert_eq!(page(&app, "/@nobody.atom").await.0, 404);
     assert_eq!(page(&app, "/tags/no%20such").await.0, 404);
     assert_eq!(page(&app, "/@bob/notanumber").await.0, 404);

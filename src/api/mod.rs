@@ -271,6 +271,7 @@ pub fn router(state: AppState) -> Router {
         .route("/headers/original/missing.png", get(web::missing_header))
         .route("/{handle}", get(web::profile))
         .fallback(error::not_found)
+        .layer(from_fn_with_state(state.clone(), web::html_errors))
         .with_state(state)
 }
 

@@ -4,6 +4,7 @@
 //! maud (compiled templates, escaped by default) and work with JavaScript off.
 
 mod assets;
+mod errors;
 mod feed;
 mod layout;
 mod parts;
@@ -28,6 +29,7 @@ use crate::{
     state::AppState,
 };
 pub use assets::serve as asset;
+pub use errors::html_errors;
 use layout::{Head, Image, document};
 use parts::{display_name, grid, handle, notes};
 pub use profile::profile;
