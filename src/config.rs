@@ -59,6 +59,10 @@ pub struct InstanceConfig {
     pub open_registrations: bool,
     pub max_post_characters: u32,
     pub max_media_attachments: u32,
+    /// The server's rules, in order (plain text), shown on the start and about pages and
+    /// in the Mastodon API's instance documents.
+    #[serde(default)]
+    pub rules: Vec<String>,
 }
 
 /// Federation safety switches.

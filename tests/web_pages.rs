@@ -338,3 +338,26 @@ async fn only_an_indexable_account_invites_search_engines() {
     assert!(!html.contains(noindex), "{html}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_start_page_shows_the_rules_as_the_api_lists_them() {
+    let app = TestApp::spawn_with(|c| {
+        c.instance.rules = vec!["Be kind.".into(), "Describe your photos <always>.".into()];
+    })
+    .await;
+    let (status, html) = page(&app, "/").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<li>Be kind.</li><li>Describe your photos &lt;always&gt;.</li>"),
+        "{html}"
+    );
+    assert!(html.contains("not taking new sign-ups"));
+    let (_, about) = page(&app, "/about").await;
+    assert!(about.contains("<li>Be kind.</li>"));
+    for path in ["/api/v1/instance", "/api/v2/instance"] {
+        let v: serde_json::Value = app.get(path).await.json().await.unwrap();
+        assert_eq!(v["rules"][1]["id"], "2", "{path}");
+        assert_eq!(v["rules"][1]["text"], "Describe your photos <always>.");
+    }
+    app.stop().await;
+}

@@ -35,7 +35,29 @@ pub struct Instance {
     registrations: Registrations,
     api_versions: ApiVersions,
     contact: Contact,
-    rules: [(); 0],
+    rules: Vec<Rule>,
+}
+
+/// A server rule as Mastodon lists it.
+#[derive(Serialize)]
+struct Rule {
+    id: String,
+    text: String,
+    hint: &'static str,
+}
+
+fn rules(config: &Config) -> Vec<Rule> {
+    config
+        .instance
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Rule {
+            id: (i + 1).to_string(),
+            text: text.clone(),
+            hint: "",
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -152,7 +174,7 @@ pub struct InstanceV1 {
     invites_enabled: bool,
     configuration: ConfigurationV1,
     contact_account: Option<()>,
-    rules: [(); 0],
+    rules: Vec<Rule>,
 }
 
 #[derive(Serialize)]
@@ -256,7 +278,7 @@ pub async fn v2(State(state): State<AppState>) -> Result<Json<Instance>, ApiErro
             email: config.instance.contact_email.clone(),
             account: None,
         },
-        rules: [],
+        rules: rules(config),
     }))
 }
 
@@ -295,6 +317,6 @@ pub async fn v1(State(state): State<AppState>) -> Result<Json<InstanceV1>, ApiEr
             polls: polls_config(),
         },
         contact_account: None,
-        rules: [],
+        rules: rules(config),
     }))
 }

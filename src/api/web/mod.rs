@@ -146,6 +146,18 @@ fn tabbed(
     }
 }
 
+/// The server's rules, when it has any.
+fn rules(config: &crate::config::Config) -> Markup {
+    html! {
+        @if !config.instance.rules.is_empty() {
+            section aria-labelledby="rules" {
+                h2 #rules { "Rules" }
+                ol.rules { @for r in &config.instance.rules { li { (r) } } }
+            }
+        }
+    }
+}
+
 /// `GET /`: the instance, and a grid of its newest public photo posts.
 pub async fn home(
     State(state): State<AppState>,
@@ -167,6 +179,13 @@ pub async fn home(
     let body = html! {
         h1 { (instance.title) }
         @if !instance.description.is_empty() { p { (instance.description) } }
+        (rules(config))
+        @if visitor.me.is_none() {
+            p {
+                a href=(config.uris().route("/login")) { "Sign in" }
+                @if !instance.open_registrations { " · This server is not taking new sign-ups." }
+            }
+        }
         h2 { "Recent photos" }
         (grid(config, &views, "Nobody here has posted photos yet."))
         (older(&base, None, &views, GRID_PAGE))
@@ -188,6 +207,7 @@ pub async fn about(State(state): State<AppState>, visitor: Visitor) -> Result<Re
     let body = html! {
         h1 { (instance.title) }
         @if !instance.description.is_empty() { p { (instance.description) } }
+        (rules(config))
         ul.counts {
             li { b { (usage.users_total) } "People" }
             li { b { (usage.local_posts) } "Posts" }
