@@ -133,7 +133,7 @@ async fn a_visitor_sees_the_grid_the_post_and_its_preview_tags() {
     assert!(html.contains("class=\"tile cw\""), "{html}");
     assert!(html.contains("Film ending"));
     assert!(
-        html.contains("data:image/png;base64,"),
+        html.contains("data:image/bmp;base64,"),
         "blurhash placeholder"
     );
     assert!(html.contains("type=\"application/activity+json\""));
