@@ -63,18 +63,27 @@ pub async fn profile(
         exclude_reblogs: true,
     };
     let viewer = visitor.me.as_ref();
-    let views = timelines::account(&state.db, viewer, &account, filter, q.page(limit)?).await?;
+    let local = account.is_local();
+    let page = q.page(limit)?;
+    // The grid and the counts are independent reads: side by side, not one after another.
+    let (views, counts) = tokio::try_join!(
+        async {
+            timelines::account(&state.db, viewer, &account, filter, page)
+                .await
+                .map_err(ApiError::from)
+        },
+        async {
+            match local {
+                true => counts(&state, &account).await.map(Some),
+                false => Ok(None),
+            }
+        }
+    )?;
     let page_name = parts::page_name(&account);
     let base = config.uris().profile(&page_name);
     let follow =
         signed_in::follow_button(&state, &visitor, &account, &format!("/@{page_name}")).await?;
     let e = entities::account(config, &account);
-    let local = account.is_local();
-    let counts = if local {
-        Some(counts(&state, &account).await?)
-    } else {
-        None
-    };
     let head = Head {
         title: format!("{} ({})", display_name(&account), handle(config, &account)),
         description: describe(&e.note),
@@ -158,9 +167,14 @@ async fn local_feed(state: &AppState, name: &str) -> Result<Response, ApiError> 
 }
 
 async fn counts(state: &AppState, account: &Account) -> Result<ProfileCounts, ApiError> {
+    let (posts, followers, following) = tokio::try_join!(
+        domain::accounts::statuses_count(&state.db, account),
+        domain::follows::count(&state.db, account, Side::Followers),
+        domain::follows::count(&state.db, account, Side::Following),
+    )?;
     Ok(ProfileCounts {
-        posts: domain::accounts::statuses_count(&state.db, account).await?,
-        followers: domain::follows::count(&state.db, account, Side::Followers).await?,
-        following: domain::follows::count(&state.db, account, Side::Following).await?,
+        posts,
+        followers,
+        following,
     })
 }
