@@ -7,43 +7,13 @@
 // Env: PINHOLE_URL, NAME and PASSWORD (the author), FOLLOWER and FOLLOWER_PASSWORD (a local
 // follower), SECRET_ID (the author's followers-only post), PHOTOS (JSON list of 3 paths),
 // ALTS (JSON list of 3 alt texts), SHOTS. Prints `POSTED <path>` for the test to check.
-import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { axe, check, env, finish, launch, shots } from "./common.mjs";
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const base = env("PINHOLE_URL");
 const name = env("NAME");
 const photos = JSON.parse(env("PHOTOS"));
 const alts = JSON.parse(env("ALTS"));
 const secretPath = `/@${name}/${env("SECRET_ID")}`;
-const shots = env("SHOTS");
-mkdirSync(shots, { recursive: true });
-
-const failures = [];
-function check(ok, what) {
-  if (!ok) failures.push(what);
-  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
-}
-
-async function axe(page, what) {
-  await page.evaluate(axeSource);
-  // eslint-disable-next-line no-undef
-  const result = await page.evaluate(() => axe.run(document, { resultTypes: ["violations"] }));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  check(
-    bad.length === 0,
-    `${what}: axe finds no serious or critical violation ${bad
-      .map((v) => `[${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join("; ")}]`)
-      .join(" ")}`,
-  );
-}
 
 async function signIn(page, user, password) {
   await page.goto(`${base}/login`);
@@ -52,10 +22,7 @@ async function signIn(page, user, password) {
   await Promise.all([page.waitForLoadState("load"), page.click("form.stack button[type=submit]")]);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-dev-shm-usage"],
-});
+const browser = await launch();
 
 // The author.
 {
@@ -148,8 +115,4 @@ const browser = await chromium.launch({
 }
 
 await browser.close();
-if (failures.length) {
-  console.error(`${failures.length} browser check(s) failed:\n- ${failures.join("\n- ")}`);
-  process.exit(1);
-}
-console.log("all browser checks passed");
+finish();

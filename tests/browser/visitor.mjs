@@ -5,35 +5,15 @@
 //
 // Env: PINHOLE_URL (public URL), NAME, POST_ID (a 3-photo album), CW_ID (a post behind a
 // content warning), TAG, ALTS (JSON list of the album's alt texts), SHOTS (a directory).
-import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { axe, check, env, finish, launch, shots } from "./common.mjs";
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const base = env("PINHOLE_URL");
 const name = env("NAME");
 const postPath = `/@${name}/${env("POST_ID")}`;
 const cwPath = `/@${name}/${env("CW_ID")}`;
 const alts = JSON.parse(env("ALTS"));
-const shots = env("SHOTS");
-mkdirSync(shots, { recursive: true });
 
-const failures = [];
-function check(ok, what) {
-  if (!ok) failures.push(what);
-  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-dev-shm-usage"],
-});
+const browser = await launch();
 
 async function open(context, path, errors) {
   const page = await context.newPage();
@@ -57,21 +37,6 @@ async function allImagesLabelled(page, path) {
       .map((i) => i.src),
   );
   check(missing.length === 0, `${path}: every image has alt (${missing.join(", ")})`);
-}
-
-async function axe(page, path) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() =>
-    // eslint-disable-next-line no-undef
-    axe.run(document, { resultTypes: ["violations"] }),
-  );
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  check(
-    bad.length === 0,
-    `${path}: axe finds no serious or critical violation ${bad
-      .map((v) => `[${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join("; ")}]`)
-      .join(" ")}`,
-  );
 }
 
 const shot = (page, file) => page.screenshot({ path: `${shots}/${file}.png`, fullPage: true });
@@ -171,8 +136,4 @@ const shot = (page, file) => page.screenshot({ path: `${shots}/${file}.png`, ful
 }
 
 await browser.close();
-if (failures.length) {
-  console.error(`${failures.length} browser check(s) failed:\n- ${failures.join("\n- ")}`);
-  process.exit(1);
-}
-console.log("all browser checks passed");
+finish();

@@ -236,23 +236,36 @@ pub async fn settings(
         state.config.base_url(),
     )
     .await;
-    match result {
-        Ok(updated) => {
-            state.federation.wake.notify_one();
-            let page = settings_page(&state, &visitor, &updated, Some(("Saved.", true)));
-            Ok(visitor.answer(page))
-        }
-        Err(e @ (DomainError::Invalid(_) | DomainError::TooMany(_))) => {
-            let status = if matches!(e, DomainError::TooMany(_)) {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let page = settings_page(&state, &visitor, &me, Some((&e.to_string(), false)));
-            Ok(visitor.answer((status, page)))
-        }
-        Err(e) => Err(e.into()),
-    }
+    state.federation.wake.notify_one();
+    settings_answer(&state, &visitor, &me, result, "Saved.")
+}
+
+/// The settings page again, saying what became of a change: saved, or refused and why.
+fn settings_answer(
+    state: &AppState,
+    visitor: &Visitor,
+    before: &Account,
+    result: Result<Account, DomainError>,
+    saved: &str,
+) -> Result<Response, ApiError> {
+    let (status, shown, message, ok) = match result {
+        Ok(updated) => (StatusCode::OK, updated, saved.to_string(), true),
+        Err(e @ DomainError::TooMany(_)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            before.clone(),
+            e.to_string(),
+            false,
+        ),
+        Err(e @ DomainError::Invalid(_)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            before.clone(),
+            e.to_string(),
+            false,
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let page = settings_page(state, visitor, &shown, Some((&message, ok)));
+    Ok(visitor.answer((status, page)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -283,25 +296,5 @@ pub async fn password(
         &client.to_string(),
     )
     .await;
-    match result {
-        Ok(updated) => {
-            let page = settings_page(
-                &state,
-                &visitor,
-                &updated,
-                Some(("Password changed.", true)),
-            );
-            Ok(visitor.answer(page))
-        }
-        Err(e @ (DomainError::Invalid(_) | DomainError::TooMany(_))) => {
-            let status = if matches!(e, DomainError::TooMany(_)) {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let page = settings_page(&state, &visitor, &me, Some((&e.to_string(), false)));
-            Ok(visitor.answer((status, page)))
-        }
-        Err(e) => Err(e.into()),
-    }
+    settings_answer(&state, &visitor, &me, result, "Password changed.")
 }

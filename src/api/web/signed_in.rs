@@ -460,14 +460,7 @@ pub async fn act(
     Path((id, action)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, ApiError> {
-    if !POST_VERBS.contains(&action.as_str()) {
-        return Err(ApiError::NotFound("Record not found".into()));
-    }
-    visitor.check(&form.csrf)?;
-    let me = visitor.account()?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::NotFound("Record not found".into()))?;
+    let (me, id) = button(&visitor, POST_VERBS, &action, &id, &form)?;
     let directory = StateDirectory(&state.federation);
     let ctx = posting(&state.federation, &directory);
     let done = match action.as_str() {
@@ -478,13 +471,7 @@ pub async fn act(
         "reblog" => domain::posts::reblog(&ctx, me, id).await.map(drop),
         _ => domain::posts::unreblog(&ctx, me, id).await,
     };
-    // Pressing a button twice (two tabs) is no error: the page shows how things are.
-    match done {
-        Ok(()) | Err(DomainError::Conflict(_)) => {}
-        Err(e) => return Err(e.into()),
-    }
-    state.federation.wake.notify_one();
-    back(&state, &visitor, form.back.as_deref())
+    done_then_back(&state, &visitor, done, form.back.as_deref())
 }
 
 /// The verbs of `POST /web/accounts/:id/ACTION`.
@@ -497,14 +484,7 @@ pub async fn relationship(
     Path((id, action)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, ApiError> {
-    if !ACCOUNT_VERBS.contains(&action.as_str()) {
-        return Err(ApiError::NotFound("Record not found".into()));
-    }
-    visitor.check(&form.csrf)?;
-    let me = visitor.account()?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::NotFound("Record not found".into()))?;
+    let (me, id) = button(&visitor, ACCOUNT_VERBS, &action, &id, &form)?;
     let target = domain::accounts::get(&state.db, id).await?;
     let (db, publisher) = (&state.db, &state.federation.publisher);
     let done = if action == "follow" {
@@ -512,17 +492,48 @@ pub async fn relationship(
             .await
             .map(drop)
     } else {
-        domain::follows::unfollow(db, publisher, me, &target).await
+        // Unfollowing someone not followed (any more) is done already.
+        match domain::follows::unfollow(db, publisher, me, &target).await {
+            Err(DomainError::NotFound(_)) => Ok(()),
+            other => other,
+        }
     };
+    done_then_back(&state, &visitor, done, form.back.as_deref())
+}
+
+/// A button's form: a known verb (else 404, before anything else), the form token, a
+/// signed-in account and a numeric id.
+fn button<'v>(
+    visitor: &'v Visitor,
+    verbs: &[&str],
+    action: &str,
+    id: &str,
+    form: &CsrfForm,
+) -> Result<(&'v Account, i64), ApiError> {
+    if !verbs.contains(&action) {
+        return Err(ApiError::NotFound("Record not found".into()));
+    }
+    visitor.check(&form.csrf)?;
+    let me = visitor.account()?;
+    let id = id
+        .parse()
+        .map_err(|_| ApiError::NotFound("Record not found".into()))?;
+    Ok((me, id))
+}
+
+/// After a button's change: deliveries woken, back to the page. Pressing a button twice
+/// (two tabs) is no error: the page shows how things are.
+fn done_then_back(
+    state: &AppState,
+    visitor: &Visitor,
+    done: Result<(), DomainError>,
+    to: Option<&str>,
+) -> Result<Response, ApiError> {
     match done {
-        Ok(()) | Err(DomainError::NotFound(_)) | Err(DomainError::Conflict(_)) => {}
+        Ok(()) | Err(DomainError::Conflict(_)) => {}
         Err(e) => return Err(e.into()),
     }
     state.federation.wake.notify_one();
-    back(&state, &visitor, form.back.as_deref())
-}
-
-fn back(state: &AppState, visitor: &Visitor, to: Option<&str>) -> Result<Response, ApiError> {
     let to = local_path(to).unwrap_or_else(|| "/home".into());
     Ok(visitor.answer(Redirect::to(&state.config.uris().route(&to))))
 }
