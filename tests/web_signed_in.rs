@@ -127,6 +127,28 @@ async fn sign_in_is_guarded_and_signing_out_ends_the_session() {
         303,
         "the old cookie no longer works"
     );
+
+    // A session older than 30 days is over, whatever the browser keeps.
+    let mut d = Browser::new(&app);
+    assert_eq!(d.sign_in("alice", "secret-pw").await.status, 303);
+    assert_eq!(d.get("/home").await.status, 200);
+    {
+        use pinhole::db::entities::api_tokens;
+        use sea_orm::{EntityTrait, sea_query::Expr};
+        api_tokens::Entity::update_many()
+            .col_expr(
+                api_tokens::Column::CreatedAt,
+                Expr::value(chrono::Utc::now() - chrono::Duration::days(31)),
+            )
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        d.get("/home").await.status,
+        303,
+        "an expired session is over"
+    );
     app.stop().await;
 }
 
