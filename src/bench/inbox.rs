@@ -12,12 +12,8 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
-use tokio::net::TcpListener;
-
 use super::{BenchError, err, peak_rss_kib, timeline::percentile, write_named_section};
 use crate::{
-    app::{App, AppError},
-    config::Config,
     db::{self, accounts::RemoteActor},
     domain::{
         self,
@@ -264,24 +260,9 @@ async fn measure(
     pairs: &[activitypub_federation::http_signatures::Keypair],
     keys: &[Arc<SigningKey>],
 ) -> Result<Measured, BenchError> {
-    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
-    let addr = listener.local_addr().map_err(err)?;
-    let mut config = Config::defaults().map_err(err)?;
-    config.public_url =
-        url::Url::parse(&format!("http://localhost:{}", addr.port())).map_err(err)?;
-    config.listen = addr;
-    config.data_dir = dir.to_path_buf();
-    config.database_url = database_url.to_string();
-    config.server.shutdown_grace_seconds = 5;
-    config.database.max_connections = 16;
-    let app = App::with_listener(config, listener)
-        .await
-        .map_err(|e: AppError| e.to_string())?;
-    let state = app.state().clone();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run(async move {
-        let _ = stop_rx.await;
-    }));
+    let served =
+        super::Served::start(dir, database_url, |c| c.database.max_connections = 16).await?;
+    let (state, addr) = (served.state.clone(), served.addr);
 
     // Setup (not timed): alice follows every remote actor, whose keys are stored.
     let actors =
@@ -369,8 +350,7 @@ async fn measure(
     }
     let stores_per_second = stores as f64 / started.elapsed().as_secs_f64();
 
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    served.stop().await;
     Ok(Measured {
         accepted_per_second,
         max_phase: (statuses.len(), seconds, counted),

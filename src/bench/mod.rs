@@ -438,6 +438,53 @@ pub async fn run_fanout(params: FanoutParams) -> Result<String, BenchError> {
     Ok(report)
 }
 
+/// Pinhole serving a benchmark's scratch data on a free loopback port (public URL
+/// `http://localhost:PORT`), until [`Served::stop`].
+struct Served {
+    state: crate::state::AppState,
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), AppError>>,
+}
+
+impl Served {
+    async fn start(
+        dir: &std::path::Path,
+        database_url: &str,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Result<Self, BenchError> {
+        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
+        let addr = listener.local_addr().map_err(err)?;
+        let mut config = Config::defaults().map_err(err)?;
+        config.public_url =
+            url::Url::parse(&format!("http://localhost:{}", addr.port())).map_err(err)?;
+        config.listen = addr;
+        config.data_dir = dir.to_path_buf();
+        config.database_url = database_url.to_string();
+        config.server.shutdown_grace_seconds = 5;
+        adjust(&mut config);
+        let app = App::with_listener(config, listener)
+            .await
+            .map_err(|e: AppError| e.to_string())?;
+        let state = app.state().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(app.run(async move {
+            let _ = stopped.await;
+        }));
+        Ok(Served {
+            state,
+            addr,
+            stop,
+            task,
+        })
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
 /// A scratch PostgreSQL database beside the one `url` names (its user must be allowed to
 /// create databases): returns its URL and its name, for [`drop_scratch_database`].
 /// Where a benchmark's own instance keeps its data: a fresh temporary directory, and SQLite

@@ -7,14 +7,9 @@
 use std::{path::PathBuf, time::Instant};
 
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
-use tokio::net::TcpListener;
 
 use super::{BenchError, Scratch, err, timeline::percentile, write_named_section};
-use crate::{
-    app::{App, AppError},
-    config::Config,
-    domain::{self, accounts::NewUser},
-};
+use crate::domain::{self, accounts::NewUser};
 
 /// `pinhole bench web`.
 #[derive(Debug, Clone, clap::Args)]
@@ -161,23 +156,8 @@ async fn measure(params: &WebParams, scratch: &Scratch) -> Result<String, BenchE
     let post_id: i64 = counts.try_get("", "last").map_err(err)?;
     drop(db);
 
-    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(err)?;
-    let addr = listener.local_addr().map_err(err)?;
-    let mut config = Config::defaults().map_err(err)?;
-    config.public_url =
-        url::Url::parse(&format!("http://localhost:{}", addr.port())).map_err(err)?;
-    config.listen = addr;
-    config.data_dir = scratch.dir.clone();
-    config.database_url = scratch.database_url.clone();
-    config.server.shutdown_grace_seconds = 5;
-    let app = App::with_listener(config, listener)
-        .await
-        .map_err(|e: AppError| e.to_string())?;
-    let base = app.state().config.base_url().to_string();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run(async move {
-        let _ = stop_rx.await;
-    }));
+    let served = super::Served::start(&scratch.dir, &scratch.database_url, |_| {}).await?;
+    let (addr, base) = (served.addr, served.state.config.base_url().to_string());
     let client = reqwest::Client::builder()
         .resolve("localhost", addr)
         .build()
@@ -202,8 +182,7 @@ async fn measure(params: &WebParams, scratch: &Scratch) -> Result<String, BenchE
         Ok::<_, BenchError>((profile, post, notes, html.len(), css_bytes, js_bytes, tiles))
     }
     .await;
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    served.stop().await;
     let (profile, post, notes, html_bytes, css_bytes, js_bytes, tiles) = measured?;
     let weight = html_bytes + css_bytes + js_bytes;
     let row = |name: &str, s: &[f64]| {

@@ -279,13 +279,8 @@ pub const SESSION_DAYS: i64 = 30;
 /// The account of a web session, or `None` when the token is unknown, revoked or older than
 /// [`SESSION_DAYS`] (a copied cookie stops working, whatever the browser keeps).
 pub async fn session(db: &Pool, token: &str) -> Result<Option<Account>, DomainError> {
-    let Some(row) = db::oauth::user_token(db, &hash(token)).await? else {
-        return Ok(None);
-    };
-    if row.created_at < chrono::Utc::now() - chrono::Duration::days(SESSION_DAYS) {
-        return Ok(None);
-    }
-    match super::tokens::authenticate(db, token).await {
+    let max_age = chrono::TimeDelta::days(SESSION_DAYS);
+    match super::tokens::authenticate_within(db, token, Some(max_age)).await {
         Ok(caller) => Ok(Some(caller.account)),
         Err(DomainError::Unauthorized(_)) => Ok(None),
         Err(e) => Err(e),

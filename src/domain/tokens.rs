@@ -97,6 +97,16 @@ const TOUCH_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 /// Resolves a bearer token to its caller.
 pub async fn authenticate(db: &Pool, token: &str) -> Result<Caller, DomainError> {
+    authenticate_within(db, token, None).await
+}
+
+/// [`authenticate`], refusing a token issued more than `max_age` ago (web sessions end;
+/// app tokens do not).
+pub async fn authenticate_within(
+    db: &Pool,
+    token: &str,
+    max_age: Option<chrono::TimeDelta>,
+) -> Result<Caller, DomainError> {
     let invalid = || DomainError::Unauthorized("The access token is invalid".into());
     if token.is_empty() || token.len() > 512 {
         return Err(invalid());
@@ -105,6 +115,9 @@ pub async fn authenticate(db: &Pool, token: &str) -> Result<Caller, DomainError>
         .await?
         .ok_or_else(invalid)?;
     let now = chrono::Utc::now();
+    if max_age.is_some_and(|age| row.created_at < now - age) {
+        return Err(invalid());
+    }
     if row
         .last_used_at
         .is_none_or(|used| now - used > TOUCH_INTERVAL)

@@ -166,7 +166,15 @@ pub async fn home(
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
     let config = &state.config;
-    let views = timelines::public(&state.db, None, true, false, true, q.page(GRID_PAGE)?).await?;
+    let views = timelines::public(
+        &state.db,
+        visitor.me.as_ref(),
+        true,
+        false,
+        true,
+        q.page(GRID_PAGE)?,
+    )
+    .await?;
     let base = config.uris().route("/");
     let instance = &config.instance;
     let head = Head {
