@@ -55,6 +55,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
     let db = db::connect(&config).await?;
     db::migrate(&db).await?;
     let instance_keys = domain::instance::ensure_keys(&db).await?;
+    let sign_ups = config.limits.sign_ups;
     let config = Arc::new(config);
     let storage: Arc<dyn Storage> = match config.media.storage {
         StorageKind::Filesystem => Arc::new(FsStorage::new(config.data_dir.join("media"))),
@@ -81,6 +82,13 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
         federation,
         media,
         login_throttle: Arc::default(),
+        sign_ups: Arc::new(crate::domain::limits::Window::new(
+            match sign_ups {
+                0 => u32::MAX,
+                n => n,
+            },
+            std::time::Duration::from_secs(30 * 60),
+        )),
         inbox,
     })
 }

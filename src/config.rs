@@ -37,6 +37,15 @@ pub struct Config {
     pub media: MediaConfig,
     pub log: LogConfig,
     pub server: ServerConfig,
+    pub limits: LimitsConfig,
+}
+
+/// Rate limits (Mastodon's defaults), counted per client address.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Sign-up attempts per address per 30 minutes (0: no limit).
+    pub sign_ups: u32,
 }
 
 /// Connection pool settings.
@@ -56,7 +65,10 @@ pub struct InstanceConfig {
     pub description: String,
     pub contact_email: String,
     pub source_url: String,
-    pub open_registrations: bool,
+    /// How new people join: closed, open, approval or invite.
+    pub registrations: crate::domain::registrations::Mode,
+    /// Usernames nobody may sign up with (compared without case).
+    pub reserved_usernames: Vec<String>,
     pub max_post_characters: u32,
     pub max_media_attachments: u32,
     /// The server's rules, in order (plain text), shown on the start and about pages and

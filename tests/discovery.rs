@@ -336,7 +336,7 @@ async fn nodeinfo_discovery_and_documents_count_users() {
 async fn mastodon_instance_endpoints() {
     let app = TestApp::spawn_with(|c| {
         c.instance.title = "Photos of Tests".into();
-        c.instance.open_registrations = true;
+        c.instance.registrations = pinhole::domain::registrations::Mode::Open;
     })
     .await;
     app.create_user("alice").await;

@@ -172,7 +172,7 @@ async fn follow_requests_notifications_and_startup_endpoints() {
         pinhole::domain::accounts::NewUser {
             username: "lena".into(),
             password: None,
-            is_admin: false,
+            role: Default::default(),
             locked: true,
         },
     )

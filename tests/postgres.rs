@@ -73,7 +73,7 @@ async fn concurrent_creates_of_one_name_leave_exactly_one_account() {
                 pinhole::domain::accounts::NewUser {
                     username: name.into(),
                     password: None,
-                    is_admin: false,
+                    role: Default::default(),
                     locked: false,
                 },
             )

@@ -15,6 +15,7 @@ mod m20261126_000008_bookmarks_idempotency;
 mod m20261126_000009_profile_fields;
 mod m20261126_000010_c2s;
 mod m20261129_000011_delivery_order;
+mod m20261207_000012_community;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_profile_fields::Migration),
             Box::new(m20261126_000010_c2s::Migration),
             Box::new(m20261129_000011_delivery_order::Migration),
+            Box::new(m20261207_000012_community::Migration),
         ]
     }
 }

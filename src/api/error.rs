@@ -26,6 +26,9 @@ pub enum ApiError {
     Gone(String),
     #[error("{0}")]
     Unprocessable(String),
+    /// Field checks failed: 422 with Mastodon's `details`.
+    #[error("{0}")]
+    Fields(String, Vec<crate::domain::FieldError>),
     #[error("{0}")]
     PayloadTooLarge(String),
     /// The request body did not arrive in time (a trickling client).
@@ -33,6 +36,9 @@ pub enum ApiError {
     Timeout(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// A rate limit was reached: 429 with Retry-After and `X-RateLimit-*`.
+    #[error("Too many requests")]
+    RateLimited(crate::domain::limits::Refused),
     /// Temporarily unable (the database is busy); the client should retry.
     #[error("{0}")]
     Unavailable(String),
@@ -48,6 +54,14 @@ impl From<DomainError> for ApiError {
             DomainError::Conflict(m) => ApiError::Conflict(m),
             DomainError::NotFound(m) => ApiError::NotFound(m),
             DomainError::Unauthorized(m) => ApiError::Unauthorized(m),
+            DomainError::Forbidden(m) => ApiError::Forbidden(m),
+            e @ DomainError::Fields(_) => {
+                let message = e.to_string();
+                let DomainError::Fields(fields) = e else {
+                    unreachable!("matched above")
+                };
+                ApiError::Fields(message, fields)
+            }
             DomainError::TooLarge(m) => ApiError::PayloadTooLarge(m),
             DomainError::TooMany(m) => ApiError::TooManyRequests(m),
             DomainError::Store(crate::db::StoreError::Busy) => {
@@ -90,21 +104,44 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(m) => (StatusCode::CONFLICT, m.as_str()),
             ApiError::Gone(m) => (StatusCode::GONE, m.as_str()),
             ApiError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.as_str()),
+            ApiError::Fields(m, _) => (StatusCode::UNPROCESSABLE_ENTITY, m.as_str()),
             ApiError::PayloadTooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.as_str()),
             ApiError::Timeout(m) => (StatusCode::REQUEST_TIMEOUT, m.as_str()),
             ApiError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, m.as_str()),
+            ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "Too many requests"),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m.as_str()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
             }
         };
+        let details = match &self {
+            ApiError::Fields(_, fields) => Some(crate::api::mastodon::entities::details(fields)),
+            _ => None,
+        };
         let body = crate::api::mastodon::entities::ErrorBody {
             error: message,
             error_description: None,
+            details,
         };
         let mut response = (status, Json(body)).into_response();
-        if status == StatusCode::TOO_MANY_REQUESTS {
+        if let ApiError::RateLimited(refused) = &self {
+            let reset = chrono::Utc::now() + chrono::TimeDelta::seconds(refused.retry_after as i64);
+            let headers = response.headers_mut();
+            for (name, value) in [
+                ("retry-after", refused.retry_after.to_string()),
+                ("x-ratelimit-limit", refused.limit.to_string()),
+                ("x-ratelimit-remaining", "0".to_string()),
+                (
+                    "x-ratelimit-reset",
+                    reset.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                ),
+            ] {
+                if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
+                    headers.insert(name, value);
+                }
+            }
+        } else if status == StatusCode::TOO_MANY_REQUESTS {
             // Sign-in throttles and busy hashing clear within minutes.
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

@@ -168,7 +168,15 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/notifications/{id}/dismiss",
             post(mastodon::social::notification_dismiss),
         )
+        .route("/api/v1/accounts", post(mastodon::sign_up::create))
         .route("/api/v1/accounts/lookup", get(mastodon::social::lookup))
+        .route("/api/v1/admin/accounts", get(mastodon::admin::index_v1))
+        .route("/api/v2/admin/accounts", get(mastodon::admin::index_v2))
+        .route("/api/v1/admin/accounts/{id}", get(mastodon::admin::show))
+        .route(
+            "/api/v1/admin/accounts/{id}/{action}",
+            post(mastodon::admin::decide),
+        )
         .route(
             "/api/v1/accounts/search",
             get(mastodon::social::account_search),

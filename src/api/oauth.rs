@@ -86,13 +86,25 @@ impl<'a> Application<'a> {
 
 /// OAuth's token response (RFC 6749 §5.1) with Mastodon's `created_at`.
 #[derive(Serialize)]
-struct Token {
+pub struct Token {
     access_token: String,
     token_type: &'static str,
     scope: String,
     created_at: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token: Option<String>,
+}
+
+impl From<domain::oauth::Issued> for Token {
+    fn from(issued: domain::oauth::Issued) -> Self {
+        Token {
+            access_token: issued.access_token,
+            token_type: "Bearer",
+            scope: issued.scopes,
+            created_at: issued.created_at,
+            refresh_token: issued.refresh_token,
+        }
+    }
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -204,11 +216,14 @@ pub async fn authorize(
     .await;
     let code = match result {
         Ok((_, code)) => code,
-        Err(e @ (DomainError::Unauthorized(_) | DomainError::TooMany(_))) => {
-            let status = if matches!(e, DomainError::TooMany(_)) {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
+        Err(
+            e
+            @ (DomainError::Unauthorized(_) | DomainError::Forbidden(_) | DomainError::TooMany(_)),
+        ) => {
+            let status = match e {
+                DomainError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+                DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNAUTHORIZED,
             };
             let name = domain::oauth::app(&state.db, params.get("client_id").unwrap_or_default())
                 .await
@@ -261,6 +276,7 @@ fn oauth_error(e: DomainError) -> Response {
     let body = ErrorBody {
         error: code,
         error_description: Some(e.to_string()),
+        details: None,
     };
     (status, Json(body)).into_response()
 }
@@ -282,14 +298,7 @@ pub async fn token(State(state): State<AppState>, params: Params) -> Response {
     )
     .await;
     match result {
-        Ok(issued) => Json(Token {
-            access_token: issued.access_token,
-            token_type: "Bearer",
-            scope: issued.scopes,
-            created_at: issued.created_at,
-            refresh_token: issued.refresh_token,
-        })
-        .into_response(),
+        Ok(issued) => Json(Token::from(issued)).into_response(),
         Err(e) => oauth_error(e),
     }
 }

@@ -283,7 +283,7 @@ async fn nodeinfo(state: &AppState, version: &'static str) -> Result<Response, A
             },
             local_posts: Some(usage.local_posts),
         },
-        open_registrations: state.config.instance.open_registrations,
+        open_registrations: state.config.instance.registrations.enabled(),
         metadata,
     };
     let content_type = format!(

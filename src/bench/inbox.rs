@@ -467,7 +467,7 @@ pub(super) async fn seed_followed_actors(
         NewUser {
             username: "alice".into(),
             password: None,
-            is_admin: false,
+            role: Default::default(),
             locked: false,
         },
     )

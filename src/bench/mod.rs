@@ -205,7 +205,7 @@ async fn sending_instance(
         NewUser {
             username: "bench".into(),
             password: None,
-            is_admin: false,
+            role: Default::default(),
             locked: false,
         },
     )

@@ -97,7 +97,7 @@ pub(super) async fn seed_reader(
         NewUser {
             username: "reader".into(),
             password: None,
-            is_admin: false,
+            role: Default::default(),
             locked: false,
         },
     )

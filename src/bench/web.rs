@@ -109,7 +109,7 @@ async fn measure(params: &WebParams, scratch: &Scratch) -> Result<String, BenchE
         NewUser {
             username: "photographer".into(),
             password: None,
-            is_admin: false,
+            role: Default::default(),
             locked: false,
         },
     )

@@ -1,8 +1,8 @@
 //! Account queries.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 
 use super::{
@@ -15,11 +15,28 @@ pub struct NewLocalAccount {
     pub username: String,
     pub display_name: String,
     pub password_hash: Option<String>,
-    pub is_admin: bool,
+    pub role: &'static str,
     pub locked: bool,
     pub public_key_pem: String,
     pub private_key_pem: String,
     pub now: chrono::DateTime<chrono::Utc>,
+    pub sign_up: SignUpFields,
+}
+
+/// What a sign-up adds to a new local account; the default is an operator's account
+/// (approved and confirmed, no address).
+#[derive(Default)]
+pub struct SignUpFields {
+    pub email: Option<String>,
+    pub reason: Option<String>,
+    pub locale: Option<String>,
+    pub ip: Option<String>,
+    pub invite_id: Option<i64>,
+    pub app_id: Option<i64>,
+    /// Waits for a moderator.
+    pub pending: bool,
+    /// Waits for its e-mail address to be confirmed.
+    pub unconfirmed: bool,
 }
 
 /// Inserts a local account; `StoreError::Conflict` when the username is taken.
@@ -34,7 +51,15 @@ pub async fn insert_local<C: ConnectionTrait>(
         display_name: Set(new.display_name),
         summary: Set(String::new()),
         password_hash: Set(new.password_hash),
-        is_admin: Set(new.is_admin),
+        role: Set(new.role.to_string()),
+        email: Set(new.sign_up.email),
+        confirmed_at: Set((!new.sign_up.unconfirmed).then_some(new.now)),
+        approved: Set(!new.sign_up.pending),
+        sign_up_reason: Set(new.sign_up.reason),
+        locale: Set(new.sign_up.locale),
+        sign_up_ip: Set(new.sign_up.ip),
+        invite_id: Set(new.sign_up.invite_id),
+        created_by_app_id: Set(new.sign_up.app_id),
         public_key_pem: Set(new.public_key_pem),
         private_key_pem: Set(Some(new.private_key_pem)),
         avatar_url: Set(None),
@@ -93,7 +118,6 @@ pub async fn upsert_remote<C: ConnectionTrait>(
         None => ActiveModel {
             created_at: Set(actor.now),
             updated_at: Set(actor.now),
-            is_admin: Set(false),
             password_hash: Set(None),
             private_key_pem: Set(None),
             ..Default::default()
@@ -249,7 +273,6 @@ pub async fn insert_remote_batch<C: ConnectionTrait>(
                 display_name: Set(a.display_name.clone()),
                 summary: Set(a.summary.clone()),
                 password_hash: Set(None),
-                is_admin: Set(false),
                 public_key_pem: Set(a.public_key_pem.clone()),
                 private_key_pem: Set(None),
                 avatar_url: Set(a.avatar_url.clone()),
@@ -298,16 +321,8 @@ pub async fn search_by_username<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Vec<Model>, StoreError> {
     use sea_orm::QuerySelect;
-    let escaped = prefix
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
     Ok(Entity::find()
-        .filter(
-            Column::UsernameKey
-                .like(sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')),
-        )
+        .filter(Column::UsernameKey.like(like_prefix(prefix)))
         .order_by_asc(Column::Domain.is_not_null())
         .order_by_asc(Column::UsernameKey)
         .limit(limit)
@@ -328,4 +343,137 @@ pub async fn shows_picture<C: ConnectionTrait>(db: &C, key: &str) -> Result<bool
         .one(db)
         .await?
         .is_some())
+}
+
+/// The local account with this e-mail address, ignoring case.
+pub async fn find_local_by_email<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+) -> Result<Option<Model>, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::Domain.is_null())
+        .filter(lower(Column::Email).eq(email.to_lowercase()))
+        .one(db)
+        .await?)
+}
+
+/// Local accounts whose role is one of `roles` (staff to notify of sign-ups and reports).
+pub async fn with_roles<C: ConnectionTrait>(
+    db: &C,
+    roles: &[&str],
+) -> Result<Vec<Model>, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::Domain.is_null())
+        .filter(Column::Role.is_in(roles.iter().copied()))
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Deletes an account row and, by cascade, everything that hangs on it.
+pub async fn delete<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), StoreError> {
+    Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// What an admin list of accounts asks for (Mastodon's admin account filters).
+#[derive(Debug, Default, Clone)]
+pub struct AccountQuery {
+    /// `Some(true)`: local accounts only; `Some(false)`: remote only.
+    pub local: Option<bool>,
+    pub status: Option<AccountStatus>,
+    /// Roles to keep (empty: any).
+    pub roles: Vec<&'static str>,
+    /// Username prefix, case-insensitive.
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+    /// Domain, with its subdomains.
+    pub domain: Option<String>,
+    pub email: Option<String>,
+    pub ip: Option<String>,
+    pub invited_by: Option<i64>,
+}
+
+/// A moderation state to filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    Active,
+    Pending,
+    Disabled,
+    Silenced,
+    Suspended,
+    Sensitized,
+}
+
+fn lower(column: Column) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{Expr, Func};
+    Expr::expr(Func::lower(Expr::col(column)))
+}
+
+fn like_prefix(text: &str) -> sea_orm::sea_query::LikeExpr {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    sea_orm::sea_query::LikeExpr::new(format!("{escaped}%")).escape('\\')
+}
+
+/// A page of accounts matching `query`, newest first.
+pub async fn query<C: ConnectionTrait>(
+    db: &C,
+    query: &AccountQuery,
+    page: &super::posts::Page,
+) -> Result<Vec<Model>, StoreError> {
+    use sea_orm::sea_query::Expr;
+    let mut q = Entity::find();
+    match query.local {
+        Some(true) => q = q.filter(Column::Domain.is_null()),
+        Some(false) => q = q.filter(Column::Domain.is_not_null()),
+        None => {}
+    }
+    if let Some(status) = query.status {
+        q = match status {
+            AccountStatus::Active => q
+                .filter(Column::SuspendedAt.is_null())
+                .filter(Column::Approved.eq(true)),
+            AccountStatus::Pending => q.filter(Column::Approved.eq(false)),
+            AccountStatus::Disabled => q.filter(Column::Disabled.eq(true)),
+            AccountStatus::Silenced => q.filter(Column::SilencedAt.is_not_null()),
+            AccountStatus::Suspended => q.filter(Column::SuspendedAt.is_not_null()),
+            AccountStatus::Sensitized => q.filter(Column::SensitizedAt.is_not_null()),
+        };
+    }
+    if !query.roles.is_empty() {
+        q = q.filter(Column::Role.is_in(query.roles.iter().copied()));
+    }
+    if let Some(name) = &query.username {
+        q = q.filter(Column::UsernameKey.like(like_prefix(name)));
+    }
+    if let Some(name) = &query.display_name {
+        q = q.filter(lower(Column::DisplayName).like(like_prefix(name)));
+    }
+    if let Some(domain) = &query.domain {
+        let domain = domain.to_lowercase();
+        q = q.filter(
+            sea_orm::Condition::any()
+                .add(Column::Domain.eq(domain.clone()))
+                .add(Column::Domain.like(format!("%.{domain}"))),
+        );
+    }
+    if let Some(email) = &query.email {
+        q = q.filter(lower(Column::Email).like(like_prefix(email)));
+    }
+    if let Some(ip) = &query.ip {
+        q = q.filter(Column::SignUpIp.eq(ip.clone()));
+    }
+    if let Some(inviter) = query.invited_by {
+        let invites = sea_orm::sea_query::Query::select()
+            .column(super::entities::invites::Column::Id)
+            .from(super::entities::invites::Entity)
+            .and_where(Expr::col(super::entities::invites::Column::AccountId).eq(inviter))
+            .to_owned();
+        q = q.filter(Column::InviteId.in_subquery(invites));
+    }
+    super::rows::page_by_id(db, q, Column::Id, page).await
 }

@@ -1,18 +1,20 @@
 //! Storage: the only place sea-orm queries appear. One module per aggregate.
 
 pub mod accounts;
+pub mod action_logs;
 pub mod blocks;
 pub mod deliveries;
 pub mod entities;
 pub mod follows;
 pub mod inbox;
 pub mod instance_keys;
+pub mod invites;
 pub mod media;
 pub mod oauth;
 pub mod posts;
 mod rows;
 
-pub use rows::update;
+pub use rows::{insert, update};
 pub mod seed;
 pub mod tokens;
 

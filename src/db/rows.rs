@@ -57,3 +57,48 @@ where
 }
 
 type ActiveOf<M> = <<M as sea_orm::ModelTrait>::Entity as EntityTrait>::ActiveModel;
+
+/// One cursor page of `query` over its `id` column, newest first, with Mastodon's
+/// semantics ([`super::posts::Page`]): every paged list shares this one reading of
+/// `max_id`/`since_id`/`min_id`.
+pub(crate) async fn page_by_id<E, C>(
+    db: &C,
+    query: sea_orm::Select<E>,
+    id: E::Column,
+    page: &super::posts::Page,
+) -> Result<Vec<E::Model>, super::StoreError>
+where
+    E: EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut q = query;
+    if let Some(max) = page.max_id {
+        q = q.filter(id.lt(max));
+    }
+    if let Some(since) = page.since_id {
+        q = q.filter(id.gt(since));
+    }
+    if let Some(min) = page.min_id {
+        let mut rows = q
+            .filter(id.gt(min))
+            .order_by_asc(id)
+            .limit(page.limit)
+            .all(db)
+            .await?;
+        rows.reverse();
+        return Ok(rows);
+    }
+    Ok(q.order_by_desc(id).limit(page.limit).all(db).await?)
+}
+
+/// Inserts `model` as a new row (the database assigns the id) and returns it as stored.
+pub async fn insert<M, C>(db: &C, model: M) -> Result<M, super::StoreError>
+where
+    M: sea_orm::ModelTrait + sea_orm::IntoActiveModel<ActiveOf<M>>,
+    M::Entity: EntityTrait<Model = M>,
+    ActiveOf<M>: ActiveModelTrait<Entity = M::Entity> + From<M> + Send,
+    C: sea_orm::ConnectionTrait,
+{
+    Ok(fresh::<ActiveOf<M>>(model).insert(db).await?)
+}

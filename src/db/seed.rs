@@ -41,14 +41,14 @@ pub async fn timeline(db: &DatabaseConnection, seed: TimelineSeed) -> Result<(),
     exec(
         db,
         &format!(
-            "INSERT INTO accounts (username, username_key, domain, display_name, summary, is_admin, \
+            "INSERT INTO accounts (username, username_key, domain, display_name, summary, \
              public_key_pem, manually_approves_followers, discoverable, indexable, created_at, \
              updated_at, uri, inbox_url, shared_inbox_url, followers_url, actor_type, fetched_at, \
              avatar_url, fields_json) \
              SELECT 'a' || g, 'a' || g, 's' || (g % 500) || '.bench.invalid', 'Author ' || g, \
              '<p>Photos from the coast. Prints at <a href=\"https://shop.bench.invalid/a' || g || \
              '\" rel=\"nofollow noopener\" target=\"_blank\">shop.bench.invalid</a> \
-             <a href=\"https://s1.bench.invalid/tags/photo\" class=\"mention hashtag\" rel=\"tag\">#<span>photo</span></a></p>', false, \
+             <a href=\"https://s1.bench.invalid/tags/photo\" class=\"mention hashtag\" rel=\"tag\">#<span>photo</span></a></p>', \
              'none', false, true, true, now(), now(), \
              'https://s' || (g % 500) || '.bench.invalid/users/a' || g, \
              'https://s' || (g % 500) || '.bench.invalid/users/a' || g || '/inbox', \

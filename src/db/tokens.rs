@@ -74,3 +74,16 @@ pub async fn count_active_accounts<C: ConnectionTrait>(
         .count(db)
         .await?)
 }
+
+/// Revokes every token of an account (after a password reset): all its sessions and apps
+/// must sign in again.
+pub async fn delete_for_account<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+) -> Result<u64, StoreError> {
+    let done = Entity::delete_many()
+        .filter(Column::AccountId.eq(account_id))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}

@@ -17,7 +17,7 @@ pub const MAX_PASSWORD_LEN: usize = 1024;
 pub struct NewUser {
     pub username: String,
     pub password: Option<String>,
-    pub is_admin: bool,
+    pub role: super::roles::Role,
     /// Approve followers one by one (Mastodon's "locked" account).
     pub locked: bool,
 }
@@ -111,6 +111,15 @@ pub fn validate_new_user(new: &NewUser) -> Result<(), DomainError> {
 /// Creates a local account with its signing key pair. All checks run before the single
 /// insert, so a failure leaves nothing behind.
 pub async fn create_local(db: &Pool, new: NewUser) -> Result<Account, DomainError> {
+    create_with(db, new, db::accounts::SignUpFields::default()).await
+}
+
+/// [`create_local`] with what a sign-up brings (address, reason, pending approval…).
+pub(super) async fn create_with(
+    db: &Pool,
+    new: NewUser,
+    sign_up: db::accounts::SignUpFields,
+) -> Result<Account, DomainError> {
     validate_new_user(&new)?;
     if db::accounts::find_local_by_username(db, &new.username)
         .await?
@@ -127,11 +136,12 @@ pub async fn create_local(db: &Pool, new: NewUser) -> Result<Account, DomainErro
         display_name: new.username.clone(),
         username: new.username.clone(),
         password_hash,
-        is_admin: new.is_admin,
+        role: new.role.name(),
         locked: new.locked,
         public_key_pem,
         private_key_pem,
         now: chrono::Utc::now(),
+        sign_up,
     };
     match db::accounts::insert_local(db, row).await {
         Ok(account) => Ok(account),
@@ -275,6 +285,25 @@ pub async fn set_password(db: &Pool, account: &Account, new: &str) -> Result<Acc
     row.password_hash = Some(hash_password(new.to_string()).await?);
     row.updated_at = chrono::Utc::now();
     Ok(db::update(db, account.clone(), row).await?)
+}
+
+/// Sets a new password for someone who lost theirs (the operator's `pinhole users
+/// reset-password`): a random one when none is given, returned to be handed over. Every
+/// session and app token of the account stops working.
+pub async fn reset_password(
+    db: &Pool,
+    account: &Account,
+    new: Option<String>,
+) -> Result<String, DomainError> {
+    if !account.is_local() {
+        return Err(DomainError::Invalid(
+            "only local accounts have passwords".into(),
+        ));
+    }
+    let password = new.unwrap_or_else(|| super::invites::random_code(20));
+    set_password(db, account, &password).await?;
+    db::tokens::delete_for_account(db, account.id).await?;
+    Ok(password)
 }
 
 /// What a profile edit may change (`None`: keep).

@@ -2,16 +2,22 @@
 //! through `crate::db`.
 
 pub mod accounts;
+pub mod audit;
 pub mod blocks;
 pub mod deliveries;
 pub mod follows;
 pub mod instance;
+pub mod invites;
 pub mod keys;
+pub mod limits;
 pub mod media;
+pub mod moderation;
 pub mod oauth;
 pub mod posts;
 pub mod publish;
 pub mod received;
+pub mod registrations;
+pub mod roles;
 pub mod sanitize;
 pub mod text;
 pub mod timelines;
@@ -35,6 +41,13 @@ pub enum DomainError {
     /// Missing or wrong credentials.
     #[error("{0}")]
     Unauthorized(String),
+    /// Known caller, not allowed (pending approval, disabled, a role without the
+    /// permission); the message is safe to show.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A form or sign-up failed field checks: Mastodon's `details`, field by field.
+    #[error("Validation failed: {}", FieldError::summary(.0))]
+    Fields(Vec<FieldError>),
     /// The input exceeds a size limit; the message is safe to show.
     #[error("{0}")]
     TooLarge(String),
@@ -47,6 +60,42 @@ pub enum DomainError {
     Internal(String),
     #[error(transparent)]
     Store(StoreError),
+}
+
+/// Why one field of a form was refused, as Mastodon's `details` name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    /// Mastodon's code: `ERR_BLANK`, `ERR_INVALID`, `ERR_TAKEN`, `ERR_RESERVED`,
+    /// `ERR_ACCEPTED`, `ERR_TOO_LONG`, `ERR_TOO_SHORT`, …
+    pub code: &'static str,
+    pub description: String,
+}
+
+impl FieldError {
+    /// Builds one.
+    pub fn new(field: &'static str, code: &'static str, description: impl Into<String>) -> Self {
+        FieldError {
+            field,
+            code,
+            description: description.into(),
+        }
+    }
+
+    /// "Username is already taken, Email is invalid": Mastodon's top-level message.
+    fn summary(errors: &[FieldError]) -> String {
+        errors
+            .iter()
+            .map(|e| {
+                let mut name = e.field.replace('_', " ");
+                if let Some(first) = name.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                format!("{name} {}", e.description)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl From<StoreError> for DomainError {

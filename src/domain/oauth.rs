@@ -270,6 +270,8 @@ async fn checked_password(
     };
     let account = accounts::check_password(db, username, password).await?;
     throttle.succeeded(attempt);
+    // Only after the password: who is pending or disabled is no one else's business.
+    super::registrations::check_login(&account)?;
     Ok(account)
 }
 
@@ -282,7 +284,7 @@ pub async fn session(db: &Pool, token: &str) -> Result<Option<Account>, DomainEr
     let max_age = chrono::TimeDelta::days(SESSION_DAYS);
     match super::tokens::authenticate_within(db, token, Some(max_age)).await {
         Ok(caller) => Ok(Some(caller.account)),
-        Err(DomainError::Unauthorized(_)) => Ok(None),
+        Err(DomainError::Unauthorized(_) | DomainError::Forbidden(_)) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -413,6 +415,40 @@ async fn issue_user_token(
         scopes,
         created_at: now.timestamp(),
     })
+}
+
+/// `POST /api/v1/accounts`: an app signs someone up with its client-credentials token
+/// (scope `write` or `write:accounts`) and gets a token for the new account, with the
+/// app's scopes. A pending account's token is refused until a moderator approves it.
+pub async fn app_sign_up(
+    db: &Pool,
+    publisher: &dyn super::publish::Publisher,
+    policy: &super::registrations::Policy<'_>,
+    app_token: &str,
+    sign_up: super::registrations::SignUp,
+) -> Result<Issued, DomainError> {
+    let h = hash(app_token);
+    let Some(token) = db::oauth::app_token(db, &h).await? else {
+        return Err(if db::oauth::user_token(db, &h).await?.is_some() {
+            DomainError::Forbidden(
+                "This method requires an client credentials authentication".into(),
+            )
+        } else {
+            DomainError::Unauthorized("The access token is invalid".into())
+        });
+    };
+    let scopes = parse_scopes(&token.scopes)?;
+    if !scopes.iter().any(|s| s == "write" || s == "write:accounts") {
+        return Err(DomainError::Forbidden(
+            "This action is outside the authorized scopes".into(),
+        ));
+    }
+    let sign_up = super::registrations::SignUp {
+        app_id: Some(token.app_id),
+        ..sign_up
+    };
+    let account = super::registrations::sign_up(db, publisher, policy, sign_up).await?;
+    issue_user_token(db, account.id, token.app_id, token.scopes).await
 }
 
 /// What `POST /oauth/token` was asked.

@@ -118,6 +118,7 @@ pub async fn authenticate_within(
     if max_age.is_some_and(|age| row.created_at < now - age) {
         return Err(invalid());
     }
+    super::registrations::check_login(&account)?;
     if row
         .last_used_at
         .is_none_or(|used| now - used > TOUCH_INTERVAL)
@@ -157,7 +158,7 @@ mod tests {
                 display_name: String::new(),
                 summary: String::new(),
                 password_hash: None,
-                is_admin: false,
+                role: "user".into(),
                 public_key_pem: String::new(),
                 private_key_pem: None,
                 avatar_url: None,
@@ -178,6 +179,18 @@ mod tests {
                 actor_type: None,
                 fetched_at: None,
                 fields_json: None,
+                email: None,
+                confirmed_at: None,
+                approved: true,
+                sign_up_reason: None,
+                locale: None,
+                sign_up_ip: None,
+                invite_id: None,
+                created_by_app_id: None,
+                disabled: false,
+                silenced_at: None,
+                suspended_at: None,
+                sensitized_at: None,
             },
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
         };

@@ -309,8 +309,8 @@ fn webfinger_scheme(host: &str, allow_private: bool) -> &'static str {
 
 /// A key's owner: already stored, or just fetched and not yet trusted.
 pub enum KeyOwner {
-    Stored(Account),
-    Fetched(RemoteActor),
+    Stored(Box<Account>),
+    Fetched(Box<RemoteActor>),
 }
 
 impl KeyOwner {
@@ -332,11 +332,11 @@ pub async fn trust(
     key: VerifyingKey,
 ) -> Result<Account, ResolveError> {
     let account = match owner {
-        KeyOwner::Stored(a) => a,
+        KeyOwner::Stored(a) => *a,
         KeyOwner::Fetched(remote) => {
             // The fetched key proved itself: a later rotation may fetch again at once.
             fed.keys.forget_fetch(key_id);
-            domain::accounts::remember_remote(&fed.db, remote).await?
+            domain::accounts::remember_remote(&fed.db, *remote).await?
         }
     };
     fed.keys
@@ -355,11 +355,11 @@ pub async fn key_owner(
         if let Some((owner_uri, key)) = fed.keys.verifying(key_id)
             && let Some(owner) = domain::accounts::find_by_uri(&fed.db, &owner_uri).await?
         {
-            return Ok((KeyOwner::Stored(owner), key));
+            return Ok((KeyOwner::Stored(Box::new(owner)), key));
         }
         if let Some(owner) = domain::accounts::find_by_key_id(&fed.db, key_id).await? {
             let key = VerifyingKey::from_pem(&owner.public_key_pem)?;
-            return Ok((KeyOwner::Stored(owner), key));
+            return Ok((KeyOwner::Stored(Box::new(owner)), key));
         }
     }
     fed.keys.forget(key_id);
@@ -375,7 +375,7 @@ pub async fn key_owner(
         };
         if record.at.elapsed() < fresh_for {
             return match &record.outcome {
-                Ok((owner, key)) => Ok((KeyOwner::Fetched(owner.clone()), key.clone())),
+                Ok((owner, key)) => Ok((KeyOwner::Fetched(Box::new(owner.clone())), key.clone())),
                 Err(why) => Err(ResolveError::Invalid(key_id.into(), why.clone())),
             };
         }
@@ -389,7 +389,7 @@ pub async fn key_owner(
             .map_err(|e| format!("fetched recently without success: {e}")),
     });
     let (owner, key) = fetched?;
-    Ok((KeyOwner::Fetched(owner), key))
+    Ok((KeyOwner::Fetched(Box::new(owner)), key))
 }
 
 /// How long a fetched key document answers for its key id before it may be fetched again.

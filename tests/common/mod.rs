@@ -198,7 +198,7 @@ impl TestApp {
             NewUser {
                 username: name.into(),
                 password: Some("secret-pw".into()),
-                is_admin: false,
+                role: Default::default(),
                 locked: false,
             },
         )

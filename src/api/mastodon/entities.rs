@@ -1,6 +1,8 @@
 //! Mastodon API JSON shapes, built from domain models. Field sets follow
 //! <https://docs.joinmastodon.org/entities/> so existing apps parse them unchanged.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::{
@@ -52,32 +54,28 @@ pub struct CredentialAccount {
 /// whether to show admin screens.
 #[derive(Debug, Serialize)]
 pub struct Role {
-    pub id: &'static str,
-    pub name: &'static str,
-    pub permissions: &'static str,
+    pub id: String,
+    pub name: String,
+    pub permissions: String,
     pub color: &'static str,
     pub highlighted: bool,
 }
 
-/// Mastodon's built-in roles: everyone (may invite users: bit 16) and owner (administrator:
-/// bit 0, which implies every permission).
-fn role(is_admin: bool) -> Role {
-    if is_admin {
-        Role {
-            id: "3",
-            name: "Owner",
-            permissions: "1",
-            color: "",
-            highlighted: true,
-        }
-    } else {
-        Role {
-            id: "-99",
-            name: "",
-            permissions: "65536",
-            color: "",
-            highlighted: false,
-        }
+/// Mastodon's `Role` for an account: its seeded roles' ids and permission bits (see
+/// `domain::roles`); the default role's name is empty, as Mastodon's `everyone` shows.
+pub fn role(role: crate::domain::roles::Role) -> Role {
+    use crate::domain::roles::Role as R;
+    Role {
+        id: role.id().to_string(),
+        name: match role {
+            R::User => String::new(),
+            R::Moderator => "Moderator".into(),
+            R::Admin => "Admin".into(),
+            R::Owner => "Owner".into(),
+        },
+        permissions: role.permissions().to_string(),
+        color: "",
+        highlighted: role.is_staff(),
     }
 }
 
@@ -207,7 +205,7 @@ pub fn credential_account(config: &Config, acc: &Account) -> CredentialAccount {
             discoverable: acc.discoverable,
             indexable: acc.indexable,
         },
-        role: role(acc.is_admin),
+        role: role(crate::domain::roles::of(acc)),
     }
 }
 
@@ -231,4 +229,26 @@ pub struct ErrorBody<'a> {
     pub error: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
+    /// Field by field, for sign-up and other forms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<BTreeMap<&'static str, Vec<FieldDetail>>>,
+}
+
+/// One entry of `details`.
+#[derive(Debug, Serialize)]
+pub struct FieldDetail {
+    pub error: &'static str,
+    pub description: String,
+}
+
+/// Mastodon's `details`: field name → its errors.
+pub fn details(fields: &[crate::domain::FieldError]) -> BTreeMap<&'static str, Vec<FieldDetail>> {
+    let mut out: BTreeMap<&'static str, Vec<FieldDetail>> = BTreeMap::new();
+    for f in fields {
+        out.entry(f.field).or_default().push(FieldDetail {
+            error: f.code,
+            description: f.description.clone(),
+        });
+    }
+    out
 }

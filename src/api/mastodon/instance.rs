@@ -4,7 +4,7 @@
 use axum::{Json, extract::State};
 use serde::Serialize;
 
-use crate::{api::ApiError, config::Config, domain, state::AppState};
+use crate::{api::ApiError, config::Config, domain, domain::registrations::Mode, state::AppState};
 
 /// The Mastodon API version we are compatible with, as apps compare it to enable features.
 const MASTODON_API_COMPAT: &str = "4.3.0";
@@ -141,8 +141,11 @@ struct Translation {
 struct Registrations {
     enabled: bool,
     approval_required: bool,
-    message: Option<String>,
+    reason_required: bool,
+    /// HTML, shown by apps when sign-ups are not enabled.
+    message: Option<&'static str>,
     url: Option<String>,
+    min_age: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -267,12 +270,7 @@ pub async fn v2(State(state): State<AppState>) -> Result<Json<Instance>, ApiErro
             polls: polls_config(),
             translation: Translation { enabled: false },
         },
-        registrations: Registrations {
-            enabled: config.instance.open_registrations,
-            approval_required: false,
-            message: None,
-            url: None,
-        },
+        registrations: registrations(config),
         api_versions: ApiVersions { mastodon: 2 },
         contact: Contact {
             email: config.instance.contact_email.clone(),
@@ -280,6 +278,25 @@ pub async fn v2(State(state): State<AppState>) -> Result<Json<Instance>, ApiErro
         },
         rules: rules(config),
     }))
+}
+
+/// The sign-up state as it is: enabled unless closed (in invite mode only with an invite,
+/// which apps learn from `message`), and whether a moderator approves each account.
+fn registrations(config: &Config) -> Registrations {
+    let mode = config.instance.registrations;
+    let message = match mode {
+        Mode::Closed => Some("<p>This server is not taking new sign-ups.</p>"),
+        Mode::Invite => Some("<p>This server takes new accounts by invitation only.</p>"),
+        Mode::Open | Mode::Approval => None,
+    };
+    Registrations {
+        enabled: mode.enabled(),
+        approval_required: mode == Mode::Approval,
+        reason_required: false,
+        message,
+        url: None,
+        min_age: None,
+    }
 }
 
 /// `GET /api/v1/instance` (deprecated by Mastodon but still read by many apps).
@@ -304,9 +321,9 @@ pub async fn v1(State(state): State<AppState>) -> Result<Json<InstanceV1>, ApiEr
         },
         thumbnail: thumbnail(config),
         languages: ["en"],
-        registrations: config.instance.open_registrations,
-        approval_required: false,
-        invites_enabled: false,
+        registrations: config.instance.registrations.enabled(),
+        approval_required: config.instance.registrations == Mode::Approval,
+        invites_enabled: config.instance.registrations.invites_enabled(),
         configuration: ConfigurationV1 {
             accounts: AccountsConfig {
                 max_featured_tags: 0,

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request},
-    http::header::CONTENT_TYPE,
+    http::{HeaderMap, HeaderValue, header::CONTENT_TYPE, header::LINK},
 };
 use serde_json::Value;
 
-use crate::{api::ApiError, state::AppState};
+use crate::{api::ApiError, db::posts::Page, state::AppState};
 
 /// Every parameter by name (`[]` stripped), each with all its values.
 #[derive(Debug, Default)]
@@ -144,6 +144,38 @@ impl FromRequest<AppState> for Params {
         }
         Ok(params)
     }
+}
+
+/// The cursor page a request asks for (`max_id`, `since_id`, `min_id`, `limit`).
+pub fn page(params: &Params) -> Result<Page, ApiError> {
+    Ok(Page {
+        max_id: params.id("max_id")?,
+        since_id: params.id("since_id")?,
+        min_id: params.id("min_id")?,
+        limit: params
+            .get("limit")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(20),
+    })
+}
+
+/// Mastodon's `Link` header: `next` pages older items, `prev` newer ones.
+pub fn link_header(
+    state: &AppState,
+    path: &str,
+    first: Option<i64>,
+    last: Option<i64>,
+) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let (Some(first), Some(last)) = (first, last) {
+        let base = state.config.uris().route(path);
+        let value =
+            format!("<{base}?max_id={last}>; rel=\"next\", <{base}?min_id={first}>; rel=\"prev\"");
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(LINK, v);
+        }
+    }
+    headers
 }
 
 #[cfg(test)]

@@ -5,20 +5,19 @@
 use axum::{
     Json,
     extract::{Path, State},
-    http::{HeaderMap, HeaderValue, header::LINK},
+    http::HeaderMap,
     response::{IntoResponse, Response},
 };
 use serde_json::Value;
 
 use super::{
     auth::{Authenticated, MaybeAuthenticated},
-    params::Params,
-    params::parse_id,
+    params::{Params, link_header, page, parse_id},
     statuses_entities::{Status, StatusEdit, notification, status},
 };
 use crate::{
     api::ApiError,
-    db::{entities::accounts::Model as Account, posts::Page},
+    db::entities::accounts::Model as Account,
     domain::{
         self,
         posts::{EditPost, NewPost, PostView, Visibility, interactions},
@@ -27,32 +26,6 @@ use crate::{
     federation::posts::{StateDirectory, posting},
     state::AppState,
 };
-
-fn page(params: &Params) -> Result<Page, ApiError> {
-    Ok(Page {
-        max_id: params.id("max_id")?,
-        since_id: params.id("since_id")?,
-        min_id: params.id("min_id")?,
-        limit: params
-            .get("limit")
-            .and_then(|l| l.parse().ok())
-            .unwrap_or(20),
-    })
-}
-
-/// Mastodon's `Link` header: `next` pages older items, `prev` newer ones.
-fn link_header(state: &AppState, path: &str, first: Option<i64>, last: Option<i64>) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    if let (Some(first), Some(last)) = (first, last) {
-        let base = state.config.uris().route(path);
-        let value =
-            format!("<{base}?max_id={last}>; rel=\"next\", <{base}?min_id={first}>; rel=\"prev\"");
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(LINK, v);
-        }
-    }
-    headers
-}
 
 /// A page of posts as `Status` entities, with the reader's interactions.
 async fn statuses<'a>(

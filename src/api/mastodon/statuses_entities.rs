@@ -12,7 +12,8 @@ use crate::{
     federation::objects::{actor::local_actor_urls, note::media_url},
 };
 
-fn time(t: chrono::DateTime<chrono::Utc>) -> String {
+/// Mastodon's timestamps: RFC 3339 in UTC with milliseconds.
+pub fn time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 

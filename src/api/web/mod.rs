@@ -191,7 +191,7 @@ pub async fn home(
         @if visitor.me.is_none() {
             p {
                 a href=(config.uris().route("/login")) { "Sign in" }
-                @if !instance.open_registrations { " · This server is not taking new sign-ups." }
+                @if !instance.registrations.enabled() { " · This server is not taking new sign-ups." }
             }
         }
         h2 { "Recent photos" }

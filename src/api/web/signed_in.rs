@@ -151,11 +151,14 @@ pub async fn login(
             let target = state.config.uris().route(&to);
             Ok(visitor.signed_in(&token, Redirect::to(&target)))
         }
-        Err(e @ (DomainError::Unauthorized(_) | DomainError::TooMany(_))) => {
-            let status = if matches!(e, DomainError::TooMany(_)) {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
+        Err(
+            e
+            @ (DomainError::Unauthorized(_) | DomainError::Forbidden(_) | DomainError::TooMany(_)),
+        ) => {
+            let status = match e {
+                DomainError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+                DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNAUTHORIZED,
             };
             let page = login_page(
                 &state,

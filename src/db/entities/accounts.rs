@@ -14,7 +14,8 @@ pub struct Model {
     pub display_name: String,
     pub summary: String,
     pub password_hash: Option<String>,
-    pub is_admin: bool,
+    /// `owner`, `admin`, `moderator` or `user` (see `domain::roles`).
+    pub role: String,
     pub public_key_pem: String,
     pub private_key_pem: Option<String>,
     pub avatar_url: Option<String>,
@@ -39,6 +40,22 @@ pub struct Model {
     pub fetched_at: Option<DateTimeUtc>,
     /// Profile fields: JSON list of `{"name", "value"}` (plain text as written).
     pub fields_json: Option<String>,
+    /// Local accounts that signed up: their address, unique whatever its case.
+    pub email: Option<String>,
+    /// When the e-mail address was confirmed (or the account approved without mail).
+    pub confirmed_at: Option<DateTimeUtc>,
+    /// False while a sign-up waits for a moderator.
+    pub approved: bool,
+    pub sign_up_reason: Option<String>,
+    pub locale: Option<String>,
+    pub sign_up_ip: Option<String>,
+    pub invite_id: Option<i64>,
+    pub created_by_app_id: Option<i64>,
+    /// Login refused by a moderator; the account and its posts stay visible.
+    pub disabled: bool,
+    pub silenced_at: Option<DateTimeUtc>,
+    pub suspended_at: Option<DateTimeUtc>,
+    pub sensitized_at: Option<DateTimeUtc>,
 }
 
 impl Model {

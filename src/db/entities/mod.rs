@@ -1,6 +1,7 @@
 //! sea-orm entities: database rows, nothing else (no HTTP, no ActivityStreams).
 
 pub mod accounts;
+pub mod action_logs;
 pub mod api_tokens;
 pub mod blocks;
 pub mod bookmarks;
@@ -12,6 +13,7 @@ pub mod idempotency_keys;
 pub mod inbox_activities;
 pub mod inbox_items;
 pub mod instance_keys;
+pub mod invites;
 pub mod media_attachments;
 pub mod mentions;
 pub mod notifications;

@@ -95,21 +95,5 @@ pub async fn notifications<C: ConnectionTrait>(
     if !kinds.is_empty() {
         q = q.filter(N::Kind.is_in(kinds.to_vec()));
     }
-    if let Some(max) = page.max_id {
-        q = q.filter(N::Id.lt(max));
-    }
-    if let Some(since) = page.since_id {
-        q = q.filter(N::Id.gt(since));
-    }
-    if let Some(min) = page.min_id {
-        let mut rows = q
-            .filter(N::Id.gt(min))
-            .order_by_asc(N::Id)
-            .limit(page.limit)
-            .all(db)
-            .await?;
-        rows.reverse();
-        return Ok(rows);
-    }
-    Ok(q.order_by_desc(N::Id).limit(page.limit).all(db).await?)
+    crate::db::rows::page_by_id(db, q, N::Id, &page).await
 }

@@ -96,31 +96,8 @@ pub async fn page<C: ConnectionTrait>(
     filter: &PostFilter,
     page: Page,
 ) -> Result<Vec<Model>, StoreError> {
-    // The filter's condition may hold an OR of cases (the home timeline's); the cursor
-    // must narrow all of them.
-    let mut cond = Condition::all().add(filter.condition());
-    if let Some(max) = page.max_id {
-        cond = cond.add(Column::Id.lt(max));
-    }
-    if let Some(since) = page.since_id {
-        cond = cond.add(Column::Id.gt(since));
-    }
-    if let Some(min) = page.min_id {
-        let mut rows = Entity::find()
-            .filter(cond.add(Column::Id.gt(min)))
-            .order_by_asc(Column::Id)
-            .limit(page.limit)
-            .all(db)
-            .await?;
-        rows.reverse();
-        return Ok(rows);
-    }
-    Ok(Entity::find()
-        .filter(cond)
-        .order_by_desc(Column::Id)
-        .limit(page.limit)
-        .all(db)
-        .await?)
+    let query = Entity::find().filter(filter.condition());
+    crate::db::rows::page_by_id(db, query, Column::Id, &page).await
 }
 
 /// Number of posts matching `filter`.

@@ -48,6 +48,7 @@ pub async fn streaming_health() -> Response {
         Json(ErrorBody {
             error: "Streaming is not available on this server; poll the timelines instead",
             error_description: None,
+            details: None,
         }),
     )
         .into_response()

@@ -1,4 +1,7 @@
 //! Command-line interface: parsing and dispatch only; the work happens in `app`/`domain`.
+//! `community` holds the moderation commands (sign-ups, roles, invites, the audit log).
+
+mod community;
 
 use std::{io::BufRead, path::PathBuf};
 
@@ -7,7 +10,10 @@ use clap::{Parser, Subcommand};
 use crate::{
     app::{self, App, AppError},
     config::{Config, ConfigError},
-    domain::{self, DomainError, accounts::NewUser, follows::FollowState, tokens::DEFAULT_SCOPES},
+    domain::{
+        self, DomainError, accounts::NewUser, follows::FollowState, roles::Role,
+        tokens::DEFAULT_SCOPES,
+    },
     domain::{
         media::NewMedia,
         posts::{NewPost, Visibility},
@@ -44,6 +50,15 @@ pub enum Command {
     /// Manage API access tokens.
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// Invite links (sign-up by invitation).
+    #[command(subcommand)]
+    Invites(community::InvitesCommand),
+    /// Read the moderation audit log, newest first.
+    Audit {
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
     /// Make local account NAME follow HANDLE (`@user@host`, or an actor URL).
     Follow { name: String, handle: String },
     /// Make local account NAME stop following HANDLE.
@@ -99,9 +114,12 @@ pub enum UsersCommand {
     Create {
         /// Username: letters A-Z, digits and _, at most 30 characters.
         name: String,
-        /// Make the account an administrator.
+        /// Make the account an administrator (same as --role admin).
         #[arg(long)]
         admin: bool,
+        /// The account's role: owner, admin, moderator or user.
+        #[arg(long, conflicts_with = "admin")]
+        role: Option<String>,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -109,8 +127,25 @@ pub enum UsersCommand {
         #[arg(long)]
         locked: bool,
     },
-    /// List local accounts.
-    List,
+    /// List local accounts: id, name, role, state, actor URL.
+    List {
+        /// Only the sign-ups waiting for approval.
+        #[arg(long)]
+        pending: bool,
+    },
+    /// Let a pending sign-up in.
+    Approve { name: String },
+    /// Refuse a pending sign-up (the account is deleted).
+    Reject { name: String },
+    /// Give an account a role: owner, admin, moderator or user.
+    Role { name: String, role: String },
+    /// Set a new password (printed, or read with --password-stdin); every session and
+    /// app token of the account stops working.
+    ResetPassword {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 /// `pinhole tokens …`
@@ -221,11 +256,17 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Users(UsersCommand::Create {
             name,
             admin,
+            role,
             password_stdin,
             locked,
         }) => {
             // Validate before touching the database or reading stdin.
             domain::accounts::validate_username(&name)?;
+            let role = match role {
+                Some(role) => Role::parse(&role)?,
+                None if admin => Role::Admin,
+                None => Role::User,
+            };
             let password = if password_stdin {
                 Some(read_password()?)
             } else {
@@ -234,7 +275,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let new = NewUser {
                 username: name,
                 password,
-                is_admin: admin,
+                role,
                 locked,
             };
             domain::accounts::validate_new_user(&new)?;
@@ -242,18 +283,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let account = domain::accounts::create_local(&state.db, new).await?;
             println!("{}", local_actor_urls(&state.config, &account.username).id);
         }
-        Command::Users(UsersCommand::List) => {
-            let state = app::prepare_state(config).await?;
-            for account in domain::accounts::list_local(&state.db).await? {
-                println!(
-                    "{}\t{}\t{}{}",
-                    account.id,
-                    account.username,
-                    local_actor_urls(&state.config, &account.username).id,
-                    if account.is_admin { "\tadmin" } else { "" }
-                );
-            }
-        }
+        Command::Users(
+            command @ (UsersCommand::List { .. }
+            | UsersCommand::Approve { .. }
+            | UsersCommand::Reject { .. }
+            | UsersCommand::Role { .. }
+            | UsersCommand::ResetPassword { .. }),
+        ) => community::users(config, command).await?,
+        Command::Invites(command) => community::invites(config, command).await?,
+        Command::Audit { limit } => community::audit(config, limit).await?,
         Command::Follow { name, handle } => {
             let state = app::prepare_state(config).await?;
             let me = domain::accounts::get_local(&state.db, &name).await?;
@@ -365,7 +403,7 @@ async fn answer_request(
     Ok(())
 }
 
-fn read_password() -> Result<String, CliError> {
+pub(crate) fn read_password() -> Result<String, CliError> {
     let mut line = String::new();
     std::io::stdin()
         .lock()

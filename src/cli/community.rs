@@ -1,0 +1,195 @@
+//! `pinhole users approve|reject|role|reset-password|list`, `pinhole invites …` and
+//! `pinhole audit`: the operator's moderation tools. The operator acts as the owner would,
+//! and every action lands in the audit log with no account named.
+
+use clap::Subcommand;
+
+use super::{CliError, UsersCommand, read_password};
+use crate::{
+    app,
+    config::Config,
+    db::posts::Page,
+    domain::{self, audit::Moderator, invites::NewInvite, roles::Role},
+    federation::objects::actor::local_actor_urls,
+};
+
+/// `pinhole invites …`
+#[derive(Debug, Subcommand)]
+pub enum InvitesCommand {
+    /// Make an invite link in NAME's name; prints the link.
+    Create {
+        name: String,
+        /// How many people may sign up with it (default: no limit).
+        #[arg(long)]
+        max_uses: Option<i32>,
+        /// Hours until it expires (default: never).
+        #[arg(long)]
+        expires_in_hours: Option<i64>,
+        /// New accounts follow NAME.
+        #[arg(long)]
+        autofollow: bool,
+        /// A note for yourself (not shown to the invited).
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// List invites: id, code, uses, expiry, maker, link.
+    List,
+    /// End an invite now (by the id `list` shows).
+    Revoke { id: i64 },
+}
+
+/// What a row of `users list` says about an account's state.
+fn state_of(a: &crate::db::entities::accounts::Model) -> &'static str {
+    if a.suspended_at.is_some() {
+        "suspended"
+    } else if a.disabled {
+        "disabled"
+    } else if !a.approved {
+        "pending"
+    } else if a.silenced_at.is_some() {
+        "limited"
+    } else {
+        "active"
+    }
+}
+
+/// The account commands besides `create`.
+pub async fn users(config: Config, command: UsersCommand) -> Result<(), CliError> {
+    let state = app::prepare_state(config).await?;
+    let db = &state.db;
+    let by = Moderator::Operator;
+    match command {
+        UsersCommand::List { pending } => {
+            let accounts = if pending {
+                domain::moderation::pending(db, by).await?
+            } else {
+                domain::accounts::list_local(db).await?
+            };
+            for a in accounts {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    a.id,
+                    a.username,
+                    domain::roles::of(&a).name(),
+                    state_of(&a),
+                    local_actor_urls(&state.config, &a.username).id
+                );
+                if pending && let Some(reason) = &a.sign_up_reason {
+                    println!("\t\"{reason}\"");
+                }
+            }
+        }
+        UsersCommand::Approve { name } => {
+            let a = domain::accounts::get_local(db, &name).await?;
+            domain::registrations::approve(db, by, &a).await?;
+            println!("{name} is approved and can sign in");
+        }
+        UsersCommand::Reject { name } => {
+            let a = domain::accounts::get_local(db, &name).await?;
+            domain::registrations::reject(db, by, &a).await?;
+            println!("{name}'s sign-up is refused; the account is deleted");
+        }
+        UsersCommand::Role { name, role } => {
+            let role = Role::parse(&role)?;
+            let a = domain::accounts::get_local(db, &name).await?;
+            domain::registrations::set_role(db, by, &a, role).await?;
+            println!("{name} is now {}", role.name());
+        }
+        UsersCommand::ResetPassword {
+            name,
+            password_stdin,
+        } => {
+            let given = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let a = domain::accounts::get_local(db, &name).await?;
+            let password = domain::accounts::reset_password(db, &a, given.clone()).await?;
+            if given.is_none() {
+                println!("{password}");
+            }
+            eprintln!("{name}'s password is reset; every session and app token is revoked");
+        }
+        UsersCommand::Create { .. } => unreachable!("handled by the caller"),
+    }
+    Ok(())
+}
+
+fn invite_url(config: &Config, code: &str) -> String {
+    config.uris().route(&format!("/invite/{code}"))
+}
+
+/// `pinhole invites …`
+pub async fn invites(config: Config, command: InvitesCommand) -> Result<(), CliError> {
+    let state = app::prepare_state(config).await?;
+    let db = &state.db;
+    match command {
+        InvitesCommand::Create {
+            name,
+            max_uses,
+            expires_in_hours,
+            autofollow,
+            comment,
+        } => {
+            let creator = domain::accounts::get_local(db, &name).await?;
+            let new = NewInvite {
+                max_uses,
+                expires_in: expires_in_hours.map(chrono::TimeDelta::hours),
+                autofollow,
+                comment,
+            };
+            let invite = domain::invites::create(db, &creator, new).await?;
+            println!("{}", invite_url(&state.config, &invite.code));
+        }
+        InvitesCommand::List => {
+            for i in domain::invites::list_all(db, Moderator::Operator).await? {
+                let uses = match i.max_uses {
+                    Some(max) => format!("{}/{max}", i.uses),
+                    None => i.uses.to_string(),
+                };
+                let expires = i
+                    .expires_at
+                    .map_or_else(|| "never".to_string(), |t| t.to_rfc3339());
+                println!(
+                    "{}\t{}\tuses {uses}\texpires {expires}\tby {}\t{}",
+                    i.id,
+                    i.code,
+                    i.account_id,
+                    invite_url(&state.config, &i.code)
+                );
+            }
+        }
+        InvitesCommand::Revoke { id } => {
+            let invite = domain::invites::revoke(db, Moderator::Operator, id).await?;
+            println!("invite {} ({}) is revoked", invite.id, invite.code);
+        }
+    }
+    Ok(())
+}
+
+/// `pinhole audit`
+pub async fn audit(config: Config, limit: u64) -> Result<(), CliError> {
+    let state = app::prepare_state(config).await?;
+    let page = Page {
+        limit: limit.clamp(1, 1000),
+        ..Page::default()
+    };
+    let entries = domain::audit::log(&state.db, Moderator::Operator, &page).await?;
+    let names = domain::audit::actors(&state.db, &entries).await?;
+    for e in entries {
+        let by = e
+            .account_id
+            .and_then(|id| names.get(&id).cloned())
+            .unwrap_or_else(|| "(operator)".into());
+        println!(
+            "{}\t{by}\t{}\t{} {}\t{}",
+            e.created_at.to_rfc3339(),
+            e.action,
+            e.target_type,
+            e.target_name,
+            e.text
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! Fixed-window rate limits (Mastodon's rack-attack rules count the same way): so many
+//! hits per key per window, bounded memory whatever the number of keys.
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+/// Keys remembered at most; expired ones are dropped first, then all (a flood of fresh
+/// keys resets counting rather than growing memory).
+const MAX_KEYS: usize = 100_000;
+
+/// A limit of `max` hits per `window` for each key.
+pub struct Window {
+    max: u32,
+    window: Duration,
+    counts: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+/// Where a key stands after a hit that was let through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowed {
+    pub limit: u32,
+    pub remaining: u32,
+    /// Seconds until the window starts over.
+    pub reset_in: u64,
+}
+
+/// A refused hit: come back after this many seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    pub limit: u32,
+    pub retry_after: u64,
+}
+
+impl Window {
+    /// `max` hits per `window`.
+    pub fn new(max: u32, window: Duration) -> Self {
+        Window {
+            max,
+            window,
+            counts: Mutex::default(),
+        }
+    }
+
+    /// Counts a hit for `key`, or refuses it when the key has used up its window.
+    pub fn hit(&self, key: &str) -> Result<Allowed, Refused> {
+        let mut map = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= MAX_KEYS && !map.contains_key(key) {
+            let window = self.window;
+            map.retain(|_, (_, since)| since.elapsed() < window);
+            if map.len() >= MAX_KEYS {
+                map.clear();
+            }
+        }
+        let entry = map.entry(key.to_string()).or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= self.window {
+            *entry = (0, Instant::now());
+        }
+        let reset_in = self
+            .window
+            .saturating_sub(entry.1.elapsed())
+            .as_secs()
+            .max(1);
+        if entry.0 >= self.max {
+            return Err(Refused {
+                limit: self.max,
+                retry_after: reset_in,
+            });
+        }
+        entry.0 += 1;
+        Ok(Allowed {
+            limit: self.max,
+            remaining: self.max - entry.0,
+            reset_in,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_key_and_refuses_past_the_limit() {
+        let w = Window::new(2, Duration::from_secs(60));
+        assert_eq!(w.hit("a").unwrap().remaining, 1);
+        assert_eq!(w.hit("a").unwrap().remaining, 0);
+        let refused = w.hit("a").unwrap_err();
+        assert_eq!(refused.limit, 2);
+        assert!(refused.retry_after > 0 && refused.retry_after <= 60);
+        assert!(w.hit("b").is_ok(), "another key has its own count");
+    }
+
+    #[test]
+    fn a_new_window_starts_over() {
+        let w = Window::new(1, Duration::from_millis(20));
+        assert!(w.hit("a").is_ok());
+        assert!(w.hit("a").is_err());
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(w.hit("a").is_ok());
+    }
+}
