@@ -97,6 +97,54 @@ async fn mastodon_py_session_across_two_instances() {
 }
 
 #[tokio::test]
+async fn mastodon_py_signs_up_and_moderates() {
+    let python = match python() {
+        Ok(p) => p,
+        Err(why) => {
+            eprintln!("skipping Mastodon.py admin interop: {why}");
+            return;
+        }
+    };
+    use pinhole::domain::{audit::Moderator, registrations::Mode, roles::Role};
+    let app = TestApp::spawn_with(|c| {
+        c.instance.registrations = Mode::Approval;
+        c.limits.sign_ups = 0;
+    })
+    .await;
+    let moderator = app.create_user("mod").await;
+    pinhole::domain::registrations::set_role(
+        &app.state.db,
+        Moderator::Operator,
+        &moderator,
+        Role::Moderator,
+    )
+    .await
+    .unwrap();
+    let token =
+        pinhole::domain::tokens::create(&app.state.db, "mod", "read admin:read admin:write")
+            .await
+            .unwrap();
+    let url = format!("http://{}", app.addr);
+    let script = clients_dir().join("mastodon_py_admin.py");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(script)
+            .env("PINHOLE_URL", url)
+            .env("ADMIN_TOKEN", token)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("python runs");
+    assert!(
+        out.status.success(),
+        "Mastodon.py admin session failed:\n{}",
+        report(&out)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("all Mastodon.py admin checks passed"));
+}
+
+#[tokio::test]
 async fn masto_js_posts_a_photo_and_reads_home() {
     if !clients_dir().join("node_modules/masto").is_dir() {
         eprintln!(

@@ -38,21 +38,6 @@ pub enum InvitesCommand {
     Revoke { id: i64 },
 }
 
-/// What a row of `users list` says about an account's state.
-fn state_of(a: &crate::db::entities::accounts::Model) -> &'static str {
-    if a.suspended_at.is_some() {
-        "suspended"
-    } else if a.disabled {
-        "disabled"
-    } else if !a.approved {
-        "pending"
-    } else if a.silenced_at.is_some() {
-        "limited"
-    } else {
-        "active"
-    }
-}
-
 /// The account commands besides `create`.
 pub async fn users(config: Config, command: UsersCommand) -> Result<(), CliError> {
     let state = app::prepare_state(config).await?;
@@ -71,7 +56,7 @@ pub async fn users(config: Config, command: UsersCommand) -> Result<(), CliError
                     a.id,
                     a.username,
                     domain::roles::of(&a).name(),
-                    state_of(&a),
+                    domain::moderation::state(&a),
                     local_actor_urls(&state.config, &a.username).id
                 );
                 if pending && let Some(reason) = &a.sign_up_reason {

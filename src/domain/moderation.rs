@@ -60,3 +60,18 @@ pub async fn invited_by(db: &Pool, account: &Account) -> Result<Option<Invite>, 
         None => Ok(None),
     }
 }
+
+/// A word for an account's moderation state, for lists.
+pub fn state(a: &Account) -> &'static str {
+    if a.suspended_at.is_some() {
+        "suspended"
+    } else if a.disabled {
+        "disabled"
+    } else if !a.approved {
+        "pending"
+    } else if a.silenced_at.is_some() {
+        "limited"
+    } else {
+        "active"
+    }
+}

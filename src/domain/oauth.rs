@@ -292,6 +292,12 @@ pub async fn session(db: &Pool, token: &str) -> Result<Option<Account>, DomainEr
 /// What a web session may do: everything its owner can do in a Mastodon app.
 const WEB_SCOPES: &str = "read write follow";
 
+/// A web session for an account that just signed up (no password to check again).
+pub async fn start_session(db: &Pool, account: &Account) -> Result<String, DomainError> {
+    super::registrations::check_login(account)?;
+    super::tokens::create(db, &account.username, WEB_SCOPES).await
+}
+
 /// Signs a person in on the web: the password checked under the throttle, then a session
 /// token (a bearer token with the web's scopes; only its hash is stored) for the cookie.
 pub async fn sign_in(

@@ -174,6 +174,17 @@ fn field_errors(s: &SignUp, policy: &Policy<'_>) -> Vec<FieldError> {
     errors
 }
 
+/// The field checks alone (no database): a form can show every mistake at once, its own
+/// included, before asking for a sign-up.
+pub fn check(policy: &Policy<'_>, s: &SignUp) -> Result<(), DomainError> {
+    let errors = field_errors(s, policy);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DomainError::Fields(errors))
+    }
+}
+
 /// Signs someone up under `policy`. The mode is checked first (closed, or invite-only
 /// without a valid invite: `Forbidden`), then every field (`Fields`, all at once), then
 /// uniqueness. Nothing is stored unless every check passes. In approval mode the account

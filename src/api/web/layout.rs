@@ -8,7 +8,10 @@ use super::{
     session::Visitor,
     signed_in::csrf_field,
 };
-use crate::config::Config;
+use crate::{
+    config::Config,
+    domain::roles::{self, permission},
+};
 
 /// What a page says about itself to browsers, search engines and link previews (Mastodon,
 /// chat apps and social sites read the OpenGraph and Twitter tags).
@@ -93,6 +96,12 @@ pub fn document(config: &Config, visitor: &Visitor, head: &Head, body: Markup) -
                             a href=(uris.route("/notifications")) { "Notifications" }
                             a href=(uris.profile(&me.username)) { "Profile" }
                             a href=(uris.route("/settings")) { "Settings" }
+                            @if config.instance.registrations.invites_enabled() && roles::of(me).may(permission::INVITE_USERS) {
+                                a href=(uris.route("/invites")) { "Invites" }
+                            }
+                            @if roles::of(me).may(permission::MANAGE_USERS) {
+                                a href=(uris.route("/admin/accounts")) { "Moderation" }
+                            }
                         }
                         a href=(uris.route("/explore")) { "Explore" }
                         a href=(uris.route("/search")) { "Search" }
@@ -104,6 +113,9 @@ pub fn document(config: &Config, visitor: &Visitor, head: &Head, body: Markup) -
                             }
                         } @else {
                             a href=(uris.route("/login")) { "Sign in" }
+                            @if config.instance.registrations.enabled() {
+                                a href=(uris.route("/auth/sign_up")) { "Sign up" }
+                            }
                         }
                     }
                 }

@@ -4,6 +4,7 @@
 //! maud (compiled templates, escaped by default) and work with JavaScript off.
 
 mod assets;
+mod community;
 mod errors;
 mod feed;
 mod layout;
@@ -25,10 +26,14 @@ use serde::Deserialize;
 use super::ApiError;
 use crate::{
     db::{entities::accounts::Model as Account, posts::Page},
-    domain::{self, posts::PostView, sanitize, timelines},
+    domain::{self, posts::PostView, registrations::Mode, sanitize, timelines},
     state::AppState,
 };
 pub use assets::serve as asset;
+pub use community::{
+    action_logs, admin_accounts, admin_decide, create_invite, invite_link, invites, revoke_invite,
+    sign_up, sign_up_form,
+};
 pub use errors::html_errors;
 use layout::{Head, Image, document};
 use parts::{display_name, grid, handle, notes};
@@ -191,7 +196,11 @@ pub async fn home(
         @if visitor.me.is_none() {
             p {
                 a href=(config.uris().route("/login")) { "Sign in" }
-                @if !instance.registrations.enabled() { " · This server is not taking new sign-ups." }
+                @match instance.registrations {
+                    Mode::Open | Mode::Approval => { " · " a href=(config.uris().route("/auth/sign_up")) { "Sign up" } }
+                    Mode::Invite => { " · New accounts by invitation only." }
+                    Mode::Closed => { " · This server is not taking new sign-ups." }
+                }
             }
         }
         h2 { "Recent photos" }

@@ -38,6 +38,7 @@ fn describe(n: &NotificationView) -> &'static str {
         "mention" => "mentioned you",
         "favourite" => "liked your post",
         "reblog" => "boosted your post",
+        "admin.sign_up" => "signed up and waits for approval",
         _ => "did something",
     }
 }

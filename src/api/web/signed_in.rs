@@ -173,6 +173,7 @@ pub async fn login(
     }
 }
 
+/// A button's form: its token and where to go back to.
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
     #[serde(default)]
@@ -506,7 +507,7 @@ pub async fn relationship(
 
 /// A button's form: a known verb (else 404, before anything else), the form token, a
 /// signed-in account and a numeric id.
-fn button<'v>(
+pub(super) fn button<'v>(
     visitor: &'v Visitor,
     verbs: &[&str],
     action: &str,
@@ -526,7 +527,7 @@ fn button<'v>(
 
 /// After a button's change: deliveries woken, back to the page. Pressing a button twice
 /// (two tabs) is no error: the page shows how things are.
-fn done_then_back(
+pub(super) fn done_then_back(
     state: &AppState,
     visitor: &Visitor,
     done: Result<(), DomainError>,
