@@ -81,6 +81,11 @@ impl<'a> Local<'a> {
         format!("{}{path}", self.base)
     }
 
+    /// An invite link: `/invite/CODE` (Mastodon's).
+    pub fn invite(&self, code: &str) -> String {
+        format!("{}/invite/{code}", self.base)
+    }
+
     /// The instance actor: `/actor`.
     pub fn instance_actor(&self) -> String {
         format!("{}/actor", self.base)

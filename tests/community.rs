@@ -222,6 +222,21 @@ async fn approval_mode_sign_up_waits_for_a_moderator() {
     );
     let mod_id = app.local("mod_erin").await.id;
     assert!(log.iter().take(2).all(|e| e.account_id == Some(mod_id)));
+
+    // An invite skips the queue only when its maker's role may let people in unreviewed:
+    // a member's invite still waits, a moderator's does not.
+    let db = &app.state.db;
+    for (maker, name, waits) in [("plain", "fay", true), ("mod_erin", "gus", false)] {
+        let maker = app.local(maker).await;
+        let invite = domain::invites::create(db, &maker, NewInvite::default())
+            .await
+            .unwrap();
+        let mut body = person(name);
+        body["invite_code"] = json!(invite.code);
+        let (status, _, _) = sign_up(&app, &token, body).await;
+        assert_eq!(status, 200);
+        assert_eq!(!app.local(name).await.approved, waits, "{name}");
+    }
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ mod m20261126_000009_profile_fields;
 mod m20261126_000010_c2s;
 mod m20261129_000011_delivery_order;
 mod m20261207_000012_community;
+mod m20261207_000013_reports;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_c2s::Migration),
             Box::new(m20261129_000011_delivery_order::Migration),
             Box::new(m20261207_000012_community::Migration),
+            Box::new(m20261207_000013_reports::Migration),
         ]
     }
 }

@@ -108,7 +108,8 @@ impl MigrationTrait for Migration {
         .await?;
         manager
             .get_connection()
-            .execute_unprepared("UPDATE accounts SET role = 'admin' WHERE is_admin")
+            // The API showed `is_admin` accounts as Mastodon's Owner: they stay owners.
+            .execute_unprepared("UPDATE accounts SET role = 'owner' WHERE is_admin")
             .await?;
         drop(manager, Accounts::IsAdmin).await?;
         for column in [
@@ -163,11 +164,12 @@ impl MigrationTrait for Migration {
                 "UPDATE accounts SET confirmed_at = created_at WHERE domain IS NULL",
             )
             .await?;
-        // E-mail addresses are unique among local accounts, whatever their case.
+        // E-mail addresses are stored lower-cased: unique whatever the case they were
+        // typed in.
         manager
             .get_connection()
             .execute_unprepared(
-                "CREATE UNIQUE INDEX idx_accounts_email ON accounts (lower(email)) \
+                "CREATE UNIQUE INDEX idx_accounts_email ON accounts (email) \
                  WHERE email IS NOT NULL",
             )
             .await?;

@@ -55,12 +55,8 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound(m) => ApiError::NotFound(m),
             DomainError::Unauthorized(m) => ApiError::Unauthorized(m),
             DomainError::Forbidden(m) => ApiError::Forbidden(m),
-            e @ DomainError::Fields(_) => {
-                let message = e.to_string();
-                let DomainError::Fields(fields) = e else {
-                    unreachable!("matched above")
-                };
-                ApiError::Fields(message, fields)
+            DomainError::Fields(fields) => {
+                ApiError::Fields(crate::domain::FieldError::message(&fields), fields)
             }
             DomainError::TooLarge(m) => ApiError::PayloadTooLarge(m),
             DomainError::TooMany(m) => ApiError::TooManyRequests(m),
@@ -71,6 +67,17 @@ impl From<DomainError> for ApiError {
                 ApiError::Internal(other.to_string())
             }
         }
+    }
+}
+
+/// How a sign-in form answers a refusal it shows on the page (wrong password 401, pending
+/// or disabled account 403, throttled 429); `None` for errors that are no refusal.
+pub fn sign_in_refusal(e: &DomainError) -> Option<StatusCode> {
+    match e {
+        DomainError::Unauthorized(_) => Some(StatusCode::UNAUTHORIZED),
+        DomainError::Forbidden(_) => Some(StatusCode::FORBIDDEN),
+        DomainError::TooMany(_) => Some(StatusCode::TOO_MANY_REQUESTS),
+        _ => None,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod mastodon;
 pub mod media;
 pub mod oauth;
 pub mod security;
+pub mod sign_ups;
 pub mod upload;
 pub mod web;
 pub mod wellknown;
@@ -21,7 +22,7 @@ use axum::{
     routing::{get, post},
 };
 
-pub use error::ApiError;
+pub use error::{ApiError, sign_in_refusal};
 
 use crate::state::AppState;
 
@@ -170,6 +171,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/accounts", post(mastodon::sign_up::create))
         .route("/api/v1/accounts/lookup", get(mastodon::social::lookup))
+        .route("/api/v1/reports", post(mastodon::reports::create))
+        .route("/api/v1/admin/reports", get(mastodon::reports::index))
+        .route(
+            "/api/v1/admin/reports/{id}",
+            get(mastodon::reports::show).put(mastodon::reports::update),
+        )
+        .route(
+            "/api/v1/admin/reports/{id}/{action}",
+            post(mastodon::reports::act),
+        )
         .route("/api/v1/admin/accounts", get(mastodon::admin::index_v1))
         .route("/api/v2/admin/accounts", get(mastodon::admin::index_v2))
         .route("/api/v1/admin/accounts/{id}", get(mastodon::admin::show))

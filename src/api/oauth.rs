@@ -16,6 +16,7 @@ use super::{
         entities::{Empty, ErrorBody},
         params::Params,
     },
+    sign_in_refusal,
     web::escape,
 };
 use crate::{
@@ -216,14 +217,9 @@ pub async fn authorize(
     .await;
     let code = match result {
         Ok((_, code)) => code,
-        Err(
-            e
-            @ (DomainError::Unauthorized(_) | DomainError::Forbidden(_) | DomainError::TooMany(_)),
-        ) => {
-            let status = match e {
-                DomainError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
-                DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
-                _ => StatusCode::UNAUTHORIZED,
+        Err(e) => {
+            let Some(status) = sign_in_refusal(&e) else {
+                return Err(e.into());
             };
             let name = domain::oauth::app(&state.db, params.get("client_id").unwrap_or_default())
                 .await
@@ -239,7 +235,6 @@ pub async fn authorize(
             }
             return Ok(page);
         }
-        Err(e) => return Err(e.into()),
     };
     if redirect_uri == OOB {
         return Ok(page(

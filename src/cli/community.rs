@@ -101,10 +101,6 @@ pub async fn users(config: Config, command: UsersCommand) -> Result<(), CliError
     Ok(())
 }
 
-fn invite_url(config: &Config, code: &str) -> String {
-    config.uris().route(&format!("/invite/{code}"))
-}
-
 /// `pinhole invites …`
 pub async fn invites(config: Config, command: InvitesCommand) -> Result<(), CliError> {
     let state = app::prepare_state(config).await?;
@@ -120,12 +116,13 @@ pub async fn invites(config: Config, command: InvitesCommand) -> Result<(), CliE
             let creator = domain::accounts::get_local(db, &name).await?;
             let new = NewInvite {
                 max_uses,
-                expires_in: expires_in_hours.map(chrono::TimeDelta::hours),
+                expires_in: expires_in_hours
+                    .map(|h| chrono::TimeDelta::try_hours(h).unwrap_or(chrono::TimeDelta::MAX)),
                 autofollow,
                 comment,
             };
             let invite = domain::invites::create(db, &creator, new).await?;
-            println!("{}", invite_url(&state.config, &invite.code));
+            println!("{}", state.config.uris().invite(&invite.code));
         }
         InvitesCommand::List => {
             for i in domain::invites::list_all(db, Moderator::Operator).await? {
@@ -141,7 +138,7 @@ pub async fn invites(config: Config, command: InvitesCommand) -> Result<(), CliE
                     i.id,
                     i.code,
                     i.account_id,
-                    invite_url(&state.config, &i.code)
+                    state.config.uris().invite(&i.code)
                 );
             }
         }
@@ -162,11 +159,7 @@ pub async fn audit(config: Config, limit: u64) -> Result<(), CliError> {
     };
     let entries = domain::audit::log(&state.db, Moderator::Operator, &page).await?;
     let names = domain::audit::actors(&state.db, &entries).await?;
-    for e in entries {
-        let by = e
-            .account_id
-            .and_then(|id| names.get(&id).cloned())
-            .unwrap_or_else(|| "(operator)".into());
+    for (e, by) in entries.iter().zip(names) {
         println!(
             "{}\t{by}\t{}\t{} {}\t{}",
             e.created_at.to_rfc3339(),

@@ -352,7 +352,7 @@ pub async fn find_local_by_email<C: ConnectionTrait>(
 ) -> Result<Option<Model>, StoreError> {
     Ok(Entity::find()
         .filter(Column::Domain.is_null())
-        .filter(lower(Column::Email).eq(email.to_lowercase()))
+        .filter(Column::Email.eq(email.to_lowercase()))
         .one(db)
         .await?)
 }
@@ -437,7 +437,8 @@ pub async fn query<C: ConnectionTrait>(
             AccountStatus::Active => q
                 .filter(Column::SuspendedAt.is_null())
                 .filter(Column::Approved.eq(true)),
-            AccountStatus::Pending => q.filter(Column::Approved.eq(false)),
+            // As the partial index is written, so the planner can use it.
+            AccountStatus::Pending => q.filter(Expr::col(Column::Approved).not()),
             AccountStatus::Disabled => q.filter(Column::Disabled.eq(true)),
             AccountStatus::Silenced => q.filter(Column::SilencedAt.is_not_null()),
             AccountStatus::Suspended => q.filter(Column::SuspendedAt.is_not_null()),
@@ -476,4 +477,38 @@ pub async fn query<C: ConnectionTrait>(
         q = q.filter(Column::InviteId.in_subquery(invites));
     }
     super::rows::page_by_id(db, q, Column::Id, page).await
+}
+
+/// Lets a pending local account in (confirmed too, unless it already was), in one
+/// statement: false when it was not waiting, so two moderators cannot both act on it.
+pub async fn approve_pending<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, StoreError> {
+    use sea_orm::sea_query::{Expr, Func};
+    let done = Entity::update_many()
+        .col_expr(Column::Approved, Expr::value(true))
+        .col_expr(
+            Column::ConfirmedAt,
+            Func::coalesce([Expr::col(Column::ConfirmedAt), Expr::value(now)]).into(),
+        )
+        .filter(Column::Id.eq(id))
+        .filter(Column::Domain.is_null())
+        .filter(Expr::col(Column::Approved).not())
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// Deletes a local account only if it is still waiting for approval.
+pub async fn delete_pending<C: ConnectionTrait>(db: &C, id: i64) -> Result<bool, StoreError> {
+    use sea_orm::sea_query::Expr;
+    let done = Entity::delete_many()
+        .filter(Column::Id.eq(id))
+        .filter(Column::Domain.is_null())
+        .filter(Expr::col(Column::Approved).not())
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
 }

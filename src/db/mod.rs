@@ -12,6 +12,7 @@ pub mod invites;
 pub mod media;
 pub mod oauth;
 pub mod posts;
+pub mod reports;
 mod rows;
 
 pub use rows::{insert, update};

@@ -153,3 +153,15 @@ pub async fn delete_app_token<C: ConnectionTrait>(db: &C, id: i64) -> Result<(),
     oauth_app_tokens::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
+
+/// Deletes the authorization codes not yet exchanged for an account (a password reset).
+pub async fn delete_codes_for_account<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+) -> Result<(), StoreError> {
+    oauth_codes::Entity::delete_many()
+        .filter(oauth_codes::Column::AccountId.eq(account_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

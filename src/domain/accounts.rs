@@ -111,15 +111,6 @@ pub fn validate_new_user(new: &NewUser) -> Result<(), DomainError> {
 /// Creates a local account with its signing key pair. All checks run before the single
 /// insert, so a failure leaves nothing behind.
 pub async fn create_local(db: &Pool, new: NewUser) -> Result<Account, DomainError> {
-    create_with(db, new, db::accounts::SignUpFields::default()).await
-}
-
-/// [`create_local`] with what a sign-up brings (address, reason, pending approval…).
-pub(super) async fn create_with(
-    db: &Pool,
-    new: NewUser,
-    sign_up: db::accounts::SignUpFields,
-) -> Result<Account, DomainError> {
     validate_new_user(&new)?;
     if db::accounts::find_local_by_username(db, &new.username)
         .await?
@@ -127,6 +118,22 @@ pub(super) async fn create_with(
     {
         return Err(taken(&new.username));
     }
+    let username = new.username.clone();
+    let row = prepare(new, db::accounts::SignUpFields::default()).await?;
+    match db::accounts::insert_local(db, row).await {
+        Ok(account) => Ok(account),
+        // Lost a race with a concurrent create of the same name.
+        Err(StoreError::Conflict) => Err(taken(&username)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The row of a new local account, with the slow parts done (the password hashed, the
+/// key pair made) so that the caller's transaction only has to insert it.
+pub(super) async fn prepare(
+    new: NewUser,
+    sign_up: db::accounts::SignUpFields,
+) -> Result<db::accounts::NewLocalAccount, DomainError> {
     let password_hash = match new.password {
         Some(p) => Some(hash_password(p).await?),
         None => None,
@@ -143,12 +150,7 @@ pub(super) async fn create_with(
         now: chrono::Utc::now(),
         sign_up,
     };
-    match db::accounts::insert_local(db, row).await {
-        Ok(account) => Ok(account),
-        // Lost a race with a concurrent create of the same name.
-        Err(StoreError::Conflict) => Err(taken(&new.username)),
-        Err(e) => Err(e.into()),
-    }
+    Ok(row)
 }
 
 fn taken(username: &str) -> DomainError {
@@ -301,8 +303,16 @@ pub async fn reset_password(
         ));
     }
     let password = new.unwrap_or_else(|| super::invites::random_code(20));
-    set_password(db, account, &password).await?;
-    db::tokens::delete_for_account(db, account.id).await?;
+    validate_password(&password)?;
+    let mut row = account.clone();
+    row.password_hash = Some(hash_password(password.clone()).await?);
+    row.updated_at = chrono::Utc::now();
+    // The new password, and every way in that the old one gave, in one transaction.
+    let txn = db::begin_write(db).await?;
+    db::update(&txn, account.clone(), row).await?;
+    db::tokens::delete_for_account(&txn, account.id).await?;
+    db::oauth::delete_codes_for_account(&txn, account.id).await?;
+    db::commit(txn).await?;
     Ok(password)
 }
 

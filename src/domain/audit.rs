@@ -104,15 +104,22 @@ pub async fn log(db: &Pool, by: Moderator<'_>, page: &Page) -> Result<Vec<Entry>
     Ok(db::action_logs::page(db, page).await?)
 }
 
-/// The usernames of the moderators named in `entries`, by account id.
-pub async fn actors(
-    db: &Pool,
-    entries: &[Entry],
-) -> Result<std::collections::HashMap<i64, String>, DomainError> {
+/// Who took each of `entries`: `@name`, "the operator" for the command line, or a deleted
+/// account by its old id.
+pub async fn actors(db: &Pool, entries: &[Entry]) -> Result<Vec<String>, DomainError> {
     let ids: Vec<i64> = entries.iter().filter_map(|e| e.account_id).collect();
-    Ok(db::accounts::find_many(db, &ids)
+    let names: std::collections::HashMap<i64, String> = db::accounts::find_many(db, &ids)
         .await?
         .into_iter()
         .map(|a| (a.id, a.username))
+        .collect();
+    Ok(entries
+        .iter()
+        .map(|e| match e.account_id {
+            None => "the operator".to_string(),
+            Some(id) => names
+                .get(&id)
+                .map_or_else(|| format!("a deleted account (#{id})"), |n| format!("@{n}")),
+        })
         .collect())
 }

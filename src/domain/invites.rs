@@ -98,13 +98,21 @@ pub fn usable(invite: &Invite, now: chrono::DateTime<chrono::Utc>) -> bool {
     invite.max_uses.is_none_or(|max| invite.uses < max) && invite.expires_at.is_none_or(|t| t > now)
 }
 
-/// The invite behind a code, if it can still be used.
+/// The invite behind a code, if it can still be used: not used up, not expired, and its
+/// maker still in good standing (a disabled or suspended member's links stop working).
 pub async fn valid(db: &Pool, code: &str) -> Result<Option<Invite>, DomainError> {
     if code.is_empty() || code.len() > 64 {
         return Ok(None);
     }
-    let invite = db::invites::find_by_code(db, code).await?;
-    Ok(invite.filter(|i| usable(i, chrono::Utc::now())))
+    let Some(invite) = db::invites::find_by_code(db, code)
+        .await?
+        .filter(|i| usable(i, chrono::Utc::now()))
+    else {
+        return Ok(None);
+    };
+    let maker = db::accounts::find_by_id(db, invite.account_id).await?;
+    let standing = maker.is_some_and(|m| super::registrations::check_login(&m).is_ok());
+    Ok(standing.then_some(invite))
 }
 
 /// The invites `viewer` made; staff who manage invites see everyone's.

@@ -7,14 +7,16 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Keys remembered at most; expired ones are dropped first, then all (a flood of fresh
-/// keys resets counting rather than growing memory).
+/// Keys remembered at most. When that many are live, a new key is refused until some
+/// expire: a flood from many addresses must not reset everyone's count (which would lift
+/// the limit for the flood itself), nor grow memory.
 const MAX_KEYS: usize = 100_000;
 
 /// A limit of `max` hits per `window` for each key.
 pub struct Window {
     max: u32,
     window: Duration,
+    max_keys: usize,
     counts: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
@@ -40,6 +42,7 @@ impl Window {
         Window {
             max,
             window,
+            max_keys: MAX_KEYS,
             counts: Mutex::default(),
         }
     }
@@ -47,11 +50,18 @@ impl Window {
     /// Counts a hit for `key`, or refuses it when the key has used up its window.
     pub fn hit(&self, key: &str) -> Result<Allowed, Refused> {
         let mut map = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_KEYS && !map.contains_key(key) {
+        if map.len() >= self.max_keys && !map.contains_key(key) {
             let window = self.window;
             map.retain(|_, (_, since)| since.elapsed() < window);
-            if map.len() >= MAX_KEYS {
-                map.clear();
+            if map.len() >= self.max_keys {
+                tracing::warn!(
+                    keys = map.len(),
+                    "rate limit table full; refusing new clients until entries expire"
+                );
+                return Err(Refused {
+                    limit: self.max,
+                    retry_after: window.as_secs().max(1),
+                });
             }
         }
         let entry = map.entry(key.to_string()).or_insert((0, Instant::now()));
@@ -91,6 +101,16 @@ mod tests {
         assert_eq!(refused.limit, 2);
         assert!(refused.retry_after > 0 && refused.retry_after <= 60);
         assert!(w.hit("b").is_ok(), "another key has its own count");
+    }
+
+    #[test]
+    fn a_full_table_refuses_new_keys_and_keeps_counting_old_ones() {
+        let mut w = Window::new(1, Duration::from_secs(60));
+        w.max_keys = 2;
+        assert!(w.hit("a").is_ok());
+        assert!(w.hit("b").is_ok());
+        assert!(w.hit("c").is_err(), "no room: refused, nothing reset");
+        assert!(w.hit("a").is_err(), "a's count survived the flood");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod posts;
 pub mod publish;
 pub mod received;
 pub mod registrations;
+pub mod reports;
 pub mod roles;
 pub mod sanitize;
 pub mod text;
@@ -46,7 +47,7 @@ pub enum DomainError {
     #[error("{0}")]
     Forbidden(String),
     /// A form or sign-up failed field checks: Mastodon's `details`, field by field.
-    #[error("Validation failed: {}", FieldError::summary(.0))]
+    #[error("{}", FieldError::message(.0))]
     Fields(Vec<FieldError>),
     /// The input exceeds a size limit; the message is safe to show.
     #[error("{0}")]
@@ -82,9 +83,10 @@ impl FieldError {
         }
     }
 
-    /// "Username is already taken, Email is invalid": Mastodon's top-level message.
-    fn summary(errors: &[FieldError]) -> String {
-        errors
+    /// "Validation failed: Username is already taken, Email is invalid": Mastodon's
+    /// top-level message for failed field checks.
+    pub fn message(errors: &[FieldError]) -> String {
+        let summary = errors
             .iter()
             .map(|e| {
                 let mut name = e.field.replace('_', " ");
@@ -94,7 +96,8 @@ impl FieldError {
                 format!("{name} {}", e.description)
             })
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        format!("Validation failed: {summary}")
     }
 }
 

@@ -45,7 +45,8 @@ pub async fn pending(db: &Pool, by: Moderator<'_>) -> Result<Vec<Account>, Domai
     let page = Page {
         max_id: None,
         since_id: None,
-        min_id: None,
+        // From the oldest: who waits longest comes first.
+        min_id: Some(0),
         limit: MAX_PAGE,
     };
     let mut waiting = accounts(db, by, &query, &page).await?;

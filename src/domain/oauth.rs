@@ -397,6 +397,15 @@ pub struct Issued {
     pub created_at: i64,
 }
 
+/// Refuses to issue a token for an account that may not sign in (pending, disabled,
+/// suspended): a code or refresh token obtained before does not outlive the decision.
+async fn usable_account(db: &Pool, id: i64) -> Result<(), DomainError> {
+    let account = db::accounts::find_by_id(db, id)
+        .await?
+        .ok_or_else(invalid_grant)?;
+    super::registrations::check_login(&account)
+}
+
 async fn issue_user_token(
     db: &Pool,
     account_id: i64,
@@ -490,6 +499,7 @@ pub async fn token(db: &Pool, r: TokenRequest<'_>) -> Result<Issued, DomainError
                     return Err(invalid_grant());
                 }
             }
+            usable_account(db, grant.account_id).await?;
             issue_user_token(db, grant.account_id, app.id, grant.scopes).await
         }
         "refresh_token" => {
@@ -498,6 +508,7 @@ pub async fn token(db: &Pool, r: TokenRequest<'_>) -> Result<Issued, DomainError
                 .await?
                 .filter(|t| t.app_id == Some(app.id))
                 .ok_or_else(invalid_grant)?;
+            usable_account(db, old.account_id).await?;
             // Refresh tokens rotate: the old pair stops working.
             db::oauth::delete_user_token(db, old.id).await?;
             issue_user_token(db, old.account_id, app.id, old.scopes).await

@@ -7,7 +7,7 @@ use crate::db::{
     deliveries::NewDelivery,
     entities::{
         accounts::Model as Account, blocks::Model as Block, follows::Model as Follow,
-        posts::Model as Post,
+        posts::Model as Post, reports::Model as Report,
     },
 };
 
@@ -102,6 +102,14 @@ pub enum Event<'a> {
         author: &'a Account,
         inboxes: &'a [String],
     },
+    /// A report forwarded to the reported account's server: a `Flag` from the instance
+    /// actor naming the account and the reported posts (never the reporter).
+    Reported {
+        report: &'a Report,
+        reporter: &'a Account,
+        target: &'a Account,
+        post_uris: &'a [String],
+    },
 }
 
 impl Event<'_> {
@@ -118,6 +126,7 @@ impl Event<'_> {
             Event::Boosted { booster, .. } | Event::Unboosted { booster, .. } => booster,
             Event::Blocked { blocker, .. } | Event::Unblocked { blocker, .. } => blocker,
             Event::ProfileUpdated { account, .. } => account,
+            Event::Reported { reporter, .. } => reporter,
         }
     }
 
@@ -158,6 +167,7 @@ impl Event<'_> {
                 blocker, target, ..
             } => format!("block {} {}", blocker.id, target.id),
             Event::ProfileUpdated { account, .. } => format!("profile {}", account.id),
+            Event::Reported { report, .. } => format!("report {}", report.id),
         }
     }
 }

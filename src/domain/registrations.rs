@@ -211,55 +211,49 @@ pub async fn sign_up(
             ));
         }
         Mode::Invite if invite.is_none() => {
-            return Err(DomainError::Forbidden(if code.is_some() {
-                "This invite is not valid: it expired, was revoked or has been used up".into()
-            } else {
-                "This server takes new accounts by invitation only".into()
+            return Err(DomainError::Forbidden(match code {
+                Some(_) => format!("This invite {INVALID_INVITE}"),
+                None => "This server takes new accounts by invitation only".into(),
             }));
         }
         _ => {}
     }
     let mut errors = field_errors(&s, policy);
     if code.is_some() && invite.is_none() {
-        errors.push(FieldError::new(
-            "invite_code",
-            "ERR_INVALID",
-            "is not valid: it expired, was revoked or has been used up",
-        ));
+        errors.push(invalid_invite());
     }
     let username = s.username.trim().to_string();
-    let email = s.email.trim().to_string();
+    // Addresses are kept lower-cased: one address, whatever case it is typed in.
+    let email = s.email.trim().to_lowercase();
     if !errors.iter().any(|e| e.field == "username")
         && db::accounts::find_local_by_username(db, &username)
             .await?
             .is_some()
     {
-        errors.push(FieldError::new("username", "ERR_TAKEN", "is already taken"));
+        errors.push(taken("username"));
     }
     if !errors.iter().any(|e| e.field == "email")
         && db::accounts::find_local_by_email(db, &email)
             .await?
             .is_some()
     {
-        errors.push(FieldError::new("email", "ERR_TAKEN", "is already taken"));
+        errors.push(taken("email"));
     }
     if !errors.is_empty() {
         return Err(DomainError::Fields(errors));
     }
-    let now = chrono::Utc::now();
-    if let Some(invite) = &invite
-        && !db::invites::take_use(db, invite.id, now).await?
-    {
-        // Its last use went to someone else a moment ago.
-        return Err(DomainError::Fields(vec![FieldError::new(
-            "invite_code",
-            "ERR_INVALID",
-            "is not valid: it expired, was revoked or has been used up",
-        )]));
-    }
-    let pending = policy.mode == Mode::Approval && invite.is_none();
+    // An invite skips the queue only when its maker's role may let people in unreviewed.
+    let bypass = match &invite {
+        Some(i) => db::accounts::find_by_id(db, i.account_id)
+            .await?
+            .is_some_and(|inviter| {
+                super::roles::of(&inviter).may(permission::INVITE_BYPASS_APPROVAL)
+            }),
+        None => false,
+    };
+    let pending = policy.mode == Mode::Approval && !bypass;
     let fields = db::accounts::SignUpFields {
-        email: Some(email),
+        email: Some(email.clone()),
         reason: s
             .reason
             .map(|r| r.trim().to_string())
@@ -278,49 +272,64 @@ pub async fn sign_up(
         role: Role::User,
         locked: false,
     };
-    let account = match super::accounts::create_with(db, new, fields).await {
+    // The slow parts (hashing, keys) first; then the invite's use, the account and the
+    // staff's notifications in one transaction: all of them, or none.
+    let row = super::accounts::prepare(new, fields).await?;
+    let now = chrono::Utc::now();
+    let txn = db::begin_write(db).await?;
+    if let Some(invite) = &invite
+        && !db::invites::take_use(&txn, invite.id, now).await?
+    {
+        // Its last use went to someone else a moment ago.
+        return Err(DomainError::Fields(vec![invalid_invite()]));
+    }
+    let account = match db::accounts::insert_local(&txn, row).await {
         Ok(account) => account,
-        Err(e) => {
-            if let Some(invite) = &invite {
-                db::invites::give_back(db, invite.id).await?;
-            }
-            return Err(match e {
-                // Lost a race for the name or the address.
-                DomainError::Conflict(_) | DomainError::Store(db::StoreError::Conflict) => {
-                    DomainError::Fields(vec![FieldError::new(
-                        "username",
-                        "ERR_TAKEN",
-                        "is already taken",
-                    )])
-                }
-                e => e,
-            });
+        Err(db::StoreError::Conflict) => {
+            // Lost a race for the name or the address: say which.
+            drop(txn);
+            let name = db::accounts::find_local_by_username(db, &username).await?;
+            return Err(DomainError::Fields(vec![taken(if name.is_some() {
+                "username"
+            } else {
+                "email"
+            })]));
         }
+        Err(e) => return Err(e.into()),
     };
     if pending {
-        notify_staff(db, &account, now).await?;
+        notify_staff(&txn, &account, now).await?;
     }
+    db::commit(txn).await?;
     if let Some(invite) = invite.filter(|i| i.autofollow)
         && let Some(inviter) = db::accounts::find_by_id(db, invite.account_id).await?
+        && let Err(e) = super::follows::follow(db, publisher, &account, &inviter).await
     {
-        super::follows::follow(db, publisher, &account, &inviter).await?;
+        // The account exists; a follow that failed is no reason to say it does not.
+        tracing::warn!(error = %e, account = %account.username, "invite autofollow failed");
     }
     Ok(account)
 }
 
+/// Why an invite cannot be used, as the form and the API say it.
+pub const INVALID_INVITE: &str = "is not valid: it expired, was revoked or has been used up";
+
+fn invalid_invite() -> FieldError {
+    FieldError::new("invite_code", "ERR_INVALID", INVALID_INVITE)
+}
+
+fn taken(field: &'static str) -> FieldError {
+    FieldError::new(field, "ERR_TAKEN", "is already taken")
+}
+
 /// Tells staff who manage users that someone waits for approval (Mastodon's
 /// `admin.sign_up` notification).
-async fn notify_staff(
-    db: &Pool,
+async fn notify_staff<C: db::Conn>(
+    db: &C,
     account: &Account,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), DomainError> {
-    let staff_roles: Vec<&str> = Role::ALL
-        .into_iter()
-        .filter(|r| r.may(permission::MANAGE_USERS))
-        .map(Role::name)
-        .collect();
-    for member in db::accounts::with_roles(db, &staff_roles).await? {
+    for member in db::accounts::with_roles(db, &Role::holding(permission::MANAGE_USERS)).await? {
         db::posts::notify(db, member.id, account.id, "admin.sign_up", None, now).await?;
     }
     Ok(())
@@ -359,15 +368,15 @@ pub async fn approve(
     account: &Account,
 ) -> Result<Account, DomainError> {
     by.require(permission::MANAGE_USERS)?;
-    if !account.is_local() || account.approved {
+    let txn = db::begin_write(db).await?;
+    // Checked by the statement itself: a concurrent approve or reject finds nothing to do.
+    if !db::accounts::approve_pending(&txn, account.id, chrono::Utc::now()).await? {
         return Err(not_pending());
     }
-    let mut approved = account.clone();
-    approved.approved = true;
-    approved.confirmed_at = approved.confirmed_at.or(Some(chrono::Utc::now()));
-    let txn = db::begin_write(db).await?;
-    let approved = db::update(&txn, account.clone(), approved).await?;
     audit::record(&txn, by, "approve", Target::Account(account), "").await?;
+    let approved = db::accounts::find_by_id(&txn, account.id)
+        .await?
+        .ok_or_else(not_pending)?;
     db::commit(txn).await?;
     Ok(approved)
 }
@@ -375,12 +384,11 @@ pub async fn approve(
 /// Refuses a pending sign-up: the account is deleted (its name and address are free again).
 pub async fn reject(db: &Pool, by: Moderator<'_>, account: &Account) -> Result<(), DomainError> {
     by.require(permission::MANAGE_USERS)?;
-    if !account.is_local() || account.approved {
+    let txn = db::begin_write(db).await?;
+    if !db::accounts::delete_pending(&txn, account.id).await? {
         return Err(not_pending());
     }
-    let txn = db::begin_write(db).await?;
     audit::record(&txn, by, "reject", Target::Account(account), "").await?;
-    db::accounts::delete(&txn, account.id).await?;
     db::commit(txn).await?;
     Ok(())
 }

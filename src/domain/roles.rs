@@ -97,6 +97,7 @@ impl Role {
                     | MANAGE_USERS
                     | MANAGE_REPORTS
                     | MANAGE_TAXONOMIES
+                    | INVITE_BYPASS_APPROVAL
             }
             Role::Admin => {
                 Role::Moderator.permissions()
@@ -121,6 +122,15 @@ impl Role {
     pub fn may(self, flag: u64) -> bool {
         let p = self.permissions();
         p & ADMINISTRATOR != 0 || p & flag == flag
+    }
+
+    /// The names of the roles that hold `flag` (who to notify, who counts as staff).
+    pub fn holding(flag: u64) -> Vec<&'static str> {
+        Role::ALL
+            .into_iter()
+            .filter(|r| r.may(flag))
+            .map(Role::name)
+            .collect()
     }
 
     /// Staff are shown as such on their profile and hear about sign-ups and reports.

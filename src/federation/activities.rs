@@ -78,6 +78,27 @@ pub fn block_object(
     )
 }
 
+/// A report as Mastodon and GoToSocial forward one: a `Flag` from the instance actor, the
+/// comment as `content`, the account and its posts as `object`. The reporter stays
+/// anonymous to the other server.
+pub fn flag_object(
+    config: &Config,
+    report: &crate::db::entities::reports::Model,
+    target: &Account,
+    post_uris: &[String],
+) -> Outgoing<Vec<String>> {
+    let object = std::iter::once(actor_uri(config, target))
+        .chain(post_uris.iter().cloned())
+        .collect();
+    Outgoing::new(
+        "Flag",
+        config.uris().route(&format!("/reports/{}", report.id)),
+        config.uris().instance_actor(),
+        object,
+    )
+    .with_content(report.comment.clone())
+}
+
 fn random_suffix() -> String {
     let mut bytes = [0u8; 8];
     rand::thread_rng().fill_bytes(&mut bytes);
@@ -119,6 +140,24 @@ impl ActivityPublisher {
 }
 
 impl ActivityPublisher {
+    /// One POST to the server of `to` (its shared inbox when it has one), signed by the
+    /// instance actor: what the server as a whole must hear (a report).
+    fn to_server(&self, to: &Account, body: Value, subject: String) -> Vec<NewDelivery> {
+        let Some(inbox) = to.shared_inbox_url.clone().or_else(|| to.inbox_url.clone()) else {
+            return vec![];
+        };
+        let Some(domain) = domain_of(&inbox) else {
+            return vec![];
+        };
+        vec![NewDelivery {
+            inbox_url: inbox,
+            domain,
+            signer_account_id: None,
+            body: body.to_string(),
+            ordering_key: Some(subject),
+        }]
+    }
+
     /// The same body to many inboxes, signed by `signer`.
     fn to_inboxes(
         &self,
@@ -286,6 +325,12 @@ impl Publisher for ActivityPublisher {
                         .addressed(vec![super::protocol::context::PUBLIC.to_string()], None),
                 )
             }
+            Event::Reported {
+                report,
+                target,
+                post_uris,
+                ..
+            } => built(flag_object(config, report, target, post_uris).with_context(as_context())),
         }
     }
 
@@ -329,6 +374,7 @@ impl Publisher for ActivityPublisher {
             Event::ProfileUpdated { account, inboxes } => {
                 self.to_inboxes(inboxes, account, &body, subject)
             }
+            Event::Reported { target, .. } => self.to_server(target, body, subject),
         }
     }
 }

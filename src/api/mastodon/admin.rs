@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::{
     auth::Authenticated,
     entities::{Empty, MastodonAccount, Role, role},
-    params::{Params, link_header, page, parse_id},
+    params::{Params, link_header_keeping, page, parse_id},
     social::full_account,
 };
 use crate::{
@@ -56,7 +56,8 @@ struct AdminIp {
     used_at: String,
 }
 
-async fn admin_account(state: &AppState, a: &Account) -> Result<AdminAccount, ApiError> {
+/// An account as `Admin::Account`.
+pub async fn admin_account(state: &AppState, a: &Account) -> Result<AdminAccount, ApiError> {
     let invite = domain::moderation::invited_by(&state.db, a).await?;
     let created_at = super::statuses_entities::time(a.created_at);
     Ok(AdminAccount {
@@ -78,7 +79,8 @@ async fn admin_account(state: &AppState, a: &Account) -> Result<AdminAccount, Ap
         invite_request: a.sign_up_reason.clone(),
         role: a.is_local().then(|| role(roles::of(a))),
         confirmed: a.confirmed_at.is_some(),
-        approved: a.approved,
+        // Mastodon: remote accounts have no user to approve.
+        approved: a.is_local() && a.approved,
         disabled: a.disabled,
         silenced: a.silenced_at.is_some(),
         suspended: a.suspended_at.is_some(),
@@ -126,11 +128,7 @@ fn common(params: &Params) -> Result<AccountQuery, ApiError> {
 
 /// Staff: the roles that may handle reports, as Mastodon's `staff` filter means.
 fn staff_roles() -> Vec<&'static str> {
-    roles::Role::ALL
-        .into_iter()
-        .filter(|r| r.may(roles::permission::MANAGE_REPORTS))
-        .map(roles::Role::name)
-        .collect()
+    roles::Role::holding(roles::permission::MANAGE_REPORTS)
 }
 
 /// v1's flags: local unless `remote`; active unless another status flag is given (the
@@ -203,9 +201,10 @@ async fn list(
     page.limit = page.limit.min(domain::moderation::MAX_PAGE);
     let by = Moderator::Account(&caller.account);
     let found = domain::moderation::accounts(&state.db, by, &query, &page).await?;
-    let headers = link_header(
+    let headers = link_header_keeping(
         state,
         path,
+        params,
         found.first().map(|a| a.id),
         found.last().map(|a| a.id),
     );

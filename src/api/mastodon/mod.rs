@@ -7,6 +7,7 @@ pub mod entities;
 pub mod instance;
 pub mod media;
 pub mod params;
+pub mod reports;
 pub mod sign_up;
 pub mod social;
 pub mod statuses;

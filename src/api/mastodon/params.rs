@@ -166,11 +166,43 @@ pub fn link_header(
     first: Option<i64>,
     last: Option<i64>,
 ) -> HeaderMap {
+    link_header_keeping(state, path, &Params::default(), first, last)
+}
+
+/// [`link_header`] for a filtered list: the links keep the request's filters and `limit`
+/// (every parameter but the cursor), so the next page is of the same list.
+pub fn link_header_keeping(
+    state: &AppState,
+    path: &str,
+    params: &Params,
+    first: Option<i64>,
+    last: Option<i64>,
+) -> HeaderMap {
     let mut headers = HeaderMap::new();
     if let (Some(first), Some(last)) = (first, last) {
+        let mut kept = url::form_urlencoded::Serializer::new(String::new());
+        let mut keys: Vec<&String> = params.0.keys().collect();
+        keys.sort();
+        for key in keys {
+            if ["max_id", "min_id", "since_id"].contains(&key.as_str()) {
+                continue;
+            }
+            let values = &params.0[key];
+            let name = if values.len() > 1 {
+                format!("{key}[]")
+            } else {
+                key.clone()
+            };
+            for v in values {
+                kept.append_pair(&name, v);
+            }
+        }
+        let kept = kept.finish();
+        let sep = if kept.is_empty() { "" } else { "&" };
         let base = state.config.uris().route(path);
-        let value =
-            format!("<{base}?max_id={last}>; rel=\"next\", <{base}?min_id={first}>; rel=\"prev\"");
+        let value = format!(
+            "<{base}?{kept}{sep}max_id={last}>; rel=\"next\", <{base}?{kept}{sep}min_id={first}>; rel=\"prev\""
+        );
         if let Ok(v) = HeaderValue::from_str(&value) {
             headers.insert(LINK, v);
         }

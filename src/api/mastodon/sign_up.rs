@@ -4,20 +4,15 @@ use axum::{Extension, Json, extract::State, http::HeaderMap};
 
 use super::{auth::bearer, params::Params};
 use crate::{
-    api::{ApiError, oauth::Token},
+    api::{
+        ApiError,
+        oauth::Token,
+        sign_ups::{count_attempt, policy},
+    },
     domain::{self, registrations::SignUp},
-    net::{ClientAddress, client_unit},
+    net::ClientAddress,
     state::AppState,
 };
-
-/// Counts a sign-up attempt from `client` against `limits.sign_ups`.
-pub fn count_attempt(state: &AppState, client: std::net::IpAddr) -> Result<(), ApiError> {
-    state
-        .sign_ups
-        .hit(&client_unit(client).to_string())
-        .map(drop)
-        .map_err(ApiError::RateLimited)
-}
 
 /// `POST /api/v1/accounts`.
 pub async fn create(
@@ -41,11 +36,7 @@ pub async fn create(
         ip: Some(client.to_string()),
         app_id: None,
     };
-    let config = &state.config;
-    let policy = domain::registrations::Policy {
-        mode: config.instance.registrations,
-        reserved: &config.instance.reserved_usernames,
-    };
+    let policy = policy(&state.config);
     let publisher = &state.federation.publisher;
     let issued = domain::oauth::app_sign_up(&state.db, publisher, &policy, token, sign_up).await?;
     Ok(Json(Token::from(issued)))

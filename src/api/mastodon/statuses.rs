@@ -40,7 +40,7 @@ async fn statuses<'a>(
         .collect())
 }
 
-async fn render(
+pub(super) async fn render(
     state: &AppState,
     viewer: Option<&Account>,
     views: &[PostView],
@@ -371,7 +371,15 @@ pub async fn notifications(
 ) -> Result<Response, ApiError> {
     let caller = auth.require(&["read:notifications"])?;
     let me = &caller.account;
-    const KINDS: [&str; 5] = ["follow", "follow_request", "mention", "favourite", "reblog"];
+    const KINDS: [&str; 7] = [
+        "follow",
+        "follow_request",
+        "mention",
+        "favourite",
+        "reblog",
+        "admin.sign_up",
+        "admin.report",
+    ];
     let mut kinds: Vec<String> = params.all("types").to_vec();
     let excluded = params.all("exclude_types");
     if !excluded.is_empty() {
@@ -391,13 +399,12 @@ pub async fn notifications(
     let views: Vec<PostView> = found.iter().filter_map(|n| n.post.clone()).collect();
     let rendered = render(&state, Some(me), &views).await?;
     let mut rendered = rendered.into_iter();
-    let body: Vec<_> = found
-        .iter()
-        .map(|n| {
-            let post = n.post.as_ref().and_then(|_| rendered.next());
-            notification(&state.config, &n.row, &n.from, post)
-        })
-        .collect();
+    let mut body = Vec::with_capacity(found.len());
+    for n in &found {
+        let post = n.post.as_ref().and_then(|_| rendered.next());
+        let out = notification(&state.config, &n.row, &n.from, post);
+        body.push(super::reports::with_report(&state, &n.row, out).await?);
+    }
     let headers = link_header(
         &state,
         "/api/v1/notifications",

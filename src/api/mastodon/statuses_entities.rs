@@ -249,6 +249,17 @@ pub struct Notification {
     created_at: String,
     account: MastodonAccount,
     status: Option<Value>,
+    /// The report of an `admin.report` notification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<Value>,
+}
+
+impl Notification {
+    /// With the report it is about.
+    pub fn with_report(mut self, report: Value) -> Self {
+        self.report = Some(report);
+        self
+    }
 }
 
 /// A notification as `Notification`.
@@ -264,6 +275,7 @@ pub fn notification(
         created_at: time(n.created_at),
         account: account(config, from),
         status: post,
+        report: None,
     }
 }
 

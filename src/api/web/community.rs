@@ -17,7 +17,10 @@ use super::{
     signed_in::{CsrfForm, button, csrf_field, done_then_back, to_sign_in},
 };
 use crate::{
-    api::{ApiError, mastodon::sign_up::count_attempt},
+    api::{
+        ApiError,
+        sign_ups::{count_attempt, policy},
+    },
     db::{
         accounts::AccountQuery,
         entities::{accounts::Model as Account, invites::Model as Invite},
@@ -27,7 +30,7 @@ use crate::{
         self, DomainError, FieldError,
         audit::Moderator,
         invites::NewInvite,
-        registrations::{Mode, Policy, SignUp},
+        registrations::{INVALID_INVITE, Mode, SignUp},
         roles::{self, permission},
     },
     net::ClientAddress,
@@ -168,14 +171,18 @@ pub async fn sign_up_form(
 /// `GET /invite/{code}`: the sign-up page for an invite, or why it cannot be used.
 pub async fn invite_link(
     State(state): State<AppState>,
+    Extension(ClientAddress(client)): Extension<ClientAddress>,
     visitor: Visitor,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
     let valid = state.config.instance.registrations.invites_enabled()
         && domain::invites::valid(&state.db, &code).await?.is_some();
     if !valid {
+        // A wrong code counts against the sign-up limit: guessing codes costs attempts.
+        count_attempt(&state, client)?;
         let form = SignUpForm::default();
-        let refusal = "This invite link is not valid: it expired, was revoked or has been used up.";
+        let refusal = format!("This invite link {INVALID_INVITE}.");
+        let refusal = refusal.as_str();
         let page = sign_up_page(&state, &visitor, &form, &[], Some(refusal));
         return Ok(visitor.answer((StatusCode::NOT_FOUND, page)));
     }
@@ -198,10 +205,7 @@ pub async fn sign_up(
     count_attempt(&state, client)?;
     let config = &state.config;
     let mismatch = form.password != form.password_confirmation;
-    let policy = Policy {
-        mode: config.instance.registrations,
-        reserved: &config.instance.reserved_usernames,
-    };
+    let policy = policy(config);
     let request = SignUp {
         username: form.username.trim().to_string(),
         email: form.email.trim().to_string(),
@@ -263,10 +267,6 @@ pub async fn sign_up(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-fn invite_url(state: &AppState, code: &str) -> String {
-    state.config.uris().route(&format!("/invite/{code}"))
 }
 
 fn expiry(invite: &Invite) -> String {
@@ -331,7 +331,7 @@ pub async fn invites(
                 tbody {
                     @for i in &list {
                         tr {
-                            td { code { (invite_url(&state, &i.code)) } @if let Some(c) = &i.comment { br; small { (c) } } }
+                            td { code { (uris.invite(&i.code)) } @if let Some(c) = &i.comment { br; small { (c) } } }
                             td { (i.uses) @if let Some(m) = i.max_uses { " / " (m) } }
                             td { (expiry(i)) }
                             td {
@@ -390,7 +390,7 @@ pub async fn create_invite(
     let new = NewInvite {
         max_uses: optional_number(&form.max_uses, "max uses")?,
         expires_in: optional_number(&form.expires_in, "expires in")?
-            .map(chrono::TimeDelta::seconds),
+            .map(|s: i64| chrono::TimeDelta::try_seconds(s).unwrap_or(chrono::TimeDelta::MAX)),
         autofollow: form.autofollow.is_some(),
         comment: Some(form.comment),
     };
@@ -565,10 +565,10 @@ pub async fn action_logs(
         table {
             thead { tr { th { "When" } th { "Who" } th { "Action" } th { "On" } th { "Note" } } }
             tbody {
-                @for e in &entries {
+                @for (e, who) in entries.iter().zip(&names) {
                     tr {
                         td { (e.created_at.format("%Y-%m-%d %H:%M UTC")) }
-                        td { @match e.account_id.and_then(|id| names.get(&id)) { Some(n) => { "@" (n) }, None => { "the operator" } } }
+                        td { (who) }
                         td { (e.action) }
                         td { (e.target_type) " " (e.target_name) }
                         td { (e.text) }

@@ -39,6 +39,7 @@ fn describe(n: &NotificationView) -> &'static str {
         "favourite" => "liked your post",
         "reblog" => "boosted your post",
         "admin.sign_up" => "signed up and waits for approval",
+        "admin.report" => "filed a report",
         _ => "did something",
     }
 }

@@ -20,7 +20,7 @@ use super::{
     session::Visitor,
 };
 use crate::{
-    api::{ApiError, mastodon::media::focus, upload::next_part},
+    api::{ApiError, mastodon::media::focus, sign_in_refusal, upload::next_part},
     db::entities::accounts::Model as Account,
     domain::{
         self, DomainError,
@@ -151,14 +151,9 @@ pub async fn login(
             let target = state.config.uris().route(&to);
             Ok(visitor.signed_in(&token, Redirect::to(&target)))
         }
-        Err(
-            e
-            @ (DomainError::Unauthorized(_) | DomainError::Forbidden(_) | DomainError::TooMany(_)),
-        ) => {
-            let status = match e {
-                DomainError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
-                DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
-                _ => StatusCode::UNAUTHORIZED,
+        Err(e) => {
+            let Some(status) = sign_in_refusal(&e) else {
+                return Err(e.into());
             };
             let page = login_page(
                 &state,
@@ -169,7 +164,6 @@ pub async fn login(
             );
             Ok(visitor.answer((status, page)))
         }
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -1,5 +1,6 @@
 //! sea-orm entities: database rows, nothing else (no HTTP, no ActivityStreams).
 
+pub mod account_warnings;
 pub mod accounts;
 pub mod action_logs;
 pub mod api_tokens;
@@ -23,5 +24,6 @@ pub mod oauth_codes;
 pub mod post_edits;
 pub mod post_tags;
 pub mod posts;
+pub mod reports;
 pub mod tags;
 pub mod tombstones;

@@ -12,6 +12,8 @@ pub struct Model {
     pub from_account_id: i64,
     pub kind: String,
     pub post_id: Option<i64>,
+    /// The report an `admin.report` notification is about.
+    pub report_id: Option<i64>,
     pub created_at: DateTimeUtc,
 }
 

@@ -97,3 +97,25 @@ pub async fn notifications<C: ConnectionTrait>(
     }
     crate::db::rows::page_by_id(db, q, N::Id, &page).await
 }
+
+/// Tells a staff member about a report (`admin.report`).
+pub async fn notify_report<C: ConnectionTrait>(
+    db: &C,
+    account_id: i64,
+    from_account_id: i64,
+    report_id: i64,
+    now: Time,
+) -> Result<(), StoreError> {
+    notifications::ActiveModel {
+        account_id: Set(account_id),
+        from_account_id: Set(from_account_id),
+        kind: Set("admin.report".to_string()),
+        post_id: Set(None),
+        report_id: Set(Some(report_id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

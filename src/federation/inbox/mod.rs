@@ -10,6 +10,7 @@ mod announce;
 mod block;
 mod create;
 mod delete;
+mod flag;
 mod follow;
 mod like;
 mod reach;
@@ -127,6 +128,8 @@ struct Applying<'a> {
 /// Whether a handler acted on the activity.
 enum Applied {
     Done,
+    /// Done, and for moderators only: in nobody's inbox collection (a report).
+    Private,
     /// Acknowledged, nothing to do (an Accept of something that is not a Follow).
     Ignored,
 }
@@ -305,16 +308,23 @@ async fn apply(
         InboxActivity::Like(_) => like::apply(&cx, prepared).await?,
         InboxActivity::Delete(_) => delete::apply(&cx).await?,
         InboxActivity::Block(_) => block::apply(&cx).await?,
+        InboxActivity::Flag(_) => flag::apply(&cx).await?,
         InboxActivity::Undo(_) => undo::apply(&cx).await?,
         InboxActivity::Accept(_) => accept::apply(&cx).await?,
         InboxActivity::Reject(_) => reject::apply(&cx).await?,
         InboxActivity::Other(_) => Applied::Ignored,
     };
-    if let Applied::Ignored = applied {
-        txn.commit()
-            .await
-            .map_err(|e| InboxError::Internal(e.to_string()))?;
-        return Ok(Outcome::Ignored);
+    match applied {
+        Applied::Ignored | Applied::Private => {
+            txn.commit()
+                .await
+                .map_err(|e| InboxError::Internal(e.to_string()))?;
+            return Ok(match applied {
+                Applied::Private => Outcome::Applied,
+                _ => Outcome::Ignored,
+            });
+        }
+        Applied::Done => {}
     }
     let audience = reach::audience(&fed.config, actor, activity, inbox_owner, subject_author);
     let recipients = domain::received::reached(&txn, audience).await?;

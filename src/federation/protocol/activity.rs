@@ -24,6 +24,9 @@ pub struct Activity {
     pub object: Vec<Object>,
     #[serde(default, deserialize_with = "lenient::opt_datetime")]
     pub published: Option<DateTime<Utc>>,
+    /// A Flag's comment (plain text as Mastodon and GoToSocial send it).
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub content: Option<String>,
     #[serde(flatten)]
     pub addressing: Addressing,
 }
@@ -125,13 +128,16 @@ pub enum InboxActivity {
     Like(Activity),
     Announce(Activity),
     Block(Activity),
+    /// A report from another server.
+    Flag(Activity),
     /// A verb Pinhole does not act on (its name).
     Other(String),
 }
 
 /// The verbs [`InboxActivity`] has a variant for.
 const VERBS: &[&str] = &[
-    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Like", "Announce", "Block",
+    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Like", "Announce",
+    "Block", "Flag",
 ];
 
 impl InboxActivity {
@@ -149,6 +155,7 @@ impl InboxActivity {
             "Like" => InboxActivity::Like(activity),
             "Announce" => InboxActivity::Announce(activity),
             "Block" => InboxActivity::Block(activity),
+            "Flag" => InboxActivity::Flag(activity),
             _ => InboxActivity::Other(verb),
         }
     }
@@ -166,6 +173,7 @@ impl InboxActivity {
             InboxActivity::Like(_) => "Like",
             InboxActivity::Announce(_) => "Announce",
             InboxActivity::Block(_) => "Block",
+            InboxActivity::Flag(_) => "Flag",
             InboxActivity::Other(verb) => verb,
         }
     }
@@ -182,7 +190,8 @@ impl InboxActivity {
             | InboxActivity::Delete(a)
             | InboxActivity::Like(a)
             | InboxActivity::Announce(a)
-            | InboxActivity::Block(a) => Some(a),
+            | InboxActivity::Block(a)
+            | InboxActivity::Flag(a) => Some(a),
             InboxActivity::Other(_) => None,
         }
     }

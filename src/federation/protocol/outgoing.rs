@@ -20,6 +20,9 @@ pub struct Outgoing<O> {
     pub to: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cc: Option<Vec<String>>,
+    /// A Flag's comment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
     pub object: O,
 }
 
@@ -34,8 +37,15 @@ impl<O: Serialize> Outgoing<O> {
             published: None,
             to: None,
             cc: None,
+            content: None,
             object,
         }
+    }
+
+    /// With a `content` (a Flag's comment).
+    pub fn with_content(mut self, content: String) -> Self {
+        self.content = Some(content);
+        self
     }
 
     /// With `@context`, as a top-level document needs.

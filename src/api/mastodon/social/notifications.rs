@@ -20,7 +20,10 @@ pub async fn notification_show(
         }
         None => None,
     };
-    Ok(Json(notification(&state.config, &n, &from, post)))
+    let out = notification(&state.config, &n, &from, post);
+    Ok(Json(
+        super::super::reports::with_report(&state, &n, out).await?,
+    ))
 }
 
 /// `POST /api/v1/notifications/clear`.
