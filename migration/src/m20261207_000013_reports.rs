@@ -41,6 +41,7 @@ enum AccountWarnings {
 enum Notifications {
     Table,
     ReportId,
+    WarningId,
 }
 
 #[derive(DeriveIden)]
@@ -158,25 +159,30 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Notifications::Table)
-                    .add_column(ColumnDef::new(Notifications::ReportId).big_integer().null())
-                    .to_owned(),
-            )
-            .await
+        for column in [Notifications::ReportId, Notifications::WarningId] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Notifications::Table)
+                        .add_column(ColumnDef::new(column).big_integer().null())
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Notifications::Table)
-                    .drop_column(Notifications::ReportId)
-                    .to_owned(),
-            )
-            .await?;
+        for column in [Notifications::WarningId, Notifications::ReportId] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Notifications::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .drop_table(Table::drop().table(AccountWarnings::Table).to_owned())
             .await?;

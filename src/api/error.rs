@@ -53,6 +53,7 @@ impl From<DomainError> for ApiError {
             DomainError::Invalid(m) => ApiError::Unprocessable(m),
             DomainError::Conflict(m) => ApiError::Conflict(m),
             DomainError::NotFound(m) => ApiError::NotFound(m),
+            DomainError::Gone(m) => ApiError::Gone(m),
             DomainError::Unauthorized(m) => ApiError::Unauthorized(m),
             DomainError::Forbidden(m) => ApiError::Forbidden(m),
             DomainError::Fields(fields) => {

@@ -114,7 +114,7 @@ pub async fn webfinger(
         .ok_or_else(|| ApiError::NotFound(format!("`{resource}` is not an account here")))?;
     let jrd = match parsed {
         Resource::User(name) => {
-            let account = domain::accounts::get_local(&state.db, &name)
+            let account = domain::accounts::get_public(&state.db, &name)
                 .await
                 .map_err(|e| match e {
                     DomainError::NotFound(m) => ApiError::NotFound(m),

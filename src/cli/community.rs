@@ -9,7 +9,13 @@ use crate::{
     app,
     config::Config,
     db::posts::Page,
-    domain::{self, audit::Moderator, invites::NewInvite, roles::Role},
+    domain::{
+        self, DomainError,
+        audit::Moderator,
+        invites::NewInvite,
+        moderation::{AccountAction, ActionKind, Reversal},
+        roles::Role,
+    },
     federation::objects::actor::local_actor_urls,
 };
 
@@ -36,6 +42,20 @@ pub enum InvitesCommand {
     List,
     /// End an invite now (by the id `list` shows).
     Revoke { id: i64 },
+}
+
+/// A local account by name, or a known remote one by `user@host`.
+async fn any_account(
+    db: &crate::db::Pool,
+    name: &str,
+) -> Result<crate::db::entities::accounts::Model, CliError> {
+    let name = name.trim_start_matches('@');
+    match name.split_once('@') {
+        Some((user, host)) => Ok(domain::accounts::find_remote(db, user, host)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("no known account @{name}")))?),
+        None => Ok(domain::accounts::get_local(db, name).await?),
+    }
 }
 
 /// The account commands besides `create`.
@@ -73,6 +93,32 @@ pub async fn users(config: Config, command: UsersCommand) -> Result<(), CliError
             let a = domain::accounts::get_local(db, &name).await?;
             domain::registrations::reject(db, by, &a).await?;
             println!("{name}'s sign-up is refused; the account is deleted");
+        }
+        UsersCommand::Action {
+            name,
+            action,
+            text,
+            report,
+        } => {
+            let kind = ActionKind::parse(&action)?;
+            let a = any_account(db, &name).await?;
+            let action = AccountAction {
+                kind,
+                text,
+                report_id: report,
+            };
+            domain::moderation::act(db, by, &a, action).await?;
+            println!("{name}: {} done", kind.name());
+        }
+        UsersCommand::Undo { name, undo } => {
+            let reversal = Reversal::parse(&undo).ok_or_else(|| {
+                DomainError::Invalid(format!(
+                    "unknown undo `{undo}`: use enable, unsilence, unsuspend or unsensitive"
+                ))
+            })?;
+            let a = any_account(db, &name).await?;
+            domain::moderation::undo(db, by, &a, reversal).await?;
+            println!("{name}: {undo} done");
         }
         UsersCommand::Role { name, role } => {
             let role = Role::parse(&role)?;

@@ -137,6 +137,20 @@ pub enum UsersCommand {
     Approve { name: String },
     /// Refuse a pending sign-up (the account is deleted).
     Reject { name: String },
+    /// Act on an account (NAME, or user@host for a known remote one): none (a warning),
+    /// sensitive, disable, silence or suspend. Settles the reports about it.
+    Action {
+        name: String,
+        action: String,
+        /// Shown to the account (the reason).
+        #[arg(long, default_value = "")]
+        text: String,
+        /// The report this answers.
+        #[arg(long)]
+        report: Option<i64>,
+    },
+    /// Undo an action: enable, unsilence, unsuspend or unsensitive.
+    Undo { name: String, undo: String },
     /// Give an account a role: owner, admin, moderator or user.
     Role { name: String, role: String },
     /// Set a new password (printed, or read with --password-stdin); every session and
@@ -288,6 +302,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             | UsersCommand::Approve { .. }
             | UsersCommand::Reject { .. }
             | UsersCommand::Role { .. }
+            | UsersCommand::Action { .. }
+            | UsersCommand::Undo { .. }
             | UsersCommand::ResetPassword { .. }),
         ) => community::users(config, command).await?,
         Command::Invites(command) => community::invites(config, command).await?,

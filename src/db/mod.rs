@@ -1,5 +1,6 @@
 //! Storage: the only place sea-orm queries appear. One module per aggregate.
 
+pub mod account_warnings;
 pub mod accounts;
 pub mod action_logs;
 pub mod blocks;

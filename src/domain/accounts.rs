@@ -193,6 +193,16 @@ fn not_found(username: &str) -> DomainError {
     DomainError::NotFound(format!("no account named `{username}`"))
 }
 
+/// A local account as others may see it: a suspended one is gone (410), as Mastodon
+/// answers for its actor, profile and WebFinger.
+pub async fn get_public(db: &Pool, username: &str) -> Result<Account, DomainError> {
+    let account = get_local(db, username).await?;
+    if account.suspended_at.is_some() {
+        return Err(DomainError::Gone("This account is suspended".into()));
+    }
+    Ok(account)
+}
+
 /// Any account known here by id; `NotFound` ("Record not found", as Mastodon says) when
 /// absent.
 pub async fn get(db: &Pool, id: i64) -> Result<Account, DomainError> {

@@ -39,6 +39,9 @@ pub enum DomainError {
     /// The thing does not exist; the message is safe to show.
     #[error("{0}")]
     NotFound(String),
+    /// The thing existed and is gone (a suspended account); the message is safe to show.
+    #[error("{0}")]
+    Gone(String),
     /// Missing or wrong credentials.
     #[error("{0}")]
     Unauthorized(String),

@@ -73,7 +73,8 @@ async fn notify_staff<C: Conn>(db: &C, report: &Report) -> Result<(), DomainErro
     let now = chrono::Utc::now();
     for member in db::accounts::with_roles(db, &roles).await? {
         if member.id != report.target_account_id {
-            db::posts::notify_report(db, member.id, report.account_id, report.id, now).await?;
+            let about = db::posts::About::Report(report.id);
+            db::posts::notify_moderation(db, member.id, report.account_id, about, now).await?;
         }
     }
     Ok(())

@@ -83,6 +83,7 @@ pub async fn public(
         },
         only_media,
         unblocked: unblocked(&txn, viewer).await?,
+        unlimited_for: Some(viewer.map(|v| v.id)),
         ..Default::default()
     };
     page_of(txn, &filter, page).await
@@ -152,6 +153,7 @@ pub async fn hashtag(
         only_media: media == Some(true),
         no_media: media == Some(false),
         unblocked: unblocked(&txn, viewer).await?,
+        unlimited_for: Some(viewer.map(|v| v.id)),
         ..Default::default()
     };
     page_of(txn, &filter, page).await

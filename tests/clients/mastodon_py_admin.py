@@ -72,7 +72,29 @@ check(approved.approved is True, "admin_account_approve")
 me = uma.account_verify_credentials()
 check(me.username == "uma", "the approved account's token works")
 
-# 4. Reject: the second sign-up is gone.
+# 4. Reports and account actions, as a moderation tool drives them.
+mod_id = admin.account_verify_credentials().id
+report = uma.report(mod_id, comment="testing the report flow", category="other")
+check(report.comment == "testing the report flow" and report.action_taken is False, "report()")
+listed = admin.admin_reports()
+check([r.id for r in listed] == [report.id] and listed[0].account.username == "uma", "admin_reports lists it")
+resolved = admin.admin_report_resolve(report.id)
+check(resolved.action_taken is True, "admin_report_resolve")
+check(admin.admin_reports() == [], "no open reports left")
+admin.admin_account_moderate(entry.id, action="silence", text="Please slow down")
+check(admin.admin_account(entry.id).silenced is True, "admin_account_moderate silences")
+admin.admin_account_unsilence(entry.id)
+check(admin.admin_account(entry.id).silenced is False, "admin_account_unsilence")
+admin.admin_account_moderate(entry.id, action="disable")
+try:
+    uma.account_verify_credentials()
+    check(False, "a disabled login is refused")
+except MastodonAPIError as e:
+    check("disabled" in str(e), "a disabled login is refused")
+admin.admin_account_enable(entry.id)
+check(uma.account_verify_credentials().username == "uma", "admin_account_enable")
+
+# 5. Reject: the second sign-up is gone.
 wendy = new_app()
 wendy.create_account("wendy", "a long password", "wendy@example.org", agreement=True,
                      scopes=["read", "write"])

@@ -21,7 +21,7 @@ pub async fn person(
     Path(username): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let account = domain::accounts::get_local(&state.db, &username).await?;
+    let account = domain::accounts::get_public(&state.db, &username).await?;
     if wants_activity_json(&headers) {
         return Ok(ActivityJson(to_person(&state.config, &account)).into_response());
     }

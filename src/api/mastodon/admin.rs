@@ -20,7 +20,12 @@ use crate::{
         accounts::{AccountQuery, AccountStatus},
         entities::accounts::Model as Account,
     },
-    domain::{self, audit::Moderator, roles},
+    domain::{
+        self,
+        audit::Moderator,
+        moderation::{AccountAction, ActionKind, Reversal},
+        roles,
+    },
     state::AppState,
 };
 
@@ -247,24 +252,43 @@ pub async fn show(
     Ok(Json(admin_account(&state, &a).await?))
 }
 
-/// `POST /api/v1/admin/accounts/:id/approve` and `…/reject`.
+/// `POST /api/v1/admin/accounts/:id/{approve|reject|action|enable|unsilence|unsuspend|
+/// unsensitive}`.
 pub async fn decide(
     State(state): State<AppState>,
     auth: Result<Authenticated, ApiError>,
     Path((id, action)): Path<(String, String)>,
+    params: Params,
 ) -> Result<Response, ApiError> {
-    if !matches!(action.as_str(), "approve" | "reject") {
+    let reversal = Reversal::parse(&action);
+    if !matches!(action.as_str(), "approve" | "reject" | "action") && reversal.is_none() {
         return Err(ApiError::NotFound("Record not found".into()));
     }
     let auth = auth?;
     let caller = auth.require(WRITE)?;
     let by = Moderator::Account(&caller.account);
-    let a = domain::moderation::account(&state.db, by, parse_id(&id)?).await?;
-    if action == "approve" {
-        let approved = domain::registrations::approve(&state.db, by, &a).await?;
-        Ok(Json(admin_account(&state, &approved).await?).into_response())
-    } else {
-        domain::registrations::reject(&state.db, by, &a).await?;
-        Ok(Json(Empty {}).into_response())
-    }
+    let db = &state.db;
+    let a = domain::moderation::account(db, by, parse_id(&id)?).await?;
+    let changed = match (action.as_str(), reversal) {
+        ("approve", _) => domain::registrations::approve(db, by, &a).await?,
+        ("reject", _) => {
+            domain::registrations::reject(db, by, &a).await?;
+            return Ok(Json(Empty {}).into_response());
+        }
+        ("action", _) => {
+            let kind = params
+                .get("type")
+                .ok_or_else(|| ApiError::Unprocessable("type is missing".into()))?;
+            let action = AccountAction {
+                kind: ActionKind::parse(kind)?,
+                text: params.get("text").unwrap_or_default().to_string(),
+                report_id: params.id("report_id")?,
+            };
+            domain::moderation::act(db, by, &a, action).await?;
+            return Ok(Json(Empty {}).into_response());
+        }
+        (_, Some(reversal)) => domain::moderation::undo(db, by, &a, reversal).await?,
+        _ => return Err(ApiError::NotFound("Record not found".into())),
+    };
+    Ok(Json(admin_account(&state, &changed).await?).into_response())
 }

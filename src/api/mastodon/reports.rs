@@ -62,21 +62,50 @@ pub async fn report_entity(state: &AppState, r: &Report) -> Result<ReportEntity,
     })
 }
 
-/// A notification with its report attached, when it is an `admin.report` one.
-pub async fn with_report(
+/// Mastodon's `AccountWarning`, as a `moderation_warning` notification carries it.
+#[derive(Serialize)]
+struct WarningEntity {
+    id: String,
+    action: String,
+    text: String,
+    status_ids: Vec<String>,
+    target_account: MastodonAccount,
+    appeal: Option<()>,
+    created_at: String,
+}
+
+fn to_value<T: Serialize>(entity: T) -> Result<Value, ApiError> {
+    serde_json::to_value(entity).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// A notification with what a moderation notification is about attached: the report of
+/// an `admin.report`, the warning of a `moderation_warning`.
+pub async fn with_moderation(
     state: &AppState,
     row: &notifications::Model,
     n: Notification,
 ) -> Result<Notification, ApiError> {
-    let Some(id) = row.report_id else {
-        return Ok(n);
-    };
-    let Some(report) = domain::reports::for_notification(&state.db, id).await? else {
-        return Ok(n);
-    };
-    let entity = report_entity(state, &report).await?;
-    let value = serde_json::to_value(entity).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(n.with_report(value))
+    if let Some(id) = row.report_id
+        && let Some(report) = domain::reports::for_notification(&state.db, id).await?
+    {
+        return Ok(n.with_report(to_value(report_entity(state, &report).await?)?));
+    }
+    if let Some(id) = row.warning_id
+        && let Some(w) = domain::moderation::warning(&state.db, id).await?
+    {
+        let target = domain::accounts::get(&state.db, w.target_account_id).await?;
+        let entity = WarningEntity {
+            id: w.id.to_string(),
+            action: w.action.clone(),
+            text: w.text.clone(),
+            status_ids: vec![],
+            target_account: account(&state.config, &target),
+            appeal: None,
+            created_at: time(w.created_at),
+        };
+        return Ok(n.with_warning(to_value(entity)?));
+    }
+    Ok(n)
 }
 
 fn ids(params: &Params, key: &str) -> Result<Vec<i64>, ApiError> {

@@ -371,7 +371,7 @@ pub async fn notifications(
 ) -> Result<Response, ApiError> {
     let caller = auth.require(&["read:notifications"])?;
     let me = &caller.account;
-    const KINDS: [&str; 7] = [
+    const KINDS: [&str; 8] = [
         "follow",
         "follow_request",
         "mention",
@@ -379,6 +379,7 @@ pub async fn notifications(
         "reblog",
         "admin.sign_up",
         "admin.report",
+        "moderation_warning",
     ];
     let mut kinds: Vec<String> = params.all("types").to_vec();
     let excluded = params.all("exclude_types");
@@ -403,7 +404,7 @@ pub async fn notifications(
     for n in &found {
         let post = n.post.as_ref().and_then(|_| rendered.next());
         let out = notification(&state.config, &n.row, &n.from, post);
-        body.push(super::reports::with_report(&state, &n.row, out).await?);
+        body.push(super::reports::with_moderation(&state, &n.row, out).await?);
     }
     let headers = link_header(
         &state,

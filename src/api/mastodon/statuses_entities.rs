@@ -202,7 +202,7 @@ pub fn status<'a>(config: &Config, view: &'a PostView, seen: &Interactions) -> S
         account: account(config, &view.author),
         content: &p.content,
         visibility: &p.visibility,
-        sensitive: p.sensitive,
+        sensitive: view.sensitive(),
         spoiler_text: &p.summary,
         media_attachments: view.media.iter().map(|m| media_entity(config, m)).collect(),
         application: None,
@@ -252,12 +252,21 @@ pub struct Notification {
     /// The report of an `admin.report` notification.
     #[serde(skip_serializing_if = "Option::is_none")]
     report: Option<Value>,
+    /// The warning of a `moderation_warning` notification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    moderation_warning: Option<Value>,
 }
 
 impl Notification {
     /// With the report it is about.
     pub fn with_report(mut self, report: Value) -> Self {
         self.report = Some(report);
+        self
+    }
+
+    /// With the warning it carries.
+    pub fn with_warning(mut self, warning: Value) -> Self {
+        self.moderation_warning = Some(warning);
         self
     }
 }
@@ -276,6 +285,7 @@ pub fn notification(
         account: account(config, from),
         status: post,
         report: None,
+        moderation_warning: None,
     }
 }
 

@@ -64,7 +64,7 @@ pub fn handle(config: &Config, account: &Account) -> String {
 
 /// Whether a post's media is shown only after a click.
 fn hidden(view: &PostView) -> bool {
-    view.post.sensitive || !view.post.summary.is_empty()
+    view.sensitive() || !view.post.summary.is_empty()
 }
 
 /// The alt text an image is shown with; never empty, so no photo is unlabelled.

@@ -47,7 +47,7 @@ pub async fn profile(
         }
         remote_account(&state, &visitor, name).await?
     } else {
-        let account = domain::accounts::get_local(&state.db, name).await?;
+        let account = domain::accounts::get_public(&state.db, name).await?;
         if wants_activity_json(&headers) {
             return Ok(ActivityJson(person(config, &account)).into_response());
         }
@@ -143,7 +143,7 @@ async fn remote_account(
 /// `GET /@NAME.atom`.
 async fn local_feed(state: &AppState, name: &str) -> Result<Response, ApiError> {
     let config = &state.config;
-    let account = domain::accounts::get_local(&state.db, name).await?;
+    let account = domain::accounts::get_public(&state.db, name).await?;
     let filter = AccountFilter {
         exclude_replies: true,
         exclude_reblogs: true,

@@ -40,6 +40,7 @@ fn describe(n: &NotificationView) -> &'static str {
         "reblog" => "boosted your post",
         "admin.sign_up" => "signed up and waits for approval",
         "admin.report" => "filed a report",
+        "moderation_warning" => "— a moderator took action on your account",
         _ => "did something",
     }
 }

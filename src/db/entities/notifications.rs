@@ -14,6 +14,8 @@ pub struct Model {
     pub post_id: Option<i64>,
     /// The report an `admin.report` notification is about.
     pub report_id: Option<i64>,
+    /// The warning a `moderation_warning` notification carries.
+    pub warning_id: Option<i64>,
     pub created_at: DateTimeUtc,
 }
 

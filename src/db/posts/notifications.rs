@@ -98,20 +98,33 @@ pub async fn notifications<C: ConnectionTrait>(
     crate::db::rows::page_by_id(db, q, N::Id, &page).await
 }
 
-/// Tells a staff member about a report (`admin.report`).
-pub async fn notify_report<C: ConnectionTrait>(
+/// What a moderation notification is about.
+pub enum About {
+    /// `admin.report`: a report, for staff.
+    Report(i64),
+    /// `moderation_warning`: an action taken on the reader's own account.
+    Warning(i64),
+}
+
+/// Tells someone about a moderation matter (never merged with an earlier one).
+pub async fn notify_moderation<C: ConnectionTrait>(
     db: &C,
     account_id: i64,
     from_account_id: i64,
-    report_id: i64,
+    about: About,
     now: Time,
 ) -> Result<(), StoreError> {
+    let (kind, report_id, warning_id) = match about {
+        About::Report(id) => ("admin.report", Some(id), None),
+        About::Warning(id) => ("moderation_warning", None, Some(id)),
+    };
     notifications::ActiveModel {
         account_id: Set(account_id),
         from_account_id: Set(from_account_id),
-        kind: Set("admin.report".to_string()),
+        kind: Set(kind.to_string()),
         post_id: Set(None),
-        report_id: Set(Some(report_id)),
+        report_id: Set(report_id),
+        warning_id: Set(warning_id),
         created_at: Set(now),
         ..Default::default()
     }

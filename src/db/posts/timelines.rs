@@ -42,11 +42,49 @@ pub struct PostFilter {
     /// Nothing across a block with a reader: the reader and its block partners (see
     /// `blocks::partners`).
     pub unblocked: Option<(i64, Vec<i64>)>,
+    /// A public timeline or hashtag for this reader (`Some(None)`: not signed in): nothing
+    /// by accounts a moderator limited, unless the reader follows them.
+    pub unlimited_for: Option<Option<i64>>,
+}
+
+/// Accounts a moderator suspended: nothing of theirs shows anywhere.
+fn suspended_accounts() -> sea_orm::sea_query::SelectStatement {
+    use crate::db::entities::accounts;
+    Query::select()
+        .column(accounts::Column::Id)
+        .from(accounts::Entity)
+        .and_where(Expr::col(accounts::Column::SuspendedAt).is_not_null())
+        .to_owned()
+}
+
+/// Limited accounts `viewer` neither is nor follows: kept out of public timelines.
+fn limited_strangers(viewer: Option<i64>) -> sea_orm::sea_query::SelectStatement {
+    use crate::db::entities::accounts;
+    let mut q = Query::select()
+        .column(accounts::Column::Id)
+        .from(accounts::Entity)
+        .and_where(Expr::col(accounts::Column::SilencedAt).is_not_null())
+        .to_owned();
+    if let Some(me) = viewer {
+        let followed = Query::select()
+            .column(follows::Column::TargetId)
+            .from(follows::Entity)
+            .and_where(Expr::col(follows::Column::FollowerId).eq(me))
+            .and_where(Expr::col(follows::Column::Accepted).eq(true))
+            .to_owned();
+        q.and_where(Expr::col(accounts::Column::Id).ne(me))
+            .and_where(Expr::col(accounts::Column::Id).not_in_subquery(followed));
+    }
+    q
 }
 
 impl PostFilter {
     fn condition(&self) -> Condition {
-        let mut cond = Condition::all();
+        let mut cond =
+            Condition::all().add(Column::AccountId.not_in_subquery(suspended_accounts()));
+        if let Some(viewer) = self.unlimited_for {
+            cond = cond.add(Column::AccountId.not_in_subquery(limited_strangers(viewer)));
+        }
         if let Some(me) = self.home_of {
             cond = cond.add(home_condition(me));
         }

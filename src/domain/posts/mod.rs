@@ -96,6 +96,14 @@ pub struct PostView {
     pub reblog: Option<Box<PostView>>,
 }
 
+impl PostView {
+    /// Whether the media is shown behind a sensitive-content warning: the author said so,
+    /// or a moderator marked the author's media sensitive.
+    pub fn sensitive(&self) -> bool {
+        self.post.sensitive || (self.author.sensitized_at.is_some() && !self.media.is_empty())
+    }
+}
+
 /// Finds accounts for written mentions; remote ones are looked up over the network
 /// (WebFinger), which only the federation layer can do.
 pub trait Directory: Send + Sync {

@@ -134,6 +134,13 @@ pub async fn can_see<C: Conn>(
     post: &Post,
 ) -> Result<bool, DomainError> {
     let visibility = Visibility::of(post);
+    // A suspended account's posts are hidden from everyone at once.
+    if db::accounts::find_by_id(db, post.account_id)
+        .await?
+        .is_none_or(|author| author.suspended_at.is_some())
+    {
+        return Ok(false);
+    }
     if let Some(viewer) = viewer {
         let original_author = match post.reblog_of_id {
             Some(id) => db::posts::find(db, id).await?.map(|p| p.account_id),

@@ -194,6 +194,11 @@ pub async fn receive(
     let owner = resolve::trust(fed, &pending.key_id, owner, key)
         .await
         .map_err(InboxError::Key)?;
+    if owner.suspended_at.is_some() {
+        // Suspended here: acknowledged (so the sender stops retrying), nothing stored.
+        tracing::debug!(actor = %actor_uri, "ignoring an activity from a suspended account");
+        return Ok(Outcome::Ignored);
+    }
     let prepared = prepare(fed, &owner, &activity, inbox_owner).await?;
     if let Prepared::Ignore(why) = &prepared {
         tracing::debug!(kind = activity.verb(), actor = %actor_uri, reason = %why, "ignoring activity");

@@ -125,7 +125,7 @@ pub fn note_object(config: &Config, view: &PostView) -> Note {
         attributed_to: actor_uri(config, &view.author),
         to,
         cc,
-        sensitive: p.sensitive,
+        sensitive: view.sensitive(),
         atom_uri: p.uri.clone(),
         content: p.content.clone(),
         content_map: p

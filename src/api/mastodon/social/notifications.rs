@@ -22,7 +22,7 @@ pub async fn notification_show(
     };
     let out = notification(&state.config, &n, &from, post);
     Ok(Json(
-        super::super::reports::with_report(&state, &n, out).await?,
+        super::super::reports::with_moderation(&state, &n, out).await?,
     ))
 }
 
