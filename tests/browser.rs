@@ -213,3 +213,59 @@ async fn a_member_signs_in_and_posts_photos_that_reach_a_follower() {
     a.stop().await;
     other.stop().await;
 }
+
+#[tokio::test]
+async fn a_moderator_approves_a_sign_up_and_acts_on_a_report() {
+    let Some(chromium) = ready() else { return };
+    use pinhole::domain::{audit::Moderator, registrations::Mode, reports::NewReport, roles::Role};
+    let app = TestApp::spawn_with(|c| c.instance.registrations = Mode::Approval).await;
+    let moderator = app.create_user("mona").await;
+    domain::registrations::set_role(
+        &app.state.db,
+        Moderator::Operator,
+        &moderator,
+        Role::Moderator,
+    )
+    .await
+    .unwrap();
+    app.create_user("spammy").await;
+    app.create_user("witness").await;
+    let post = app
+        .post(
+            "spammy",
+            note("Buy followers now", Visibility::Public),
+            vec![],
+        )
+        .await;
+    let (spammy, witness) = (app.local("spammy").await, app.local("witness").await);
+    domain::reports::file(
+        &app.state.db,
+        &app.state.federation.publisher,
+        &witness,
+        0,
+        NewReport {
+            target_id: spammy.id,
+            post_ids: vec![post.post.id],
+            comment: "Spam".into(),
+            ..NewReport::default()
+        },
+    )
+    .await
+    .unwrap();
+    let report = run(
+        "moderator.mjs",
+        vec![
+            ("PINHOLE_URL", app.public.clone()),
+            ("MODERATOR", "mona".to_string()),
+            ("PASSWORD", "secret-pw".to_string()),
+            ("NEWCOMER", "lichen_fan".to_string()),
+            ("REPORTED", "spammy".to_string()),
+            ("CHROMIUM", chromium.display().to_string()),
+        ],
+    )
+    .await;
+    assert!(report.contains("all browser checks passed"), "{report}");
+    assert!(app.local("lichen_fan").await.approved);
+    assert!(app.local("spammy").await.silenced_at.is_some());
+    app.stop().await;
+}

@@ -269,7 +269,14 @@ pub fn router(state: AppState) -> Router {
         .route("/invites", get(web::invites).post(web::create_invite))
         .route("/invites/{id}/revoke", post(web::revoke_invite))
         .route("/admin/accounts", get(web::admin_accounts))
+        .route("/admin/accounts/{id}", get(web::admin_account))
+        .route(
+            "/admin/accounts/{id}/action",
+            post(web::admin_account_action),
+        )
         .route("/admin/accounts/{id}/{action}", post(web::admin_decide))
+        .route("/admin/reports", get(web::reports))
+        .route("/admin/reports/{id}/{action}", post(web::report_act))
         .route("/admin/action_logs", get(web::action_logs))
         .route("/home", get(web::home_timeline))
         .route("/search", get(web::search))

@@ -30,6 +30,7 @@ use crate::{
         self, DomainError, FieldError,
         audit::Moderator,
         invites::NewInvite,
+        moderation::Reversal,
         registrations::{INVALID_INVITE, Mode, SignUp},
         roles::{self, permission},
     },
@@ -472,7 +473,10 @@ pub async fn admin_accounts(
     };
     let body = html! {
         h1 { "Moderation" }
-        p { a href=(uris.route("/admin/action_logs")) { "Audit log" } }
+        p {
+            a href=(uris.route("/admin/reports")) { "Reports" } " · "
+            a href=(uris.route("/admin/action_logs")) { "Audit log" }
+        }
         section aria-labelledby="pending" {
             h2 #pending { "Waiting for approval (" (pending.len()) ")" }
             @if pending.is_empty() { p { "Nobody is waiting." } }
@@ -504,7 +508,7 @@ pub async fn admin_accounts(
                 tbody {
                     @for a in &found {
                         tr {
-                            td { (handle(a)) }
+                            td { a href=(uris.route(&format!("/admin/accounts/{}", a.id))) { (handle(a)) } }
                             td { (roles::of(a).name()) }
                             td { (domain::moderation::state(a)) }
                             td { (a.created_at.format("%Y-%m-%d")) }
@@ -524,17 +528,38 @@ pub async fn admin_decide(
     Path((id, action)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, ApiError> {
-    let (me, id) = button(&visitor, &["approve", "reject"], &action, &id, &form)?;
+    let verbs = [
+        "approve",
+        "reject",
+        "enable",
+        "unsilence",
+        "unsuspend",
+        "unsensitive",
+    ];
+    let (me, id) = button(&visitor, &verbs, &action, &id, &form)?;
     let by = Moderator::Account(me);
-    let account = domain::moderation::account(&state.db, by, id).await?;
-    let done = if action == "approve" {
-        domain::registrations::approve(&state.db, by, &account)
-            .await
-            .map(drop)
-    } else {
-        domain::registrations::reject(&state.db, by, &account).await
+    let db = &state.db;
+    let account = domain::moderation::account(db, by, id).await?;
+    let (done, back) = match (action.as_str(), Reversal::parse(&action)) {
+        ("approve", _) => (
+            domain::registrations::approve(db, by, &account)
+                .await
+                .map(drop),
+            "/admin/accounts".to_string(),
+        ),
+        ("reject", _) => (
+            domain::registrations::reject(db, by, &account).await,
+            "/admin/accounts".to_string(),
+        ),
+        (_, Some(reversal)) => (
+            domain::moderation::undo(db, by, &account, reversal)
+                .await
+                .map(drop),
+            format!("/admin/accounts/{id}"),
+        ),
+        _ => return Err(ApiError::NotFound("Record not found".into())),
     };
-    done_then_back(&state, &visitor, done, Some("/admin/accounts"))
+    done_then_back(&state, &visitor, done, Some(&back))
 }
 
 /// `GET /admin/action_logs`: who did what, newest first.

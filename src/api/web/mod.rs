@@ -8,6 +8,7 @@ mod community;
 mod errors;
 mod feed;
 mod layout;
+mod moderation;
 mod parts;
 mod profile;
 mod remote;
@@ -36,6 +37,9 @@ pub use community::{
 };
 pub use errors::html_errors;
 use layout::{Head, Image, document};
+pub use moderation::{
+    account as admin_account, account_action as admin_account_action, report_act, reports,
+};
 use parts::{display_name, grid, handle, notes};
 pub use profile::profile;
 pub use remote::{authorize_interaction, remote_follow, remote_post, search};

@@ -171,8 +171,8 @@ pub async fn login(
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
     #[serde(default)]
-    csrf: String,
-    back: Option<String>,
+    pub(super) csrf: String,
+    pub(super) back: Option<String>,
 }
 
 /// `POST /logout`: the session's token stops working, and the cookie is cleared.
