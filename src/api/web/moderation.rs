@@ -38,7 +38,7 @@ fn forbidden() -> ApiError {
 }
 
 /// The signed-in staff member whose role holds `flag`, or the redirect to sign in.
-fn staff<'v>(visitor: &'v Visitor, flag: u64) -> Result<Option<&'v Account>, ApiError> {
+fn staff(visitor: &Visitor, flag: u64) -> Result<Option<&Account>, ApiError> {
     match &visitor.me {
         None => Ok(None),
         Some(me) if roles::of(me).may(flag) => Ok(Some(me)),
