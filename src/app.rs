@@ -74,6 +74,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
         instance_keys.clone(),
         media.clone(),
     )?);
+    federation.domains.reload(&db).await?;
     let inbox = Arc::new(crate::net::InboxGate::new(&config.federation));
     Ok(AppState {
         db,

@@ -81,6 +81,8 @@ pub struct InstanceConfig {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FederationConfig {
+    /// `blocklist`: everyone federates but blocked domains; `allowlist`: only allowed ones.
+    pub mode: FederationMode,
     pub allow_private_network: Toggle,
     pub inbox_max_bytes: usize,
     /// Inbox POSTs processed at once (0: four per CPU core); more wait briefly, then 503.
@@ -103,6 +105,16 @@ pub struct FederationConfig {
     pub circuit_breaker_pause_seconds: u64,
     /// Days received activities stay in users' inbox collections (0: forever).
     pub inbox_retention_days: u64,
+}
+
+/// Who this server federates with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FederationMode {
+    /// Everyone but blocked domains.
+    Blocklist,
+    /// Only the domains moderators allowed (and never blocked ones).
+    Allowlist,
 }
 
 /// A yes/no setting whose default depends on the rest of the configuration.

@@ -212,6 +212,10 @@ async fn a_suspended_remote_account_is_heard_no_more() {
         b.collection_items("bob", "followers").await.0 == 1
     })
     .await;
+    eventually(20, "A sees the follow accepted", || async {
+        a.collection_items("alice", "following").await.0 == 1
+    })
+    .await;
     let first = b.post("bob", note("one", Visibility::Public), vec![]).await;
     let uri = first.post.uri.clone();
     eventually(20, "bob's post reaches A", || async {

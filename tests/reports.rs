@@ -79,6 +79,11 @@ async fn a_forwarded_report_reaches_the_other_servers_moderators() {
         b.collection_items("bob", "followers").await.0 == 1
     })
     .await;
+    // A knows the follow is accepted: bob's posts are for alice now.
+    eventually(20, "A sees the follow accepted", || async {
+        a.collection_items("alice", "following").await.0 == 1
+    })
+    .await;
     let post = b
         .post("bob", note("Buy cheap watches", Visibility::Public), vec![])
         .await;

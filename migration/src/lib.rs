@@ -17,6 +17,7 @@ mod m20261126_000010_c2s;
 mod m20261129_000011_delivery_order;
 mod m20261207_000012_community;
 mod m20261207_000013_reports;
+mod m20261207_000014_domain_blocks;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_delivery_order::Migration),
             Box::new(m20261207_000012_community::Migration),
             Box::new(m20261207_000013_reports::Migration),
+            Box::new(m20261207_000014_domain_blocks::Migration),
         ]
     }
 }

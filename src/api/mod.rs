@@ -172,6 +172,28 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/accounts", post(mastodon::sign_up::create))
         .route("/api/v1/accounts/lookup", get(mastodon::social::lookup))
         .route("/api/v1/reports", post(mastodon::reports::create))
+        .route(
+            "/api/v1/instance/domain_blocks",
+            get(mastodon::domains::public),
+        )
+        .route(
+            "/api/v1/admin/domain_blocks",
+            get(mastodon::domains::blocks).post(mastodon::domains::create_block),
+        )
+        .route(
+            "/api/v1/admin/domain_blocks/{id}",
+            get(mastodon::domains::block)
+                .put(mastodon::domains::update_block)
+                .delete(mastodon::domains::delete_block),
+        )
+        .route(
+            "/api/v1/admin/domain_allows",
+            get(mastodon::domains::allows).post(mastodon::domains::create_allow),
+        )
+        .route(
+            "/api/v1/admin/domain_allows/{id}",
+            get(mastodon::domains::allow).delete(mastodon::domains::delete_allow),
+        )
         .route("/api/v1/admin/reports", get(mastodon::reports::index))
         .route(
             "/api/v1/admin/reports/{id}",

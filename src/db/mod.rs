@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod action_logs;
 pub mod blocks;
 pub mod deliveries;
+pub mod domains;
 pub mod entities;
 pub mod follows;
 pub mod inbox;

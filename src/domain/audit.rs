@@ -62,7 +62,15 @@ impl Moderator<'_> {
 /// What an action was taken on.
 pub enum Target<'a> {
     Account(&'a Account),
-    Invite { id: i64, code: &'a str },
+    Invite {
+        id: i64,
+        code: &'a str,
+    },
+    /// A domain block or allow.
+    Domain {
+        id: i64,
+        domain: &'a str,
+    },
 }
 
 /// Records an action in the log, inside the caller's transaction.
@@ -83,6 +91,7 @@ pub async fn record<C: Conn>(
             },
         ),
         Target::Invite { id, code } => ("Invite", Some(id), code.to_string()),
+        Target::Domain { id, domain } => ("DomainBlock", Some(id), domain.to_string()),
     };
     let entry = Entry {
         id: 0,

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod blocks;
 pub mod deliveries;
+pub mod domains;
 pub mod follows;
 pub mod instance;
 pub mod invites;

@@ -119,6 +119,16 @@ pub struct Client {
     http: reqwest::Client,
     allow_private: bool,
     max_bytes: usize,
+    /// Domain blocks and the allowlist: nothing is fetched from or sent to a refused host.
+    domains: Arc<crate::domain::domains::Rules>,
+}
+
+/// `host[:port]`, as domain rules name servers.
+fn authority(host: &url::Host<&str>, port: Option<u16>) -> String {
+    match port {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
 }
 
 /// rustls needs one process-wide crypto provider; ring is already linked (sqlx's TLS uses
@@ -129,7 +139,10 @@ pub fn install_crypto_provider() {
 
 impl Client {
     /// Builds the client from configuration.
-    pub fn new(config: &Config) -> Result<Self, FetchError> {
+    pub fn new(
+        config: &Config,
+        domains: Arc<crate::domain::domains::Rules>,
+    ) -> Result<Self, FetchError> {
         install_crypto_provider();
         let allow_private = config.allow_private_network();
         let timeout = Duration::from_secs(config.federation.request_timeout_seconds);
@@ -151,6 +164,7 @@ impl Client {
             http,
             allow_private,
             max_bytes: config.federation.fetch_max_bytes,
+            domains,
         })
     }
 
@@ -172,6 +186,9 @@ impl Client {
             Some(url::Host::Ipv6(ip)) if !self.allow_private && !is_public(IpAddr::V6(ip)) => {
                 Err(FetchError::Forbidden(shown, "private address"))
             }
+            Some(host) if self.domains.refuses(&authority(&host, url.port())) => Err(
+                FetchError::Forbidden(shown, "this server does not federate with that domain"),
+            ),
             Some(_) => Ok(()),
         }
     }
@@ -354,11 +371,15 @@ mod tests {
         }
     }
 
+    fn rules(config: &Config) -> Arc<crate::domain::domains::Rules> {
+        Arc::new(crate::domain::domains::Rules::new(false, &config.domain()))
+    }
+
     #[test]
     fn production_refuses_http_and_private_literals() {
         let mut config = Config::defaults().expect("defaults");
         config.public_url = Url::parse("https://photos.example").expect("url");
-        let client = Client::new(&config).expect("client");
+        let client = Client::new(&config, rules(&config)).expect("client");
         for bad in [
             "http://remote.example/inbox",
             "https://127.0.0.1/inbox",
@@ -377,7 +398,11 @@ mod tests {
                 .is_ok()
         );
         // Local trials (public URL on localhost) may use both.
-        let local = Client::new(&Config::defaults().expect("defaults")).expect("client");
+        let local = Client::new(
+            &Config::defaults().expect("defaults"),
+            rules(&Config::defaults().expect("defaults")),
+        )
+        .expect("client");
         assert!(
             local
                 .check_url(&Url::parse("http://localhost:9000/inbox").expect("url"))

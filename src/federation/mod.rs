@@ -40,6 +40,8 @@ pub struct Federation {
     pub config: Arc<Config>,
     pub media: Arc<MediaService>,
     pub client: Client,
+    /// Domain blocks and the allowlist, as every delivery, fetch and inbox POST checks them.
+    pub domains: Arc<crate::domain::domains::Rules>,
     pub keys: KeyCache,
     pub publisher: ActivityPublisher,
     /// Wakes the delivery worker when this process queued something.
@@ -56,10 +58,15 @@ impl Federation {
         instance_keys: InstanceKeys,
         media: Arc<MediaService>,
     ) -> Result<Self, FetchError> {
+        let domains = Arc::new(crate::domain::domains::Rules::new(
+            config.federation.mode == crate::config::FederationMode::Allowlist,
+            &config.domain(),
+        ));
         Ok(Federation {
             db,
             media,
-            client: Client::new(&config)?,
+            client: Client::new(&config, domains.clone())?,
+            domains,
             keys: KeyCache::default(),
             publisher: ActivityPublisher::new(config.clone()),
             wake: Notify::new(),

@@ -163,12 +163,21 @@ pub async fn parse_post(
     let text = ReceivedText::new(&content, summary);
     // A content warning that sanitizes to nothing (`<p> </p>`) hides nothing.
     let sensitive = object.sensitive.unwrap_or(false) || !text.summary().is_empty();
-    let media = object
-        .attachment
-        .iter()
-        .filter_map(media)
-        .take(MAX_ATTACHMENTS)
-        .collect();
+    // A domain whose media is rejected here: its posts keep their text, not their files.
+    let reject_media = fed
+        .domains
+        .verdict(author.domain.as_deref().unwrap_or_default())
+        .reject_media;
+    let media = if reject_media {
+        Vec::new()
+    } else {
+        object
+            .attachment
+            .iter()
+            .filter_map(media)
+            .take(MAX_ATTACHMENTS)
+            .collect()
+    };
     let mut mentions = Vec::new();
     let mut hashtags = Vec::new();
     for tag in &object.tag {

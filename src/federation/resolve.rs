@@ -125,7 +125,8 @@ fn profile_fields(actor: &Actor) -> Vec<(String, String)> {
 /// Fetches (signed by the instance actor) and stores a remote actor.
 pub async fn fetch_actor(fed: &Federation, uri: &Url) -> Result<Account, ResolveError> {
     let remote = fetch_remote_actor(fed, uri).await?;
-    Ok(domain::accounts::remember_remote(&fed.db, remote).await?)
+    let account = domain::accounts::remember_remote(&fed.db, remote).await?;
+    Ok(domain::domains::admit(&fed.db, &fed.domains, account).await?)
 }
 
 /// Fetches and checks a remote actor without storing it.
@@ -336,7 +337,8 @@ pub async fn trust(
         KeyOwner::Fetched(remote) => {
             // The fetched key proved itself: a later rotation may fetch again at once.
             fed.keys.forget_fetch(key_id);
-            domain::accounts::remember_remote(&fed.db, *remote).await?
+            let account = domain::accounts::remember_remote(&fed.db, *remote).await?;
+            domain::domains::admit(&fed.db, &fed.domains, account).await?
         }
     };
     fed.keys

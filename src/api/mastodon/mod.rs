@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod credentials;
+pub mod domains;
 pub mod entities;
 pub mod instance;
 pub mod media;

@@ -7,6 +7,8 @@ pub mod api_tokens;
 pub mod blocks;
 pub mod bookmarks;
 pub mod deliveries;
+pub mod domain_allows;
+pub mod domain_blocks;
 pub mod domain_health;
 pub mod favourites;
 pub mod follows;

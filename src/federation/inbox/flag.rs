@@ -11,6 +11,10 @@ use crate::{domain, federation::protocol::activity::Object, federation::resolve}
 const MAX_OBJECTS: usize = 101;
 
 pub(super) async fn apply(cx: &Applying<'_>) -> Result<Applied, InboxError> {
+    let host = cx.actor.domain.as_deref().unwrap_or_default();
+    if cx.fed.domains.verdict(host).reject_reports {
+        return Ok(Applied::Ignored);
+    }
     let uris: Vec<&str> = cx
         .activity
         .object

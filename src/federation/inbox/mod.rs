@@ -53,6 +53,9 @@ pub enum InboxError {
     Malformed(String),
     #[error("{0}")]
     Refused(String),
+    /// The sender's server is suspended here (or not on the allowlist).
+    #[error("this server does not federate with {0}")]
+    Blocked(String),
     #[error("not found: {0}")]
     NotFound(String),
     #[error("activity already received")]
@@ -156,6 +159,12 @@ pub async fn receive(
         .as_deref()
         .and_then(|a| Url::parse(a).ok())
         .ok_or_else(|| InboxError::Malformed("no actor".into()))?;
+    // Before anything is fetched or stored: a suspended domain gets nothing.
+    if let Some(domain) = crate::federation::activities::domain_of(actor_uri.as_str())
+        && fed.domains.refuses(&domain)
+    {
+        return Err(InboxError::Blocked(domain));
+    }
     let given_id = activity.id.clone();
     let activity = InboxActivity::new(activity);
     // GoToSocial sends Deletes without an id; name such activities after their content so a
