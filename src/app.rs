@@ -55,7 +55,7 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
     let db = db::connect(&config).await?;
     db::migrate(&db).await?;
     let instance_keys = domain::instance::ensure_keys(&db).await?;
-    let sign_ups = config.limits.sign_ups;
+    let limits = config.limits.clone();
     let config = Arc::new(config);
     let storage: Arc<dyn Storage> = match config.media.storage {
         StorageKind::Filesystem => Arc::new(FsStorage::new(config.data_dir.join("media"))),
@@ -83,12 +83,11 @@ pub async fn prepare_state(config: Config) -> Result<AppState, AppError> {
         federation,
         media,
         login_throttle: Arc::default(),
-        sign_ups: Arc::new(crate::domain::limits::Window::new(
-            match sign_ups {
-                0 => u32::MAX,
-                n => n,
-            },
-            std::time::Duration::from_secs(30 * 60),
+        limits: Arc::new(crate::domain::limits::Limits::new(
+            limits.sign_ups,
+            limits.api,
+            limits.media_uploads,
+            limits.deletions,
         )),
         inbox,
     })

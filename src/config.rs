@@ -46,6 +46,12 @@ pub struct Config {
 pub struct LimitsConfig {
     /// Sign-up attempts per address per 30 minutes (0: no limit).
     pub sign_ups: u32,
+    /// API requests per access token (per address without one) per 5 minutes.
+    pub api: u32,
+    /// Media uploads per access token per 30 minutes.
+    pub media_uploads: u32,
+    /// Post deletions per access token per 30 minutes.
+    pub deletions: u32,
 }
 
 /// Connection pool settings.

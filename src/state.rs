@@ -20,8 +20,8 @@ pub struct AppState {
     pub media: Arc<MediaService>,
     /// Failed sign-ins, shared by every request.
     pub login_throttle: Arc<crate::domain::oauth::Throttle>,
-    /// Sign-up attempts per client address (`limits.sign_ups` per 30 minutes).
-    pub sign_ups: Arc<crate::domain::limits::Window>,
+    /// Rate limits: sign-ups, API requests, uploads, deletions (`[limits]`).
+    pub limits: Arc<crate::domain::limits::Limits>,
     /// What bounds the inbox: slots, the waiting line, places per sender, body bytes.
     pub inbox: Arc<crate::net::InboxGate>,
 }

@@ -173,12 +173,15 @@ impl MigrationTrait for Migration {
                  WHERE email IS NOT NULL",
             )
             .await?;
-        manager
-            .get_connection()
-            .execute_unprepared(
-                "CREATE INDEX idx_accounts_pending ON accounts (id) WHERE NOT approved",
-            )
-            .await?;
+        for sql in [
+            "CREATE INDEX idx_accounts_pending ON accounts (id) WHERE NOT approved",
+            // Every timeline leaves out suspended accounts, and public ones limited ones:
+            // these keep those lists a lookup, not a scan of all accounts.
+            "CREATE INDEX idx_accounts_suspended ON accounts (id) WHERE suspended_at IS NOT NULL",
+            "CREATE INDEX idx_accounts_silenced ON accounts (id) WHERE silenced_at IS NOT NULL",
+        ] {
+            manager.get_connection().execute_unprepared(sql).await?;
+        }
 
         manager
             .create_table(
@@ -254,6 +257,10 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table(Invites::Table).to_owned())
             .await?;
         let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX idx_accounts_silenced")
+            .await?;
+        db.execute_unprepared("DROP INDEX idx_accounts_suspended")
+            .await?;
         db.execute_unprepared("DROP INDEX idx_accounts_pending")
             .await?;
         db.execute_unprepared("DROP INDEX idx_accounts_email")

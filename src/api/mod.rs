@@ -3,6 +3,7 @@
 pub mod activitypub;
 pub mod error;
 pub mod health;
+pub mod limits;
 pub mod mastodon;
 pub mod media;
 pub mod oauth;
@@ -327,6 +328,7 @@ pub fn router(state: AppState) -> Router {
         .route("/{handle}", get(web::profile))
         .fallback(error::not_found)
         .layer(from_fn_with_state(state.clone(), web::html_errors))
+        .layer(from_fn_with_state(state.clone(), limits::rate_limit))
         .with_state(state)
 }
 

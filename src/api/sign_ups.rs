@@ -17,6 +17,7 @@ pub fn policy(config: &Config) -> Policy<'_> {
 /// `limits.sign_ups`; 429 with Mastodon's rate-limit headers past it.
 pub fn count_attempt(state: &AppState, client: std::net::IpAddr) -> Result<(), ApiError> {
     state
+        .limits
         .sign_ups
         .hit(&client_unit(client).to_string())
         .map(drop)

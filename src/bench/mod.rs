@@ -196,6 +196,7 @@ async fn sending_instance(
     config.data_dir = dir.to_path_buf();
     config.database_url = String::new();
     config.server.shutdown_grace_seconds = 5;
+    unlimited(&mut config);
     adjust(&mut config);
     let app = App::with_listener(config, listener)
         .await
@@ -447,6 +448,16 @@ struct Served {
     task: tokio::task::JoinHandle<Result<(), AppError>>,
 }
 
+/// Benchmarks measure the server, not its rate limits.
+fn unlimited(config: &mut Config) {
+    config.limits = crate::config::LimitsConfig {
+        sign_ups: 0,
+        api: 0,
+        media_uploads: 0,
+        deletions: 0,
+    };
+}
+
 impl Served {
     async fn start(
         dir: &std::path::Path,
@@ -462,6 +473,7 @@ impl Served {
         config.data_dir = dir.to_path_buf();
         config.database_url = database_url.to_string();
         config.server.shutdown_grace_seconds = 5;
+        unlimited(&mut config);
         adjust(&mut config);
         let app = App::with_listener(config, listener)
             .await

@@ -58,15 +58,22 @@ pub async fn delete_allow<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), Sto
 
 /// The accounts of `domain` and its subdomains.
 fn of_domain(domain: &str) -> Condition {
+    use sea_orm::sea_query::LikeExpr;
+    // `_` is a LIKE wildcard and may stand in a host name.
+    let escaped = domain
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let like = |pattern: String| accounts::Column::Domain.like(LikeExpr::new(pattern).escape('\\'));
     let cond = Condition::any()
         .add(accounts::Column::Domain.eq(domain))
-        .add(accounts::Column::Domain.like(format!("%.{domain}")));
+        .add(like(format!("%.{escaped}")));
     if domain.contains(':') {
         return cond;
     }
     // A block without a port covers every port.
-    cond.add(accounts::Column::Domain.like(format!("{domain}:%")))
-        .add(accounts::Column::Domain.like(format!("%.{domain}:%")))
+    cond.add(like(format!("{escaped}:%")))
+        .add(like(format!("%.{escaped}:%")))
 }
 
 /// What a block does to a domain's accounts.

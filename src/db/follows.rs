@@ -201,3 +201,16 @@ pub async fn insert_followers_batch<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+/// Ends every follow to or from an account (a suspended remote account keeps none).
+pub async fn delete_all_of<C: ConnectionTrait>(db: &C, account_id: i64) -> Result<u64, StoreError> {
+    let done = Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(Column::FollowerId.eq(account_id))
+                .add(Column::TargetId.eq(account_id)),
+        )
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}

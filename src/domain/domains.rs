@@ -89,6 +89,8 @@ struct Snapshot {
 /// The rules in force, shared by the inbox, the HTTP client and the API.
 pub struct Rules {
     allowlist: bool,
+    /// One reload at a time, so an older read never replaces a newer one.
+    reloading: tokio::sync::Mutex<()>,
     /// This server's own host, never refused.
     own: String,
     snapshot: RwLock<Snapshot>,
@@ -114,6 +116,7 @@ impl Rules {
     pub fn new(allowlist: bool, own_host: &str) -> Rules {
         Rules {
             allowlist,
+            reloading: tokio::sync::Mutex::new(()),
             own: own_host.to_ascii_lowercase(),
             snapshot: RwLock::default(),
         }
@@ -135,6 +138,15 @@ impl Rules {
         verdict
     }
 
+    /// [`Rules::reload`] after a change has committed: the change stands whatever happens
+    /// here, so a failed read is logged (the next change or a restart reloads), not
+    /// reported as the change's failure.
+    async fn refresh(&self, db: &Pool) {
+        if let Err(e) = self.reload(db).await {
+            tracing::error!(error = %e, "reloading the domain rules failed");
+        }
+    }
+
     /// Whether nothing may be exchanged with `host`.
     pub fn refuses(&self, host: &str) -> bool {
         self.verdict(host).suspended
@@ -142,6 +154,7 @@ impl Rules {
 
     /// Reads the rules from the database (at start, and after every change).
     pub async fn reload(&self, db: &Pool) -> Result<(), DomainError> {
+        let _one_at_a_time = self.reloading.lock().await;
         let blocks = db::domains::blocks(db).await?;
         let allows = db::domains::allows(db).await?;
         let snapshot = Snapshot {
@@ -327,7 +340,7 @@ pub async fn block(
     apply(&txn, &block, change.severity, true).await?;
     audit::record(&txn, by, "create", target(&block), change.severity.name()).await?;
     db::commit(txn).await?;
-    rules.reload(db).await?;
+    rules.refresh(db).await;
     Ok(block)
 }
 
@@ -358,7 +371,7 @@ pub async fn update(
     let after = db::update(&txn, before, after).await?;
     audit::record(&txn, by, "update", target(&after), change.severity.name()).await?;
     db::commit(txn).await?;
-    rules.reload(db).await?;
+    rules.refresh(db).await;
     Ok(after)
 }
 
@@ -376,7 +389,8 @@ pub async fn unblock(
     db::domains::delete_block(&txn, block.id).await?;
     audit::record(&txn, by, "destroy", target(&block), "").await?;
     db::commit(txn).await?;
-    rules.reload(db).await
+    rules.refresh(db).await;
+    Ok(())
 }
 
 /// Every block, for those who manage federation.
@@ -438,7 +452,7 @@ pub async fn allow(
     };
     audit::record(&txn, by, "allow", t, "").await?;
     db::commit(txn).await?;
-    rules.reload(db).await?;
+    rules.refresh(db).await;
     Ok(allowed)
 }
 
@@ -458,7 +472,8 @@ pub async fn disallow(
     };
     audit::record(&txn, by, "disallow", t, "").await?;
     db::commit(txn).await?;
-    rules.reload(db).await
+    rules.refresh(db).await;
+    Ok(())
 }
 
 /// Every allowed domain.

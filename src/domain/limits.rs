@@ -12,6 +12,28 @@ use std::{
 /// the limit for the flood itself), nor grow memory.
 const MAX_KEYS: usize = 100_000;
 
+/// Every rate limit of the server, each per key (a client address or an access token).
+pub struct Limits {
+    pub sign_ups: Window,
+    pub api: Window,
+    pub media_uploads: Window,
+    pub deletions: Window,
+}
+
+impl Limits {
+    /// The limits of the configuration; 0 means none.
+    pub fn new(sign_ups: u32, api: u32, media_uploads: u32, deletions: u32) -> Limits {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        let max = |n: u32| if n == 0 { u32::MAX } else { n };
+        Limits {
+            sign_ups: Window::new(max(sign_ups), minutes(30)),
+            api: Window::new(max(api), minutes(5)),
+            media_uploads: Window::new(max(media_uploads), minutes(30)),
+            deletions: Window::new(max(deletions), minutes(30)),
+        }
+    }
+}
+
 /// A limit of `max` hits per `window` for each key.
 pub struct Window {
     max: u32,
@@ -37,6 +59,11 @@ pub struct Refused {
 }
 
 impl Window {
+    /// Whether the window limits anything (`u32::MAX` hits means no limit).
+    pub fn limits(&self) -> bool {
+        self.max != u32::MAX
+    }
+
     /// `max` hits per `window`.
     pub fn new(max: u32, window: Duration) -> Self {
         Window {

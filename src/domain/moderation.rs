@@ -188,6 +188,10 @@ pub async fn act(
         db::reports::resolve_about(&txn, target.id, moderator, now).await?;
     }
     let changed = db::update(&txn, target.clone(), changed).await?;
+    if action.kind == ActionKind::Suspend && !target.is_local() {
+        // Nothing more goes to a suspended remote account, followers-only posts included.
+        db::follows::delete_all_of(&txn, target.id).await?;
+    }
     let warning = db::insert(
         &txn,
         Warning {

@@ -108,6 +108,13 @@ pub async fn file(
     if posts.len() != post_ids.len() || posts.iter().any(|p| p.account_id != target.id) {
         return Err(not_found());
     }
+    // Only posts the reporter can see: a report must not tell whether a private post
+    // exists, nor show moderators others' direct messages.
+    for p in &posts {
+        if !super::posts::can_see(db, Some(reporter), p).await? {
+            return Err(not_found());
+        }
+    }
     check_rules(&new.rule_ids, rules)?;
     let category = category(new.category.as_deref(), &new.rule_ids)?;
     let comment = bounded_comment(&new.comment)?;
@@ -255,6 +262,11 @@ pub async fn handle(
         Moderator::Account(a) => Some(a.id),
         Moderator::Operator => None,
     };
+    if me == Some(report.target_account_id) {
+        return Err(DomainError::Forbidden(
+            "A report about your own account is for other moderators".into(),
+        ));
+    }
     let now = chrono::Utc::now();
     let mut changed = report.clone();
     let action = match &handling {

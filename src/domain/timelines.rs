@@ -203,6 +203,11 @@ pub async fn notification_views(
         let Some(from) = accounts.iter().find(|a| a.id == row.from_account_id) else {
             continue;
         };
+        // Nothing from a suspended account, but what moderation itself says.
+        let moderation = row.kind.starts_with("admin.") || row.kind == "moderation_warning";
+        if from.suspended_at.is_some() && !moderation {
+            continue;
+        }
         let post = row
             .post_id
             .and_then(|pid| views.iter().find(|v| v.post.id == pid).cloned());

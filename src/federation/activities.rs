@@ -92,7 +92,10 @@ pub fn flag_object(
         .collect();
     Outgoing::new(
         "Flag",
-        config.uris().route(&format!("/reports/{}", report.id)),
+        // Random: the id must not tell how many reports this server has.
+        config
+            .uris()
+            .route(&format!("/reports/{}", random_suffix())),
         config.uris().instance_actor(),
         object,
     )

@@ -136,7 +136,7 @@ async fn follow_collection(
     side: Side,
     query: &PageQuery,
 ) -> Result<Response, ApiError> {
-    let account = domain::accounts::get_local(&state.db, username).await?;
+    let account = domain::accounts::get_public(&state.db, username).await?;
     let page = query.number()?;
     let suffix = match side {
         Side::Followers => "followers",
@@ -181,7 +181,7 @@ async fn empty_collection(
     suffix: &str,
     query: &PageQuery,
 ) -> Result<Response, ApiError> {
-    let account = domain::accounts::get_local(&state.db, username).await?;
+    let account = domain::accounts::get_public(&state.db, username).await?;
     let page = query.number()?;
     let id = state.config.uris().actor_part(&account.username, suffix);
     Ok(render::<()>(&id, 0, page, vec![]))
@@ -197,7 +197,7 @@ pub async fn outbox(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let reader = statuses::reader(&state, &uri, &headers).await?;
-    let account = domain::accounts::get_local(&state.db, &username).await?;
+    let account = domain::accounts::get_public(&state.db, &username).await?;
     let id = state.config.uris().actor_part(&account.username, "outbox");
     let total = domain::timelines::account_count(&state.db, reader.as_ref(), &account).await?;
     let collection = Collection { id: &id, total };

@@ -228,7 +228,7 @@ pub async fn history(
         .collect();
     let p = &view.post;
     versions.push(StatusEdit::new(
-        (&p.content, &p.summary, p.sensitive),
+        (&p.content, &p.summary, view.sensitive()),
         p.edited_at.unwrap_or(p.published_at),
         account.clone(),
         view.media

@@ -378,7 +378,7 @@ pub async fn post_page(
         activity_json: Some(post.uri.clone()),
         // A sensitive photo is not put in other sites' link previews.
         image: first
-            .filter(|_| !post.sensitive && post.summary.is_empty())
+            .filter(|_| !view.sensitive() && post.summary.is_empty())
             .map(|(m, p)| Image {
                 url: p.src,
                 alt: parts::alt(m),

@@ -61,7 +61,7 @@ async fn report_card(
     let uris = config.uris();
     let target = domain::accounts::get(&state.db, r.target_account_id).await?;
     let reporter = domain::accounts::get(&state.db, r.account_id).await.ok();
-    let views = domain::posts::views_by_id(&state.db, &r.post_ids()).await?;
+    let views = domain::posts::views_for_moderation(&state.db, &r.post_ids()).await?;
     let action = |verb: &str| uris.route(&format!("/admin/reports/{}/{verb}", r.id));
     let rules = &config.instance.rules;
     Ok(html! {

@@ -4,8 +4,26 @@
 use super::*;
 
 /// Loads what a list of posts needs to be shown, in the given order; boosts carry the
-/// boosted post.
+/// boosted post. Posts by suspended accounts, and boosts of them, are left out: a list
+/// shows nothing of theirs.
 pub async fn load_views<C: Conn>(db: &C, posts: Vec<Post>) -> Result<Vec<PostView>, DomainError> {
+    Ok(load_views_of_anyone(db, posts)
+        .await?
+        .into_iter()
+        .filter(|v| {
+            v.author.suspended_at.is_none()
+                && v.reblog
+                    .as_ref()
+                    .is_none_or(|r| r.author.suspended_at.is_none())
+        })
+        .collect())
+}
+
+/// [`load_views`] keeping suspended accounts' posts (a moderator's report, one post by id).
+async fn load_views_of_anyone<C: Conn>(
+    db: &C,
+    posts: Vec<Post>,
+) -> Result<Vec<PostView>, DomainError> {
     let reblog_ids: Vec<i64> = posts.iter().filter_map(|p| p.reblog_of_id).collect();
     let originals = db::posts::find_many(db, &reblog_ids).await?;
     let mut all: Vec<Post> = posts.clone();
@@ -121,7 +139,7 @@ pub async fn interactions<C: Conn>(
 
 /// One post with everything it needs.
 pub async fn load_view<C: Conn>(db: &C, post: Post) -> Result<PostView, DomainError> {
-    load_views(db, vec![post])
+    load_views_of_anyone(db, vec![post])
         .await?
         .pop()
         .ok_or_else(|| DomainError::Internal("post without author".into()))
@@ -134,12 +152,18 @@ pub async fn can_see<C: Conn>(
     post: &Post,
 ) -> Result<bool, DomainError> {
     let visibility = Visibility::of(post);
-    // A suspended account's posts are hidden from everyone at once.
-    if db::accounts::find_by_id(db, post.account_id)
-        .await?
-        .is_none_or(|author| author.suspended_at.is_some())
-    {
-        return Ok(false);
+    // A suspended account's posts, and boosts of them, are hidden from everyone at once.
+    let original = match post.reblog_of_id {
+        Some(id) => db::posts::find(db, id).await?.map(|p| p.account_id),
+        None => None,
+    };
+    for author in std::iter::once(post.account_id).chain(original) {
+        if db::accounts::find_by_id(db, author)
+            .await?
+            .is_none_or(|a| a.suspended_at.is_some())
+        {
+            return Ok(false);
+        }
     }
     if let Some(viewer) = viewer {
         let original_author = match post.reblog_of_id {
@@ -269,6 +293,12 @@ pub async fn history(
 pub async fn views_by_id(db: &Pool, ids: &[i64]) -> Result<Vec<PostView>, DomainError> {
     let posts = db::posts::find_many(db, ids).await?;
     load_views(db, posts).await
+}
+
+/// The posts a report names, as moderators must see them: suspended authors included.
+pub async fn views_for_moderation(db: &Pool, ids: &[i64]) -> Result<Vec<PostView>, DomainError> {
+    let posts = db::posts::find_many(db, ids).await?;
+    load_views_of_anyone(db, posts).await
 }
 
 /// Who liked a post, oldest first (Mastodon's `favourited_by`).

@@ -133,5 +133,13 @@ pub async fn signed_reader(
     let account = resolve::trust(fed, &pending.key_id, owner, key)
         .await
         .map_err(InboxError::Key)?;
+    // A suspended reader, or one whose server is refused, reads as no one.
+    let refused = account
+        .domain
+        .as_deref()
+        .is_some_and(|d| fed.domains.refuses(d));
+    if account.suspended_at.is_some() || refused {
+        return Ok(None);
+    }
     Ok(Some(account))
 }
