@@ -52,6 +52,8 @@ pub struct LimitsConfig {
     pub media_uploads: u32,
     /// Post deletions per access token per 30 minutes.
     pub deletions: u32,
+    /// Inbox deliveries accepted from one server (domain) per 5 minutes.
+    pub inbox_per_domain: u32,
 }
 
 /// Connection pool settings.

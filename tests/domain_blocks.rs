@@ -43,37 +43,6 @@ async fn staff(app: &TestApp, name: &str, role: Role) -> String {
         .unwrap()
 }
 
-/// A signed POST of a Like from `from`'s account `name` straight to `to`'s shared inbox.
-async fn deliver(from: &TestApp, name: &str, to: &TestApp) -> Result<(), String> {
-    let account = from.local(name).await;
-    let signer = from.state.federation.signer_for(&account).unwrap();
-    let body = json!({
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{}/likes/{}", from.public, rand_id()),
-        "type": "Like",
-        "actor": format!("{}/users/{name}", from.public),
-        "object": format!("{}/users/nobody/statuses/1", to.public),
-    });
-    from.state
-        .federation
-        .client
-        .post_activity(
-            &url::Url::parse(&format!("{}/inbox", to.public)).unwrap(),
-            &body.to_string(),
-            &signer,
-        )
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}
-
-fn rand_id() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-}
-
 async fn follow_and_receive(a: &TestApp, b: &TestApp) -> String {
     a.follow("alice", &b.handle("bob")).await;
     eventually(20, "A sees the follow accepted", || async {
@@ -160,7 +129,7 @@ async fn suspending_a_domain_cuts_it_off_and_lifting_it_brings_its_accounts_back
     );
 
     // B's deliveries are refused with a 4xx; A fetches nothing from B, nor sends anything.
-    let refused = deliver(&b, "bob", &a).await.unwrap_err();
+    let refused = b.like_to("bob", &a).await.unwrap_err();
     assert!(refused.contains("403"), "{refused}");
     let fetch = a
         .signed_get(&format!("{}/users/bob", b.public))
@@ -200,7 +169,7 @@ async fn suspending_a_domain_cuts_it_off_and_lifting_it_brings_its_accounts_back
             .suspended_at
             .is_none()
     );
-    assert!(deliver(&b, "bob", &a).await.is_ok());
+    assert!(b.like_to("bob", &a).await.is_ok());
     let page = pinhole::db::posts::Page {
         limit: 5,
         ..Default::default()
@@ -244,7 +213,7 @@ async fn a_limited_domain_and_rejected_reports() {
         "met after the block, limited too"
     );
     // Deliveries still come through a limit.
-    assert!(deliver(&b, "bob", &a).await.is_ok());
+    assert!(b.like_to("bob", &a).await.is_ok());
 
     // A report from B about alice is dropped: A rejects B's reports.
     let alice_on_b =
@@ -320,10 +289,10 @@ async fn allowlist_mode_refuses_a_third_server() {
     .await;
     assert_eq!(status, 200, "{allowed}");
     assert!(
-        deliver(&b, "bob", &a).await.is_ok(),
+        b.like_to("bob", &a).await.is_ok(),
         "an allowed server is heard"
     );
-    let refused = deliver(&c, "carl", &a).await.unwrap_err();
+    let refused = c.like_to("carl", &a).await.unwrap_err();
     assert!(refused.contains("403"), "{refused}");
     assert!(
         a.signed_get(&format!("{}/users/carl", c.public))
@@ -349,5 +318,5 @@ async fn allowlist_mode_refuses_a_third_server() {
         None,
     )
     .await;
-    assert!(deliver(&b, "bob", &a).await.is_err());
+    assert!(b.like_to("bob", &a).await.is_err());
 }

@@ -93,6 +93,7 @@ impl From<InboxError> for ApiError {
             InboxError::Malformed(_) => ApiError::BadRequest(message),
             InboxError::Refused(_) => ApiError::Unprocessable(message),
             InboxError::Blocked(_) => ApiError::Forbidden(message),
+            InboxError::TooMany(refused) => ApiError::RateLimited(refused),
             InboxError::NotFound(_) => ApiError::NotFound(message),
             // A replay (or a retry after a lost response) changes nothing; 409 tells the
             // sender to stop retrying.

@@ -455,6 +455,7 @@ fn unlimited(config: &mut Config) {
         api: 0,
         media_uploads: 0,
         deletions: 0,
+        inbox_per_domain: 0,
     };
 }
 

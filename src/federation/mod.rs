@@ -42,6 +42,8 @@ pub struct Federation {
     pub client: Client,
     /// Domain blocks and the allowlist, as every delivery, fetch and inbox POST checks them.
     pub domains: Arc<crate::domain::domains::Rules>,
+    /// Inbox deliveries per sending domain (`limits.inbox_per_domain` per 5 minutes).
+    pub inbox_limit: crate::domain::limits::Window,
     pub keys: KeyCache,
     pub publisher: ActivityPublisher,
     /// Wakes the delivery worker when this process queued something.
@@ -67,6 +69,13 @@ impl Federation {
             media,
             client: Client::new(&config, domains.clone())?,
             domains,
+            inbox_limit: crate::domain::limits::Window::new(
+                match config.limits.inbox_per_domain {
+                    0 => u32::MAX,
+                    n => n,
+                },
+                std::time::Duration::from_secs(300),
+            ),
             keys: KeyCache::default(),
             publisher: ActivityPublisher::new(config.clone()),
             wake: Notify::new(),

@@ -119,6 +119,7 @@ pub fn test_config(db: &TestDb, addr: SocketAddr) -> Config {
     config.limits.api = 0;
     config.limits.media_uploads = 0;
     config.limits.deletions = 0;
+    config.limits.inbox_per_domain = 0;
     config
 }
 
@@ -488,5 +489,33 @@ impl TestApp {
         .collect();
         kinds.reverse();
         kinds
+    }
+}
+
+impl TestApp {
+    /// A signed POST of a Like by local `name` straight to `to`'s shared inbox, as this
+    /// server's delivery would send it: `Err` carries the answer's status.
+    pub async fn like_to(&self, name: &str, to: &TestApp) -> Result<(), String> {
+        let account = self.local(name).await;
+        let signer = self.state.federation.signer_for(&account).unwrap();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let body = serde_json::json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{}/likes/{nanos}", self.public),
+            "type": "Like",
+            "actor": format!("{}/users/{name}", self.public),
+            "object": format!("{}/users/nobody/statuses/1", to.public),
+        });
+        let inbox = url::Url::parse(&format!("{}/inbox", to.public)).unwrap();
+        self.state
+            .federation
+            .client
+            .post_activity(&inbox, &body.to_string(), &signer)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }

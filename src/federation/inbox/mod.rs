@@ -56,6 +56,9 @@ pub enum InboxError {
     /// The sender's server is suspended here (or not on the allowlist).
     #[error("this server does not federate with {0}")]
     Blocked(String),
+    /// The sender's server sent more than its share; it should retry later.
+    #[error("too many deliveries from this server; retry later")]
+    TooMany(crate::domain::limits::Refused),
     #[error("not found: {0}")]
     NotFound(String),
     #[error("activity already received")]
@@ -164,6 +167,9 @@ pub async fn receive(
         && fed.domains.refuses(&domain)
     {
         return Err(InboxError::Blocked(domain));
+    }
+    if let Some(domain) = crate::federation::activities::domain_of(actor_uri.as_str()) {
+        fed.inbox_limit.hit(&domain).map_err(InboxError::TooMany)?;
     }
     let given_id = activity.id.clone();
     let activity = InboxActivity::new(activity);
