@@ -112,6 +112,7 @@ async fn mastodon_py_signs_up_and_moderates() {
     })
     .await;
     let moderator = app.create_user("mod").await;
+    app.create_user("target").await;
     pinhole::domain::registrations::set_role(
         &app.state.db,
         Moderator::Operator,

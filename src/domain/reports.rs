@@ -67,6 +67,37 @@ fn bounded_comment(comment: &str) -> Result<String, DomainError> {
     Ok(comment.to_string())
 }
 
+fn json(ids: &[i64]) -> Result<String, DomainError> {
+    serde_json::to_string(ids).map_err(|e| DomainError::Internal(e.to_string()))
+}
+
+/// A new, open report of `reporter` about `target`: category `other`, no rules, not
+/// forwarded (callers set what differs).
+fn new_row(
+    reporter: &Account,
+    target: &Account,
+    post_ids: &[i64],
+    comment: String,
+) -> Result<Report, DomainError> {
+    let now = chrono::Utc::now();
+    Ok(Report {
+        id: 0,
+        account_id: reporter.id,
+        target_account_id: target.id,
+        status_ids: json(post_ids)?,
+        rule_ids: "[]".into(),
+        comment,
+        category: "other".into(),
+        forwarded: false,
+        uri: None,
+        assigned_account_id: None,
+        action_taken_at: None,
+        action_taken_by_account_id: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
 /// Staff who handle reports hear of a new one (Mastodon's `admin.report` notification).
 async fn notify_staff<C: Conn>(db: &C, report: &Report) -> Result<(), DomainError> {
     let roles = Role::holding(permission::MANAGE_REPORTS);
@@ -119,25 +150,10 @@ pub async fn file(
     let category = category(new.category.as_deref(), &new.rule_ids)?;
     let comment = bounded_comment(&new.comment)?;
     let forward = new.forward && !target.is_local();
-    let now = chrono::Utc::now();
-    let row = Report {
-        id: 0,
-        account_id: reporter.id,
-        target_account_id: target.id,
-        status_ids: serde_json::to_string(&post_ids)
-            .map_err(|e| DomainError::Internal(e.to_string()))?,
-        rule_ids: serde_json::to_string(&new.rule_ids)
-            .map_err(|e| DomainError::Internal(e.to_string()))?,
-        comment,
-        category,
-        forwarded: forward,
-        uri: None,
-        assigned_account_id: None,
-        action_taken_at: None,
-        action_taken_by_account_id: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let mut row = new_row(reporter, &target, &post_ids, comment)?;
+    row.rule_ids = json(&new.rule_ids)?;
+    row.category = category;
+    row.forwarded = forward;
     let txn = db::begin_write(db).await?;
     let report = db::insert(&txn, row).await?;
     notify_staff(&txn, &report).await?;
@@ -183,24 +199,8 @@ pub async fn receive_flag<C: Conn>(
     post_ids.sort_unstable();
     post_ids.dedup();
     let comment: String = comment.trim().chars().take(MAX_COMMENT_CHARS).collect();
-    let now = chrono::Utc::now();
-    let row = Report {
-        id: 0,
-        account_id: actor.id,
-        target_account_id: target.id,
-        status_ids: serde_json::to_string(&post_ids)
-            .map_err(|e| DomainError::Internal(e.to_string()))?,
-        rule_ids: "[]".into(),
-        comment,
-        category: "other".into(),
-        forwarded: false,
-        uri: Some(uri.to_string()),
-        assigned_account_id: None,
-        action_taken_at: None,
-        action_taken_by_account_id: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let mut row = new_row(actor, target, &post_ids, comment)?;
+    row.uri = Some(uri.to_string());
     let report = db::insert(db, row).await?;
     notify_staff(db, &report).await?;
     Ok(Some(report))
@@ -294,8 +294,7 @@ pub async fn handle(
         } => {
             if let Some(ids) = rule_ids {
                 check_rules(ids, rules)?;
-                changed.rule_ids =
-                    serde_json::to_string(ids).map_err(|e| DomainError::Internal(e.to_string()))?;
+                changed.rule_ids = json(ids)?;
             }
             if c.is_some() || rule_ids.is_some() {
                 let ids = rule_ids.clone().unwrap_or_else(|| report.rules());

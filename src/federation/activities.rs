@@ -129,17 +129,22 @@ impl ActivityPublisher {
             tracing::warn!(account = %to.username, "remote account has no inbox; nothing sent");
             return vec![];
         };
-        let Some(domain) = domain_of(&inbox) else {
-            return vec![];
-        };
-        vec![NewDelivery {
-            inbox_url: inbox,
-            domain,
-            signer_account_id: Some(signer.id),
-            body: body.to_string(),
-            ordering_key: Some(subject),
-        }]
+        one(inbox, Some(signer.id), &body, subject)
     }
+}
+
+/// One delivery of `body` to `inbox` (none when the inbox has no domain).
+fn one(inbox: String, signer: Option<i64>, body: &Value, subject: String) -> Vec<NewDelivery> {
+    let Some(domain) = domain_of(&inbox) else {
+        return vec![];
+    };
+    vec![NewDelivery {
+        inbox_url: inbox,
+        domain,
+        signer_account_id: signer,
+        body: body.to_string(),
+        ordering_key: Some(subject),
+    }]
 }
 
 impl ActivityPublisher {
@@ -149,16 +154,7 @@ impl ActivityPublisher {
         let Some(inbox) = to.shared_inbox_url.clone().or_else(|| to.inbox_url.clone()) else {
             return vec![];
         };
-        let Some(domain) = domain_of(&inbox) else {
-            return vec![];
-        };
-        vec![NewDelivery {
-            inbox_url: inbox,
-            domain,
-            signer_account_id: None,
-            body: body.to_string(),
-            ordering_key: Some(subject),
-        }]
+        one(inbox, None, &body, subject)
     }
 
     /// The same body to many inboxes, signed by `signer`.

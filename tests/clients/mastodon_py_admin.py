@@ -73,8 +73,8 @@ me = uma.account_verify_credentials()
 check(me.username == "uma", "the approved account's token works")
 
 # 4. Reports and account actions, as a moderation tool drives them.
-mod_id = admin.account_verify_credentials().id
-report = uma.report(mod_id, comment="testing the report flow", category="other")
+target = uma.account_lookup("target")
+report = uma.report(target.id, comment="testing the report flow", category="other")
 check(report.comment == "testing the report flow" and report.action_taken is False, "report()")
 listed = admin.admin_reports()
 check([r.id for r in listed] == [report.id] and listed[0].account.username == "uma", "admin_reports lists it")

@@ -30,9 +30,9 @@ use crate::{
     state::AppState,
 };
 
-/// Mastodon's `Report`, as the reporter sees it.
+/// What `Report` and `Admin::Report` both say of a report.
 #[derive(Serialize)]
-pub struct ReportEntity {
+struct ReportBase {
     id: String,
     action_taken: bool,
     action_taken_at: Option<String>,
@@ -40,6 +40,27 @@ pub struct ReportEntity {
     comment: String,
     forwarded: bool,
     created_at: String,
+}
+
+impl From<&Report> for ReportBase {
+    fn from(r: &Report) -> Self {
+        ReportBase {
+            id: r.id.to_string(),
+            action_taken: r.action_taken_at.is_some(),
+            action_taken_at: r.action_taken_at.map(time),
+            category: r.category.clone(),
+            comment: r.comment.clone(),
+            forwarded: r.forwarded,
+            created_at: time(r.created_at),
+        }
+    }
+}
+
+/// Mastodon's `Report`, as the reporter sees it.
+#[derive(Serialize)]
+pub struct ReportEntity {
+    #[serde(flatten)]
+    base: ReportBase,
     status_ids: Vec<String>,
     rule_ids: Vec<String>,
     target_account: MastodonAccount,
@@ -49,13 +70,7 @@ pub struct ReportEntity {
 pub async fn report_entity(state: &AppState, r: &Report) -> Result<ReportEntity, ApiError> {
     let target = domain::accounts::get(&state.db, r.target_account_id).await?;
     Ok(ReportEntity {
-        id: r.id.to_string(),
-        action_taken: r.action_taken_at.is_some(),
-        action_taken_at: r.action_taken_at.map(time),
-        category: r.category.clone(),
-        comment: r.comment.clone(),
-        forwarded: r.forwarded,
-        created_at: time(r.created_at),
+        base: r.into(),
         status_ids: r.post_ids().iter().map(i64::to_string).collect(),
         rule_ids: r.rules().iter().map(i64::to_string).collect(),
         target_account: account(&state.config, &target),
@@ -148,13 +163,8 @@ pub async fn create(
 /// Mastodon's `Admin::Report`.
 #[derive(Serialize)]
 pub struct AdminReport {
-    id: String,
-    action_taken: bool,
-    action_taken_at: Option<String>,
-    category: String,
-    comment: String,
-    forwarded: bool,
-    created_at: String,
+    #[serde(flatten)]
+    base: ReportBase,
     updated_at: String,
     account: AdminAccount,
     target_account: AdminAccount,
@@ -197,13 +207,7 @@ async fn admin_report(
     let statuses = super::statuses::render(state, Some(me), &views).await?;
     let rules = &state.config.instance.rules;
     Ok(AdminReport {
-        id: r.id.to_string(),
-        action_taken: r.action_taken_at.is_some(),
-        action_taken_at: r.action_taken_at.map(time),
-        category: r.category.clone(),
-        comment: r.comment.clone(),
-        forwarded: r.forwarded,
-        created_at: time(r.created_at),
+        base: r.into(),
         updated_at: time(r.updated_at),
         account: reporter,
         target_account: target,
