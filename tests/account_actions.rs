@@ -5,38 +5,9 @@
 
 mod common;
 
-use common::{TestApp, client, eventually, note, solid_jpeg};
+use common::{TestApp, call, client, eventually, note, solid_jpeg, staff};
 use pinhole::domain::{self, audit::Moderator, posts::Visibility, roles::Role};
 use serde_json::{Value, json};
-
-async fn call(
-    app: &TestApp,
-    method: reqwest::Method,
-    token: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = client().request(method, app.url(path));
-    if !token.is_empty() {
-        req = req.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn staff(app: &TestApp, name: &str, role: Role) -> String {
-    let account = app.create_user(name).await;
-    domain::registrations::set_role(&app.state.db, Moderator::Operator, &account, role)
-        .await
-        .unwrap();
-    domain::tokens::create(&app.state.db, name, "read write admin:read admin:write")
-        .await
-        .unwrap()
-}
 
 async fn token(app: &TestApp, name: &str) -> String {
     domain::tokens::create(&app.state.db, name, "read write")

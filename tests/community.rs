@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{TestApp, client};
+use common::{TestApp, call, client, staff};
 use pinhole::domain::{
     self, audit::Moderator, invites::NewInvite, registrations::Mode, roles::Role,
 };
@@ -71,27 +71,6 @@ fn person(name: &str) -> Value {
     })
 }
 
-async fn call(app: &TestApp, method: reqwest::Method, token: &str, path: &str) -> (u16, Value) {
-    let res = client()
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn staff(app: &TestApp, name: &str, role: Role) -> String {
-    let account = app.create_user(name).await;
-    domain::registrations::set_role(&app.state.db, Moderator::Operator, &account, role)
-        .await
-        .unwrap();
-    domain::tokens::create(&app.state.db, name, "read write admin:read admin:write")
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn approval_mode_sign_up_waits_for_a_moderator() {
     let app = TestApp::spawn_with(|c| c.instance.registrations = Mode::Approval).await;
@@ -99,10 +78,10 @@ async fn approval_mode_sign_up_waits_for_a_moderator() {
     let plain = staff(&app, "plain", Role::User).await;
 
     // The instance documents say how it is.
-    let (_, v2) = call(&app, reqwest::Method::GET, "", "/api/v2/instance").await;
+    let (_, v2) = call(&app, reqwest::Method::GET, "", "/api/v2/instance", None).await;
     assert_eq!(v2["registrations"]["enabled"], true);
     assert_eq!(v2["registrations"]["approval_required"], true);
-    let (_, v1) = call(&app, reqwest::Method::GET, "", "/api/v1/instance").await;
+    let (_, v1) = call(&app, reqwest::Method::GET, "", "/api/v1/instance", None).await;
     assert_eq!(
         (v1["registrations"].clone(), v1["approval_required"].clone()),
         (json!(true), json!(true))
@@ -121,6 +100,7 @@ async fn approval_mode_sign_up_waits_for_a_moderator() {
         reqwest::Method::GET,
         &dana,
         "/api/v1/accounts/verify_credentials",
+        None,
     )
     .await;
     assert_eq!(status, 403);
@@ -134,6 +114,7 @@ async fn approval_mode_sign_up_waits_for_a_moderator() {
         reqwest::Method::GET,
         &plain,
         "/api/v2/admin/accounts?status=pending",
+        None,
     )
     .await;
     assert_eq!(status, 403);
@@ -142,6 +123,7 @@ async fn approval_mode_sign_up_waits_for_a_moderator() {
         reqwest::Method::GET,
         &moderator,
         "/api/v2/admin/accounts?origin=local&status=pending",
+        None,
     )
     .await;
     assert_eq!(status, 200, "{queue}");
@@ -164,25 +146,27 @@ async fn approval_mode_sign_up_waits_for_a_moderator() {
         reqwest::Method::GET,
         &moderator,
         "/api/v1/admin/accounts?pending=true",
+        None,
     )
     .await;
     assert_eq!(v1_queue[0]["id"], id.as_str());
 
     // Approval lets the token in; approving twice is refused.
     let path = format!("/api/v1/admin/accounts/{id}/approve");
-    let (status, approved) = call(&app, reqwest::Method::POST, &moderator, &path).await;
+    let (status, approved) = call(&app, reqwest::Method::POST, &moderator, &path, None).await;
     assert_eq!(status, 200, "{approved}");
     assert_eq!(
         (approved["approved"].clone(), approved["confirmed"].clone()),
         (json!(true), json!(true))
     );
-    let (status, _) = call(&app, reqwest::Method::POST, &moderator, &path).await;
+    let (status, _) = call(&app, reqwest::Method::POST, &moderator, &path, None).await;
     assert_eq!(status, 403);
     let (status, me) = call(
         &app,
         reqwest::Method::GET,
         &dana,
         "/api/v1/accounts/verify_credentials",
+        None,
     )
     .await;
     assert_eq!((status, me["username"].as_str()), (200, Some("dana")));
@@ -195,6 +179,7 @@ async fn approval_mode_sign_up_waits_for_a_moderator() {
         reqwest::Method::POST,
         &moderator,
         &format!("/api/v1/admin/accounts/{}/reject", eve.id),
+        None,
     )
     .await;
     assert_eq!(status, 200);
@@ -290,6 +275,7 @@ async fn bad_sign_ups_name_each_field_and_store_nothing() {
         reqwest::Method::GET,
         issued["access_token"].as_str().unwrap(),
         "/api/v1/accounts/verify_credentials",
+        None,
     )
     .await;
     assert_eq!(status, 200);
@@ -324,7 +310,7 @@ async fn closed_and_invite_only_servers() {
     let token = app_token(&app).await;
     let (status, _, body) = sign_up(&app, &token, person("ivan")).await;
     assert_eq!(status, 403, "{body}");
-    let (_, v2) = call(&app, reqwest::Method::GET, "", "/api/v2/instance").await;
+    let (_, v2) = call(&app, reqwest::Method::GET, "", "/api/v2/instance", None).await;
     assert_eq!(v2["registrations"]["enabled"], false);
     assert!(v2["registrations"]["message"].is_string());
 
@@ -362,6 +348,7 @@ async fn closed_and_invite_only_servers() {
         reqwest::Method::GET,
         &jane_token,
         "/api/v1/accounts/verify_credentials",
+        None,
     )
     .await;
     assert_eq!((status, me["following_count"].as_u64()), (200, Some(1)));
@@ -420,6 +407,7 @@ async fn roles_show_in_the_api_and_bound_what_staff_may_do() {
         reqwest::Method::GET,
         &admin,
         "/api/v1/accounts/verify_credentials",
+        None,
     )
     .await;
     assert_eq!(me["role"]["name"], "Admin");
@@ -463,6 +451,7 @@ async fn roles_show_in_the_api_and_bound_what_staff_may_do() {
         reqwest::Method::GET,
         &moderator,
         "/api/v1/admin/accounts",
+        None,
     )
     .await;
     assert_eq!(status, 403);
@@ -471,6 +460,7 @@ async fn roles_show_in_the_api_and_bound_what_staff_may_do() {
         reqwest::Method::GET,
         &admin,
         "/api/v1/admin/accounts?staff=true",
+        None,
     )
     .await;
     assert_eq!(status, 200);
@@ -487,6 +477,7 @@ async fn roles_show_in_the_api_and_bound_what_staff_may_do() {
         reqwest::Method::GET,
         &admin,
         "/api/v2/admin/accounts?status=gone",
+        None,
     )
     .await;
     assert_eq!(

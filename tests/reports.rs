@@ -6,43 +6,12 @@
 
 mod common;
 
-use common::{TestApp, client, eventually, fixture, note, scene::Scene};
+use common::{TestApp, call, eventually, fixture, note, scene::Scene, staff};
 use pinhole::{
     db::{posts::Page, reports::ReportQuery},
     domain::{self, audit::Moderator, posts::Visibility, roles::Role},
 };
 use serde_json::{Value, json};
-
-async fn call(
-    app: &TestApp,
-    method: reqwest::Method,
-    token: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = client().request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn moderator(app: &TestApp, name: &str) -> String {
-    let account = app.create_user(name).await;
-    domain::registrations::set_role(
-        &app.state.db,
-        Moderator::Operator,
-        &account,
-        Role::Moderator,
-    )
-    .await
-    .unwrap();
-    domain::tokens::create(&app.state.db, name, "read write admin:read admin:write")
-        .await
-        .unwrap()
-}
 
 async fn all_reports(app: &TestApp) -> Vec<pinhole::db::entities::reports::Model> {
     let page = Page {
@@ -67,8 +36,8 @@ async fn a_forwarded_report_reaches_the_other_servers_moderators() {
     );
     a.create_user("alice").await;
     b.create_user("bob").await;
-    let a_mod = moderator(&a, "amod").await;
-    let b_mod = moderator(&b, "bmod").await;
+    let a_mod = staff(&a, "amod", Role::Moderator).await;
+    let b_mod = staff(&b, "bmod", Role::Moderator).await;
     let alice = domain::tokens::create(&a.state.db, "alice", "read write")
         .await
         .unwrap();

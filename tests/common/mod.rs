@@ -269,6 +269,43 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
+/// One Mastodon API request as an app makes it (`token` empty: none), with an optional
+/// JSON body: the status and the JSON answer (`null` when there is none).
+pub async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    token: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut req = client().request(method, app.url(path));
+    if !token.is_empty() {
+        req = req.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// A local account given `role` by the operator, and a token of it with the admin scopes.
+pub async fn staff(app: &TestApp, name: &str, role: pinhole::domain::roles::Role) -> String {
+    let account = app.create_user(name).await;
+    domain::registrations::set_role(
+        &app.state.db,
+        domain::audit::Moderator::Operator,
+        &account,
+        role,
+    )
+    .await
+    .unwrap();
+    domain::tokens::create(&app.state.db, name, "read write admin:read admin:write")
+        .await
+        .unwrap()
+}
+
 /// Runs the `pinhole` binary with a clean `PINHOLE_*` environment plus `env`, in `cwd`,
 /// feeding `stdin`.
 pub fn run_cli(cwd: &std::path::Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
