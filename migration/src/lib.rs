@@ -4,6 +4,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
+
 mod m20261125_000001_create_accounts;
 mod m20261125_000002_create_api_tokens;
 mod m20261125_000003_create_instance_keys;

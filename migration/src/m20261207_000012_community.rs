@@ -5,6 +5,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{at, id};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -53,22 +55,6 @@ enum ActionLogs {
     TargetName,
     Text,
     CreatedAt,
-}
-
-fn id(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
-}
-
-fn created_at(col: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(col)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
 }
 
 /// One column per statement: SQLite alters a table one change at a time.
@@ -209,7 +195,7 @@ impl MigrationTrait for Migration {
                             .default(false),
                     )
                     .col(ColumnDef::new(Invites::Comment).text().null())
-                    .col(created_at(Invites::CreatedAt))
+                    .col(at(Invites::CreatedAt))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_invites_account")
@@ -234,7 +220,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(ActionLogs::TargetId).big_integer().null())
                     .col(ColumnDef::new(ActionLogs::TargetName).text().not_null())
                     .col(ColumnDef::new(ActionLogs::Text).text().not_null())
-                    .col(created_at(ActionLogs::CreatedAt))
+                    .col(at(ActionLogs::CreatedAt))
                     .to_owned(),
             )
             .await?;
