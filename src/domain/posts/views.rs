@@ -152,26 +152,23 @@ pub async fn can_see<C: Conn>(
     post: &Post,
 ) -> Result<bool, DomainError> {
     let visibility = Visibility::of(post);
-    // A suspended account's posts, and boosts of them, are hidden from everyone at once.
+    // The post's author and, for a boost, the boosted post's: read once for both checks.
     let original = match post.reblog_of_id {
         Some(id) => db::posts::find(db, id).await?.map(|p| p.account_id),
         None => None,
     };
-    for author in std::iter::once(post.account_id).chain(original) {
-        if db::accounts::find_by_id(db, author)
-            .await?
-            .is_none_or(|a| a.suspended_at.is_some())
-        {
-            return Ok(false);
-        }
+    let authors: Vec<i64> = std::iter::once(post.account_id).chain(original).collect();
+    // A suspended account's posts, and boosts of them, are hidden from everyone at once.
+    let found = db::accounts::find_many(db, &authors).await?;
+    let mut distinct = authors.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if found.len() != distinct.len() || found.iter().any(|a| a.suspended_at.is_some()) {
+        return Ok(false);
     }
     if let Some(viewer) = viewer {
-        let original_author = match post.reblog_of_id {
-            Some(id) => db::posts::find(db, id).await?.map(|p| p.account_id),
-            None => None,
-        };
-        for author in std::iter::once(post.account_id).chain(original_author) {
-            if viewer.id != author && db::blocks::between(db, viewer.id, author).await? {
+        for author in &authors {
+            if viewer.id != *author && db::blocks::between(db, viewer.id, *author).await? {
                 return Ok(false);
             }
         }
